@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`. Each creates .venv,
+# installs the project with its pinned dependencies, then runs. A second call skips
+# the install: the stamp's name carries a hash of the dependency spec, so editing
+# pyproject.toml or requirements.lock triggers a fresh install, nothing else does.
+SHELL   := /bin/bash
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+SPEC    := pyproject.toml requirements.lock
+STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
+# Quiet TensorFlow's C++ start-up banner; keep its maths deterministic.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup demo test bench train lock clean
+
+setup: $(STAMP)
+
+$(STAMP): $(SPEC)
+	@echo ">> installing into $(VENV) (first time: about a minute)"
+	rm -f $(VENV)/.installed-*
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $@
+
+demo: $(STAMP)
+	$(PY) -m sprintlib.demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+train: $(STAMP)
+	$(PY) -m pytest -m slow -n 0 -s
+
+lock: $(STAMP)
+	{ head -2 requirements.lock; $(PY) -m pip freeze --exclude-editable | grep -vi '^sprintlib'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) output .pytest_cache

@@ -1,0 +1,1 @@
+"""Speed measurements (make bench): sprintlib against TensorFlow measured in the same run."""

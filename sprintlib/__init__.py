@@ -1,0 +1,23 @@
+"""sprintlib: the reference NumPy implementations of the deep-learning-from-scratch sprints.
+
+Import what a sprint uses from here::
+
+    from sprintlib import FC, ReLU, Softmax, HeInitializer, Adam, GetMiniBatch
+    from sprintlib.data import load_mnist
+
+TensorFlow is never imported by sprintlib itself (only by sprintlib.testing.check_against_tf).
+"""
+from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
+from .layers import FC, Layer, ReLU, Sigmoid, Softmax, Tanh
+from .minibatch import GetMiniBatch
+from .models import ScratchDeepNeuralNetworkClassifier
+from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FC", "Layer", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    "SimpleInitializer", "XavierInitializer", "HeInitializer",
+    "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
+    "GetMiniBatch", "ScratchDeepNeuralNetworkClassifier",
+]

@@ -1,0 +1,115 @@
+"""Input checks shared by every layer, model and loader.
+
+Every message has the same form, naming what was expected and what came::
+
+    FC expects X of shape (N, 784), got (784,)
+    Conv2d expects stride to be an integer >= 1, got 0
+    ReLU expects finite values in X, got 3 NaN and 1 inf
+
+A shape spec is a tuple whose entries are ints (that size exactly) or strings
+(any size, shown by that name): ``("N", 784)`` prints as ``(N, 784)``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def format_shape(spec) -> str:
+    """``("N", 784)`` -> ``"(N, 784)"``; ``(784,)`` -> ``"(784,)"``."""
+    parts = [str(s) for s in spec]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def check_finite(x: np.ndarray, owner: str, name: str) -> None:
+    """Raise ValueError if x holds NaN or inf (they would silently poison every weight)."""
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        n_nan = int(np.isnan(x).sum())
+        n_inf = int(np.isinf(x).sum())
+        raise ValueError(
+            f"{owner} expects finite values in {name}, got {n_nan} NaN and {n_inf} inf"
+        )
+
+
+def check_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
+    """Return ``x`` as a finite array of ``dtype`` whose shape matches ``spec``.
+
+    Integer input is accepted and converted, so that ``forward(np.array([1, 2, 3, 4]))``
+    is computed in floating point rather than failing on an in-place float update.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{owner} expects {name} as an array, got {type(x).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{owner} expects {name} to hold numbers, got an array of dtype {arr.dtype}"
+        )
+    spec = tuple(spec)
+    if arr.ndim != len(spec) or any(
+        isinstance(s, int) and s != n for s, n in zip(spec, arr.shape)
+    ):
+        raise ValueError(
+            f"{owner} expects {name} of shape {format_shape(spec)}, got {format_shape(arr.shape)}"
+        )
+    arr = arr.astype(dtype, copy=False)
+    check_finite(arr, owner, name)
+    return arr
+
+
+def check_int(value, owner: str, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, raising ValueError unless it is an integer >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{owner} expects {name} to be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_pair(value, owner: str, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints (height, width), each >= minimum."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(
+                f"{owner} expects {name} to be an int or a pair (height, width), got {value!r}"
+            )
+        return (check_int(value[0], owner, name, minimum), check_int(value[1], owner, name, minimum))
+    v = check_int(value, owner, name, minimum)
+    return (v, v)
+
+
+def check_positive(value, owner: str, name: str) -> float:
+    """A finite real number > 0 (learning rates, standard deviations)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{owner} expects {name} to be a number > 0, got {value!r}")
+    return float(value)
+
+
+def check_labels(y, owner: str, n_classes: int | None = None, n_samples: int | None = None,
+                 name: str = "y") -> np.ndarray:
+    """Integer class labels of shape (N,), each in [0, n_classes)."""
+    arr = np.asarray(y)
+    spec = (n_samples if n_samples is not None else "N",)
+    if arr.ndim != 1 or (n_samples is not None and arr.shape[0] != n_samples):
+        raise ValueError(f"{owner} expects {name} of shape {format_shape(spec)}, got {format_shape(arr.shape)}")
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or not np.all(arr == np.round(arr)):
+            raise ValueError(f"{owner} expects integer class labels in {name}, got non-integer values")
+    elif arr.dtype.kind not in "biu":
+        raise ValueError(f"{owner} expects integer class labels in {name}, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{owner} expects labels in {name} >= 0, got {arr.min()}")
+    if n_classes is not None and arr.size and arr.max() >= n_classes:
+        raise ValueError(
+            f"{owner} expects labels in {name} in 0..{n_classes - 1}, got {arr.max()}"
+        )
+    return arr
+
+
+def check_same_shape(actual: np.ndarray, expected_shape, owner: str, name: str, what: str) -> None:
+    """For gradients: ``dA`` must have exactly the shape ``forward`` returned."""
+    if tuple(actual.shape) != tuple(expected_shape):
+        raise ValueError(
+            f"{owner} expects {name} of shape {format_shape(expected_shape)} ({what}), "
+            f"got {format_shape(actual.shape)}"
+        )

@@ -1,0 +1,102 @@
+"""MNIST from the repository's data/mnist, checksum-verified. Nothing downloads, ever."""
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+#: data/mnist of the repository (sprintlib is installed in editable mode); SPRINTLIB_DATA overrides
+DEFAULT_DIR = Path(os.environ.get("SPRINTLIB_DATA", Path(__file__).resolve().parents[1] / "data" / "mnist"))
+
+FILES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+_RESTORE = "restore it from the repository (git checkout -- data/mnist) or from ../shared/data/mnist"
+
+
+def read_checksums(data_dir: Path) -> dict[str, str]:
+    """SHA256SUMS as {file name: hex digest}."""
+    sums = Path(data_dir) / "SHA256SUMS"
+    if not sums.is_file():
+        raise FileNotFoundError(f"MNIST checksum file {sums} is missing: {_RESTORE}")
+    out = {}
+    for line in sums.read_text().splitlines():
+        if line.strip():
+            digest, name = line.split()
+            out[name.lstrip("*")] = digest
+    return out
+
+
+def verify(data_dir=None) -> None:
+    """Raise unless every MNIST file is present and matches SHA256SUMS."""
+    data_dir = Path(data_dir or DEFAULT_DIR)
+    expected = read_checksums(data_dir)
+    for name in FILES.values():
+        path = data_dir / name
+        if not path.is_file():
+            raise FileNotFoundError(f"MNIST file {path} is missing: {_RESTORE}")
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected.get(name):
+            raise ValueError(
+                f"MNIST file {path} is corrupted: its SHA256 is {actual[:16]}..., "
+                f"SHA256SUMS expects {str(expected.get(name))[:16]}...; {_RESTORE}"
+            )
+
+
+def _read_idx(path: Path, magic: int, shape_tail: tuple) -> np.ndarray:
+    """Read one gzipped IDX file (big-endian header: magic, count, then dimensions)."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    header = np.frombuffer(raw, dtype=">i4", count=1 + 1 + len(shape_tail))
+    if header[0] != magic or tuple(header[2:]) != shape_tail:
+        raise ValueError(f"MNIST file {path} has header {tuple(header)}, expected magic {magic} and {shape_tail}; {_RESTORE}")
+    offset = 4 * len(header)
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape((int(header[1]),) + shape_tail)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_raw(data_dir: str):
+    # verified and parsed once per process; callers get converted copies
+    verify(data_dir)
+    d = Path(data_dir)
+    return (
+        _read_idx(d / FILES["train_images"], 2051, (28, 28)),
+        _read_idx(d / FILES["train_labels"], 2049, ()),
+        _read_idx(d / FILES["test_images"], 2051, (28, 28)),
+        _read_idx(d / FILES["test_labels"], 2049, ()),
+    )
+
+
+def load_mnist(normalize: bool = True, flatten: bool = True, one_hot: bool = False,
+               dtype=np.float64, data_dir=None):
+    """Load MNIST as ``(X_train, y_train), (X_test, y_test)``.
+
+    Returns
+    -------
+    X_train : ndarray of shape (60000, 784), or (60000, 1, 28, 28) when ``flatten=False``
+        Pixels in [0, 1] when ``normalize`` (else 0..255), of ``dtype``.
+    y_train : ndarray of shape (60000,) int64 labels, or (60000, 10) when ``one_hot``
+    X_test, y_test : the same for the 10,000 test images.
+
+    Raises FileNotFoundError / ValueError naming the file when one is missing or
+    its checksum does not match.
+    """
+    Xtr, ytr, Xte, yte = _load_raw(str(Path(data_dir or DEFAULT_DIR)))
+
+    def images(X):
+        X = X.reshape(len(X), 784) if flatten else X.reshape(len(X), 1, 28, 28)
+        X = X.astype(dtype)
+        return X / 255 if normalize else X
+
+    def labels(y):
+        y = y.astype(np.int64)
+        return np.eye(10, dtype=dtype)[y] if one_hot else y
+
+    return (images(Xtr), labels(ytr)), (images(Xte), labels(yte))

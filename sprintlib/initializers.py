@@ -1,0 +1,77 @@
+"""Weight initializers (seed 000: ``SimpleInitializer(sigma)``, Xavier, He).
+
+Each has ``W(n_nodes1, n_nodes2)`` and ``B(n_nodes2)`` as the sprints call them for
+FC, and ``sample(shape, fan_in)`` for layers whose weights are not a matrix
+(Conv1d ``(C_out, C_in, F)``, Conv2d ``(C_out, C_in, FH, FW)``): ``fan_in`` is the
+number of inputs that feed one output (``C_in * FH * FW`` for a convolution).
+Biases start at zero for Xavier and He (the usual choice; a random bias adds
+nothing that the random weights do not already break).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+
+class Initializer:
+    def __init__(self, random_state=None, dtype=np.float64):
+        # one generator per initializer: a fixed random_state gives the same weights
+        self.rng = np.random.default_rng(random_state)
+        self.dtype = np.dtype(dtype)
+
+    def std(self, fan_in: int) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def sample(self, shape, fan_in: int) -> np.ndarray:
+        """Gaussian weights of ``shape`` with the standard deviation of this scheme."""
+        fan_in = _checks.check_int(fan_in, self.__class__.__name__, "fan_in")
+        return (self.std(fan_in) * self.rng.standard_normal(shape)).astype(self.dtype)
+
+    def W(self, n_nodes1: int, n_nodes2: int) -> np.ndarray:
+        """Weights of an FC layer, shape (n_nodes1, n_nodes2)."""
+        return self.sample((n_nodes1, n_nodes2), fan_in=n_nodes1)
+
+    def B(self, n_nodes2: int) -> np.ndarray:
+        """Biases, shape (n_nodes2,)."""
+        return np.zeros(n_nodes2, dtype=self.dtype)
+
+
+class SimpleInitializer(Initializer):
+    """Gaussian with a fixed standard deviation ``sigma`` (weights and biases)."""
+
+    def __init__(self, sigma: float = 0.01, random_state=None, dtype=np.float64):
+        super().__init__(random_state, dtype)
+        self.sigma = _checks.check_positive(sigma, "SimpleInitializer", "sigma")
+
+    def std(self, fan_in: int) -> float:
+        return self.sigma
+
+    def B(self, n_nodes2: int) -> np.ndarray:
+        return (self.sigma * self.rng.standard_normal(n_nodes2)).astype(self.dtype)
+
+
+class XavierInitializer(Initializer):
+    """std = 1/sqrt(fan_in): keeps the variance of sigmoid/tanh activations steady."""
+
+    def std(self, fan_in: int) -> float:
+        return 1.0 / np.sqrt(fan_in)
+
+
+class HeInitializer(Initializer):
+    """std = sqrt(2/fan_in): ReLU zeroes half its inputs, so twice Xavier's variance."""
+
+    def std(self, fan_in: int) -> float:
+        return np.sqrt(2.0 / fan_in)
+
+
+def get_initializer(name, random_state=None, dtype=np.float64, sigma: float = 0.01) -> Initializer:
+    """``"he"``, ``"xavier"``, ``"simple"`` (or an Initializer instance, returned as is)."""
+    if isinstance(name, Initializer):
+        return name
+    table = {"he": HeInitializer, "xavier": XavierInitializer}
+    if name == "simple":
+        return SimpleInitializer(sigma, random_state, dtype)
+    if name not in table:
+        raise ValueError(f"initializer expects one of 'he', 'xavier', 'simple', got {name!r}")
+    return table[name](random_state, dtype)

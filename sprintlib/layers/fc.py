@@ -1,0 +1,51 @@
+"""Fully connected layer (seed 000's FC). Tested in tests/test_fc.py against tf.matmul."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+from .base import Layer
+
+
+class FC(Layer):
+    """From ``n_nodes1`` nodes to ``n_nodes2`` nodes: ``A = X @ W + B``.
+
+    Parameters
+    ----------
+    n_nodes1, n_nodes2 : int
+        Nodes of the previous and of this layer.
+    initializer : Initializer
+        Gives ``W`` of shape (n_nodes1, n_nodes2) and ``B`` of shape (n_nodes2,).
+    optimizer : Optimizer or None
+        Updates ``W`` and ``B`` at the end of ``backward``; ``None`` only computes
+        ``dW`` and ``dB``.
+    """
+
+    param_names = ("W", "B")
+
+    def __init__(self, n_nodes1, n_nodes2, initializer, optimizer=None, dtype=np.float64):
+        super().__init__(optimizer, dtype)
+        self.n_nodes1 = _checks.check_int(n_nodes1, "FC", "n_nodes1")
+        self.n_nodes2 = _checks.check_int(n_nodes2, "FC", "n_nodes2")
+        self.W = np.asarray(initializer.W(self.n_nodes1, self.n_nodes2), dtype=self.dtype)
+        self.B = np.asarray(initializer.B(self.n_nodes2), dtype=self.dtype).reshape(self.n_nodes2)
+
+    def forward(self, X):
+        """X (N, n_nodes1) -> A (N, n_nodes2)."""
+        self.X = self._input(X, ("N", self.n_nodes1))
+        return self._output(self.X @ self.W + self.B)
+
+    def backward(self, dA):
+        """dA (N, n_nodes2) -> dZ (N, n_nodes1); sets dW (n_nodes1, n_nodes2), dB (n_nodes2,)."""
+        dA = self._grad_input(dA)
+        self.dW = self.X.T @ dA
+        self.dB = dA.sum(axis=0)  # a sum over the batch, not a mean: the loss already averages
+        dZ = dA @ self.W.T  # computed before the update: the gradient is of the W used in forward
+        self._update()
+        return dZ
+
+    def output_shape(self, input_shape):
+        return (input_shape[0], self.n_nodes2)
+
+    def __repr__(self):
+        return f"FC({self.n_nodes1}, {self.n_nodes2})"

@@ -1,0 +1,38 @@
+"""Shared test set-up: one TensorFlow import per worker, single-threaded maths.
+
+Each pytest-xdist worker runs on its own core, so NumPy and TensorFlow are held to
+one thread each (two workers x two threads would fight over two cores).
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, imported once per worker, on one thread."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # already initialised in this process
+        pass
+    return tf
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

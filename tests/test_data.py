@@ -1,0 +1,72 @@
+"""MNIST loading: shapes, dtypes, the documents' sanity facts, checksums, corrupted copies."""
+import shutil
+
+import numpy as np
+import pytest
+
+from sprintlib import data
+from sprintlib.data import load_mnist
+
+
+def test_shapes_and_ranges():
+    (X_train, y_train), (X_test, y_test) = load_mnist()
+    assert X_train.shape == (60000, 784) and y_train.shape == (60000,)
+    assert X_test.shape == (10000, 784) and y_test.shape == (10000,)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    assert np.array_equal(np.unique(y_train), np.arange(10))
+
+
+def test_the_documents_sanity_facts():
+    # data/mnist/README.md: first training label 5; test labels begin 7, 2, 1 and end 4, 5, 6;
+    # row 14 of the first image has 81, 240, 253, 253, 119, 25 at columns 13..18
+    (X_train, y_train), (_, y_test) = load_mnist(normalize=False, flatten=False)
+    assert y_train[0] == 5
+    assert list(y_test[:3]) == [7, 2, 1] and list(y_test[-3:]) == [4, 5, 6]
+    assert list(X_train[0, 0, 14, 13:19]) == [81, 240, 253, 253, 119, 25]
+    (Xn, _), _ = load_mnist()
+    np.testing.assert_allclose(Xn[0].reshape(28, 28)[14, 13:19],
+                               [0.31764706, 0.94117647, 0.99215686, 0.99215686, 0.46666667, 0.09803922], atol=1e-8)
+
+
+def test_options():
+    (X, y), _ = load_mnist(flatten=False, one_hot=True, dtype=np.float32)
+    assert X.shape == (60000, 1, 28, 28) and X.dtype == np.float32
+    assert y.shape == (60000, 10) and np.array_equal(y.sum(axis=1), np.ones(60000))
+    assert y[0].argmax() == 5
+
+
+@pytest.fixture
+def mnist_copy(tmp_path):
+    dest = tmp_path / "mnist"
+    shutil.copytree(data.DEFAULT_DIR, dest)
+    return dest
+
+
+def test_a_corrupted_file_is_refused(mnist_copy):
+    path = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[100] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"MNIST file .*t10k-labels-idx1-ubyte.gz is corrupted.*git checkout -- data/mnist"):
+        load_mnist(data_dir=mnist_copy)
+
+
+def test_a_missing_file_is_named(mnist_copy):
+    (mnist_copy / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match=r"MNIST file .*train-images-idx3-ubyte.gz is missing"):
+        load_mnist(data_dir=mnist_copy)
+    with pytest.raises(FileNotFoundError, match="SHA256SUMS is missing"):
+        load_mnist(data_dir=mnist_copy.parent)
+
+
+def test_the_intact_copy_loads(mnist_copy):
+    (X, y), _ = load_mnist(data_dir=mnist_copy)
+    assert X.shape == (60000, 784) and y[0] == 5
+
+
+def test_nothing_downloads():
+    # the loader has no network code at all: no URL, no urllib/requests/socket import
+    source = open(data.__file__).read()
+    for needle in ("http", "urllib", "requests", "socket"):
+        assert needle not in source

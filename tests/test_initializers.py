@@ -1,0 +1,40 @@
+"""Initializers: shapes, the standard deviation of each scheme, reproducibility."""
+import numpy as np
+import pytest
+
+from sprintlib import HeInitializer, SimpleInitializer, XavierInitializer
+from sprintlib.initializers import get_initializer
+
+
+@pytest.mark.parametrize(
+    "init, expected_std",
+    [(SimpleInitializer(0.05, random_state=0), 0.05),
+     (XavierInitializer(random_state=0), 1 / np.sqrt(400)),
+     (HeInitializer(random_state=0), np.sqrt(2 / 400))],
+)
+def test_fc_weights(init, expected_std):
+    W = init.W(400, 300)
+    assert W.shape == (400, 300) and W.dtype == np.float64
+    assert W.std() == pytest.approx(expected_std, rel=0.01)
+    assert abs(W.mean()) < 0.01 * expected_std * 10
+    assert init.B(300).shape == (300,)
+
+
+def test_conv_weights_use_fan_in():
+    W = HeInitializer(random_state=0).sample((64, 16, 5, 5), fan_in=16 * 25)
+    assert W.std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+
+
+def test_reproducible_and_dtype():
+    a = XavierInitializer(random_state=3, dtype=np.float32).W(5, 4)
+    b = XavierInitializer(random_state=3, dtype=np.float32).W(5, 4)
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32
+    assert not np.array_equal(a, XavierInitializer(random_state=4, dtype=np.float32).W(5, 4))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="SimpleInitializer expects sigma to be a number > 0, got -1"):
+        SimpleInitializer(-1)
+    with pytest.raises(ValueError, match="initializer expects one of"):
+        get_initializer("glorot")
