@@ -12,6 +12,9 @@ from .layers import FC, Layer, ReLU, Sigmoid, Softmax, Tanh
 from .minibatch import GetMiniBatch
 from .models import ScratchDeepNeuralNetworkClassifier
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
+from .layers.rnn import SimpleRNN
+from .layers import AveragePool2D, Conv1d, Conv2d, Flatten, MaxPool2D, SimpleConv1d
+from .models.rnn import ScratchSimpleRNNClassifier
 
 __version__ = "0.1.0"
 
@@ -21,3 +24,5 @@ __all__ = [
     "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
     "GetMiniBatch", "ScratchDeepNeuralNetworkClassifier",
 ]
+__all__ += ["SimpleRNN", "ScratchSimpleRNNClassifier"]
+__all__ += ["SimpleConv1d", "Conv1d", "Conv2d", "MaxPool2D", "AveragePool2D", "Flatten"]

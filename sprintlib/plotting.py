@@ -28,3 +28,99 @@ def plot_learning_curve(history: dict, title: str | None = None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _grid(n: int, max_cols: int = 8):
+    cols = min(n, max_cols)
+    return (n + cols - 1) // cols, cols
+
+
+def plot_filters(W, title: str = "first-layer filters"):
+    """Each filter of a Conv2d as a small image: W (C_out, C_in, FH, FW), channel 0 shown.
+
+    A diverging colour map centred on 0, so that what a filter adds (red) and what it
+    subtracts (blue) read at a glance."""
+    import numpy as np
+
+    W = np.asarray(W)
+    if W.ndim != 4:
+        raise ValueError(f"plot_filters expects W of shape (C_out, C_in, FH, FW), got {W.shape}")
+    rows, cols = _grid(W.shape[0])
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.4 * rows + 0.4), squeeze=False)
+    lim = float(np.abs(W[:, 0]).max()) or 1.0
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < W.shape[0]:
+            ax.imshow(W[i, 0], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            ax.set_title(f"filter {i}", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int = 8):
+    """What one image becomes after each layer that keeps an image shape.
+
+    Parameters
+    ----------
+    layers : a list of layers (``model.layers``)
+    image : ndarray of shape (C, H, W), one image
+    n_layers : how many layers to run (default: up to the first one that flattens)
+    Each row is a layer's output (N=1, C, H, W); up to ``max_maps`` channels are shown.
+    """
+    import numpy as np
+
+    X = np.asarray(image, dtype=layers[0].dtype)[None]
+    outputs = []
+    for layer in layers[:n_layers]:
+        X = layer.forward(X)
+        if X.ndim != 4:
+            break
+        outputs.append((repr(layer), X[0]))
+    if not outputs:
+        raise ValueError("plot_feature_maps expects layers whose outputs have shape (N, C, H, W)")
+    cols = min(max_maps, max(o.shape[0] for _, o in outputs)) + 1
+    fig, axes = plt.subplots(len(outputs), cols, figsize=(1.4 * cols, 1.5 * len(outputs)), squeeze=False)
+    for row, (name, maps) in zip(axes, outputs):
+        row[0].imshow(np.asarray(image)[0], cmap="gray")
+        row[0].set_title("input", fontsize=8)
+        for c, ax in enumerate(row[1:]):
+            if c < maps.shape[0]:
+                ax.imshow(maps[c], cmap="viridis")
+                ax.set_title(f"{name[:14]} ch{c}", fontsize=7)
+        for ax in row:
+            ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int | None = None):
+    """counts[i, j] = how many samples of class i were predicted as j."""
+    import numpy as np
+
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"confusion_matrix expects y_pred of shape {y_true.shape}, got {y_pred.shape}")
+    k = n_classes or int(max(y_true.max(), y_pred.max())) + 1
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def plot_confusion_matrix(y_true, y_pred, n_classes: int | None = None, title: str = "confusion matrix"):
+    """The confusion matrix as a heat map with the counts written in each cell."""
+    counts = confusion_matrix(y_true, y_pred, n_classes)
+    k = counts.shape[0]
+    fig, ax = plt.subplots(figsize=(0.55 * k + 2, 0.55 * k + 1.5))
+    ax.imshow(counts, cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title} (accuracy {counts.trace() / counts.sum():.2%})")
+    fig.tight_layout()
+    return fig

@@ -2,6 +2,13 @@
 from .activations import ReLU, Sigmoid, Tanh, get_activation
 from .base import Layer
 from .fc import FC
+from .conv1d import Conv1d, SimpleConv1d
+from .conv2d import Conv2d
+from .pooling import AveragePool2D, MaxPool2D
+from .flatten import Flatten
+from .rnn import SimpleRNN
 from ..losses import Softmax
 
 __all__ = ["Layer", "FC", "ReLU", "Sigmoid", "Tanh", "Softmax", "get_activation"]
+__all__ += ["SimpleRNN"]
+__all__ += ["SimpleConv1d", "Conv1d", "Conv2d", "MaxPool2D", "AveragePool2D", "Flatten"]

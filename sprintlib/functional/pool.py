@@ -1,0 +1,76 @@
+"""Max and average pooling, forward and backward, as pure functions (what MaxPool2D and
+AveragePool2D call). No padding: windows of (PH, PW) at ``stride`` (default: the window,
+so that windows do not overlap).
+
+Instead of copying every window (im2col), these loop over the PH*PW positions inside a
+window: ``window_view(X, (i, j), ...)`` is the (N, C, OH, OW) view of entry (i, j) of
+every window at once, so a 2x2 pooling is four whole-array operations.
+
+Max-pool ties: when a window holds its maximum more than once, the whole gradient goes
+to ONE entry, the first in row-major order (top row first, then left to right). That is
+what TensorFlow's MaxPoolGrad does (it scans the window in that order and replaces the
+maximum only on a strictly greater value); tests/test_pooling.py checks it on
+integer-valued inputs, where ties are common.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+from .im2col import fold_windows, window_view
+from .sizes import output_size_2d
+
+
+def _geometry(x_shape, pool_size, stride, allow_remainder, owner):
+    """(pool (PH, PW), stride (SH, SW), output size (OH, OW), row-major window offsets)."""
+    pool = _checks.check_pair(pool_size, owner, "pool_size")
+    stride = pool if stride is None else _checks.check_pair(stride, owner, "stride")
+    out = output_size_2d(x_shape[2:], pool, stride, 0, allow_remainder=allow_remainder, owner=owner)
+    offsets = [(i, j) for i in range(pool[0]) for j in range(pool[1])]
+    return pool, stride, out, offsets
+
+
+def max_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
+    """X (N, C, H, W) -> A (N, C, OH, OW), the maximum of each window."""
+    _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
+    A = window_view(X, offsets[0], out, stride).copy()
+    for offset in offsets[1:]:
+        np.maximum(A, window_view(X, offset, out, stride), out=A)
+    return A
+
+
+def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
+    """dA (N, C, OH, OW), X and A of the forward pass -> dX (N, C, H, W).
+
+    Each window's gradient goes to the first entry (row-major) equal to its maximum.
+    """
+    _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
+    dX = np.zeros_like(X)
+    taken = np.zeros(A.shape, dtype=bool)  # windows whose maximum was already found
+    for offset in offsets:  # row-major, so the first maximum claims the gradient
+        hit = window_view(X, offset, out, stride) == A
+        hit &= ~taken
+        taken |= hit
+        # += rather than =: with overlapping windows one pixel can be the max of several
+        target = window_view(dX, offset, out, stride)
+        target += dA * hit
+    return dX
+
+
+def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
+    """X (N, C, H, W) -> A (N, C, OH, OW), the mean of each window."""
+    pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "avg_pool2d")
+    A = window_view(X, offsets[0], out, stride).copy()
+    for offset in offsets[1:]:
+        A += window_view(X, offset, out, stride)
+    A /= pool[0] * pool[1]
+    return A
+
+
+def avg_pool2d_backward(dA, x_shape, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
+    """dA (N, C, OH, OW) -> dX (N, C, H, W): each window entry gets 1/(PH*PW) of its output's."""
+    pool, stride, out, _ = _geometry(x_shape, pool_size, stride, allow_remainder, "avg_pool2d")
+    share = dA / (pool[0] * pool[1])
+    # the same share for every entry of a window: a broadcast view, nothing copied
+    windows = np.broadcast_to(share[..., None, None], share.shape + pool)
+    return fold_windows(windows, x_shape, stride, 0)

@@ -1,0 +1,95 @@
+"""2-D convolution layer (sprint 2, problem 1). Checked against tf.nn.conv2d on random
+configurations in tests/test_conv2d.py (test_against_tensorflow_random_configurations)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+from .. import functional as F
+from ..initializers import HeInitializer, get_initializer
+from .base import Layer
+
+
+def make_initializer(initializer):
+    """None -> HeInitializer() (suits the ReLU that follows a convolution); a name such as
+    "xavier" -> that initializer; anything with ``sample(shape, fan_in)`` and ``B(n)`` as is."""
+    if initializer is None:
+        return HeInitializer()
+    return get_initializer(initializer) if isinstance(initializer, str) else initializer
+
+
+class Conv2d(Layer):
+    """Convolution of NCHW images: ``A[n, o] = sum_c X[n, c] * W[o, c] + B[o]`` (* slides W).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        C_in, C_out.
+    filter_size : int or (FH, FW)
+    stride : int or (SH, SW), default 1
+    pad : int or (PH, PW), default 0
+        Zeros added on each side of H and W (pad=2 with a 5x5 filter and stride 1 keeps
+        the size: Keras's 'same').
+    initializer : Initializer, name or None (HeInitializer())
+        ``sample((C_out, C_in, FH, FW), fan_in=C_in*FH*FW)`` gives W, ``B(C_out)`` gives B.
+    optimizer : Optimizer or None
+        Updates W and B at the end of ``backward``; None only computes dW and dB.
+    dtype : np.float64 or np.float32
+        Of the weights, and of the computation whatever the input's dtype.
+    allow_remainder : bool, default False
+        False: raise unless the windows tile the padded input exactly (see
+        ``functional.output_size``). True: drop the last, incomplete windows (TF 'VALID').
+
+    Attributes
+    ----------
+    W : ndarray of shape (C_out, C_in, FH, FW);  B : ndarray of shape (C_out,)
+    dW, dB : same shapes as W and B, set by ``backward``
+    """
+
+    param_names = ("W", "B")
+
+    def __init__(self, in_channels, out_channels, filter_size, stride=1, pad=0, initializer=None,
+                 optimizer=None, dtype=np.float64, allow_remainder=False):
+        super().__init__(optimizer, dtype)
+        self.in_channels = _checks.check_int(in_channels, self.name, "in_channels")
+        self.out_channels = _checks.check_int(out_channels, self.name, "out_channels")
+        self.filter_size = _checks.check_pair(filter_size, self.name, "filter_size")
+        self.stride = _checks.check_pair(stride, self.name, "stride")
+        self.pad = _checks.check_pair(pad, self.name, "pad", minimum=0)
+        self.allow_remainder = bool(allow_remainder)
+        init = make_initializer(initializer)
+        shape = (self.out_channels, self.in_channels) + self.filter_size
+        fan_in = self.in_channels * self.filter_size[0] * self.filter_size[1]
+        self.W = np.asarray(init.sample(shape, fan_in=fan_in), dtype=self.dtype)
+        self.B = np.asarray(init.B(self.out_channels), dtype=self.dtype).reshape(self.out_channels)
+
+    def forward(self, X):
+        """X (N, C_in, H, W) -> A (N, C_out, OH, OW)."""
+        X = self._input(X, ("N", self.in_channels, "H", "W"))
+        self.output_shape(X.shape)  # size errors named after this layer
+        A, self._col = F.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
+                                        allow_remainder=self.allow_remainder)
+        self._x_shape = X.shape
+        return self._output(A)
+
+    def backward(self, dA):
+        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
+        dA = self._grad_input(dA)
+        # dX uses the W of the forward pass: it is computed before the update
+        dX, self.dW, self.dB = F.conv2d_backward(dA, self.W, self._col, self._x_shape, self.stride,
+                                                 self.pad, allow_remainder=self.allow_remainder)
+        self._update()
+        return dX
+
+    def output_shape(self, input_shape):
+        """(N, C_in, H, W) -> (N, C_out, OH, OW); N may be None."""
+        if len(input_shape) != 4 or input_shape[1] != self.in_channels:
+            raise ValueError(f"{self.name} expects input_shape (N, {self.in_channels}, H, W), "
+                             f"got {_checks.format_shape(input_shape)}")
+        OH, OW = F.output_size_2d(input_shape[2:], self.filter_size, self.stride, self.pad,
+                                  allow_remainder=self.allow_remainder, owner=self.name)
+        return (input_shape[0], self.out_channels, OH, OW)
+
+    def __repr__(self):
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, {self.filter_size}, "
+                f"stride={self.stride}, pad={self.pad})")

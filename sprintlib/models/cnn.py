@@ -1,0 +1,127 @@
+"""The sprints' convolutional classifiers, built from sprintlib.layers.
+
+- Scratch1dCNNClassifier (sprint 1, problem 8): Conv1d over the flattened 784 pixels.
+- Scratch2dCNNClassifier (sprint 2, problem 7): Conv2d, ReLU, MaxPool2D, Flatten, FC.
+- LeNet (sprint 3): LeNet-5 with 'same' (seed 003, 107,786 parameters) or 'valid'
+  (the classic, 44,426 parameters) padding.
+
+They only say which layers they are made of: training, prediction, summary() and
+saving weights are ScratchClassifier's (models/base.py).
+"""
+from __future__ import annotations
+
+from ..functional import output_size
+from ..layers.activations import get_activation
+from ..layers.conv1d import Conv1d
+from ..layers.conv2d import Conv2d
+from ..layers.fc import FC
+from ..layers.flatten import Flatten
+from ..layers.pooling import MaxPool2D
+from ..layers.reshape import Reshape
+from .base import ScratchClassifier
+
+
+def _dense_head(n_in, hidden, n_classes, initializer, optimizer, dtype, activation="relu"):
+    """FC -> activation for each hidden size, then FC to the class scores."""
+    layers, sizes = [], [n_in, *hidden]
+    for n1, n2 in zip(sizes[:-1], sizes[1:]):
+        layers += [FC(n1, n2, initializer, optimizer, dtype), get_activation(activation, dtype)]
+    return layers + [FC(sizes[-1], n_classes, initializer, optimizer, dtype)]
+
+
+def _expect(model, input_shape, ndim, form):
+    if len(input_shape) != ndim:
+        raise ValueError(f"{model.name} expects X of shape {form}, got (N, {', '.join(map(str, input_shape))})")
+
+
+class Scratch1dCNNClassifier(ScratchClassifier):
+    """Conv1d -> ReLU -> Flatten -> FC -> ReLU -> FC on X (N, n_features) (flattened images).
+
+    Parameters
+    ----------
+    n_filters : int, output channels of the convolution
+    filter_size, stride, pad : of the convolution (along the 784 pixels)
+    hidden : tuple of int, nodes of the FC layers after it
+    Other parameters: ScratchClassifier.
+    """
+
+    def __init__(self, n_filters=8, filter_size=5, stride=1, pad=2, hidden=(100,), **kwargs):
+        super().__init__(**kwargs)
+        self.n_filters, self.filter_size, self.stride, self.pad = n_filters, filter_size, stride, pad
+        self.hidden = tuple(hidden)
+
+    def _build(self, input_shape, n_classes, initializer, optimizer):
+        _expect(self, input_shape, 1, "(N, n_features)")
+        n_features = input_shape[0]
+        L_out = output_size(n_features, self.filter_size, self.stride, self.pad, owner=self.name)
+        dt = self.dtype
+        return [
+            Reshape((n_features,), (1, n_features), dt),  # one input channel
+            Conv1d(1, self.n_filters, self.filter_size, self.stride, self.pad, initializer, optimizer, dt),
+            get_activation("relu", dt),
+            Flatten(dtype=dt),
+            *_dense_head(self.n_filters * L_out, self.hidden, n_classes, initializer, optimizer, dt),
+        ]
+
+
+class Scratch2dCNNClassifier(ScratchClassifier):
+    """Conv2d -> ReLU -> MaxPool2D -> Flatten -> FC -> ReLU -> FC on X (N, C, H, W).
+
+    Parameters
+    ----------
+    n_filters, filter_size, pad : of the convolution (stride 1)
+    pool_size : of the max pooling (stride = pool_size)
+    hidden : tuple of int, nodes of the FC layers after it
+    Other parameters: ScratchClassifier.
+    """
+
+    def __init__(self, n_filters=16, filter_size=3, pad=1, pool_size=2, hidden=(100,), **kwargs):
+        super().__init__(**kwargs)
+        self.n_filters, self.filter_size, self.pad, self.pool_size = n_filters, filter_size, pad, pool_size
+        self.hidden = tuple(hidden)
+
+    def _build(self, input_shape, n_classes, initializer, optimizer):
+        _expect(self, input_shape, 3, "(N, C, H, W)")
+        C, H, W = input_shape
+        dt = self.dtype
+        conv = Conv2d(C, self.n_filters, self.filter_size, 1, self.pad, initializer, optimizer, dt)
+        pool = MaxPool2D(self.pool_size, dtype=dt)
+        flat_size = pool.output_shape(conv.output_shape((None, C, H, W)))
+        n_flat = flat_size[1] * flat_size[2] * flat_size[3]
+        return [conv, get_activation("relu", dt), pool, Flatten(dtype=dt),
+                *_dense_head(n_flat, self.hidden, n_classes, initializer, optimizer, dt)]
+
+
+class LeNet(ScratchClassifier):
+    """LeNet-5 on X (N, 1, 28, 28):
+
+    conv 5x5x6 -> ReLU -> maxpool 2 -> conv 5x5x16 -> ReLU -> maxpool 2 -> flatten
+    -> FC 120 -> ReLU -> FC 84 -> ReLU -> FC 10 -> softmax
+
+    Parameters
+    ----------
+    padding : "same" (pad 2: 28x28x6 ... 7x7x16, 107,786 parameters, as seed 003)
+              or "valid" (no padding: 24x24x6 ... 4x4x16, 44,426 parameters)
+    Other parameters: ScratchClassifier.
+    """
+
+    def __init__(self, padding="same", **kwargs):
+        super().__init__(**kwargs)
+        if padding not in ("same", "valid"):
+            raise ValueError(f"LeNet expects padding 'same' or 'valid', got {padding!r}")
+        self.padding = padding
+
+    def _build(self, input_shape, n_classes, initializer, optimizer):
+        _expect(self, input_shape, 3, "(N, C, H, W)")
+        C, H, W = input_shape
+        pad = 2 if self.padding == "same" else 0  # 'same' for a 5x5 filter at stride 1
+        dt = self.dtype
+        layers = [
+            Conv2d(C, 6, 5, 1, pad, initializer, optimizer, dt), get_activation("relu", dt), MaxPool2D(2, dtype=dt),
+            Conv2d(6, 16, 5, 1, pad, initializer, optimizer, dt), get_activation("relu", dt), MaxPool2D(2, dtype=dt),
+            Flatten(dtype=dt),
+        ]
+        shape = (None, C, H, W)
+        for layer in layers:
+            shape = layer.output_shape(shape)
+        return layers + _dense_head(shape[1], (120, 84), n_classes, initializer, optimizer, dt)

@@ -1,0 +1,242 @@
+"""Conv2d: the reference cases of sprint 2, the documents' errata, numerical gradients,
+TensorFlow on random configurations, LeNet's shapes and parameter count, bad input."""
+import numpy as np
+import pytest
+
+from sprintlib import FC, SGD, Conv2d, Flatten, HeInitializer, MaxPool2D, ReLU, SimpleInitializer
+from sprintlib import functional as F
+from sprintlib.testing import check_against_tf, check_numerical_gradients, rel_error
+
+
+class FixedInitializer:
+    """Gives the weights a test wants (the interface Conv2d asks of an initializer)."""
+
+    def __init__(self, W, B):
+        self._W, self._B = np.asarray(W, float), np.asarray(B, float)
+
+    def sample(self, shape, fan_in):
+        assert self._W.shape == tuple(shape)
+        return self._W.copy()
+
+    def B(self, n):
+        return self._B.copy()
+
+
+# REFERENCE.md, sprint 2, case 2a
+X_2A = np.arange(1, 17).reshape(1, 1, 4, 4)  # integers: computed in float
+W_2A = np.array([[[[0, 0, 0], [0, 1, 0], [0, -1, 0]]], [[[0, 0, 0], [0, -1, 1], [0, 0, 0]]]])
+DELTA_2A = np.array([[[[-4, -4], [10, 11]], [[1, -7], [1, -11]]]], dtype=float)
+
+
+def conv_2a():
+    return Conv2d(1, 2, 3, initializer=FixedInitializer(W_2A, [0, 0]))
+
+
+def test_2a_forward_backward():
+    conv = conv_2a()
+    A = conv.forward(X_2A)
+    np.testing.assert_array_equal(A, [[[[-4, -4], [-4, -4]], [[1, 1], [1, 1]]]])
+    dX = conv.backward(DELTA_2A)
+    np.testing.assert_array_equal(dX, [[[[0, 0, 0, 0], [0, -5, 4, -7], [0, 13, 27, -11], [0, -10, -11, 0]]]])
+    np.testing.assert_array_equal(conv.dW[0, 0], [[104, 117, 130], [156, 169, 182], [208, 221, 234]])
+    np.testing.assert_array_equal(conv.dW[1, 0], [[-74, -90, -106], [-138, -154, -170], [-202, -218, -234]])
+    np.testing.assert_array_equal(conv.dB, [13, -16])
+
+
+def test_2b_forward():
+    conv = Conv2d(1, 2, 3, initializer=FixedInitializer(np.arange(18).reshape(2, 1, 3, 3), [1, 1]))
+    A = conv.forward(np.arange(64).reshape(1, 1, 8, 8))
+    assert A.shape == (1, 2, 6, 6)
+    assert (A[0, 0, 0, 0], A[0, 0, 5, 5], A[0, 1, 0, 0], A[0, 1, 5, 5]) == (475, 2095, 1204, 6469)
+    np.testing.assert_array_equal(A[0, 0, 0], [475, 511, 547, 583, 619, 655])
+
+
+def test_errata_bias_gradient_is_a_sum_not_a_mean():
+    conv = conv_2a()
+    conv.forward(X_2A)
+    conv.backward(DELTA_2A)
+    seed_002_dB = np.mean(DELTA_2A[0], axis=(1, 2))  # seed 002: dB = np.mean(delta, axis=(1, 2))
+    assert not np.allclose(seed_002_dB, [13, -16])
+    np.testing.assert_array_equal(conv.dB, [13, -16])
+
+
+def test_errata_seed_003_reshape_scrambles_the_output():
+    col = F.im2col(X_2A.astype(float), 3)  # rows ordered (n, y, x)
+    product = col @ W_2A.reshape(2, -1).T  # (N*OH*OW, C_out)
+    reference = [[[[-4, -4], [-4, -4]], [[1, 1], [1, 1]]]]
+    seed_003 = product.reshape(1, 2, 2, 2)  # seed 003: out.reshape(N, output_c, out_h, out_w)
+    right = product.reshape(1, 2, 2, 2).transpose(0, 3, 1, 2)  # (N, OH, OW, C) then channels second
+    assert not np.array_equal(seed_003, reference)
+    np.testing.assert_array_equal(right, reference)
+    np.testing.assert_array_equal(conv_2a().forward(X_2A), reference)
+
+
+def test_backward_updates_with_optimizer_after_computing_dX():
+    conv = Conv2d(1, 2, 3, initializer=FixedInitializer(W_2A, [0, 0]), optimizer=SGD(lr=0.5))
+    conv.forward(X_2A)
+    dX = conv.backward(DELTA_2A)
+    np.testing.assert_array_equal(dX[0, 0, 1], [0, -5, 4, -7])  # with the W of the forward pass
+    np.testing.assert_allclose(conv.W, W_2A - 0.5 * conv.dW)
+    np.testing.assert_allclose(conv.B, [-6.5, 8])
+
+
+@pytest.mark.parametrize(
+    "c_in, c_out, filter_size, stride, pad, x_shape",
+    [
+        (2, 3, 3, 1, 0, (2, 2, 5, 6)),
+        (1, 2, (3, 2), (2, 1), (1, 0), (2, 1, 7, 5)),  # non-square, stride and pad pairs
+        (3, 2, 2, 2, 1, (1, 3, 4, 6)),
+        (2, 2, 5, 1, 2, (2, 2, 5, 5)),  # 'same'
+        (1, 1, 1, 3, 0, (1, 1, 7, 4)),
+    ],
+)
+def test_numerical_gradients(c_in, c_out, filter_size, stride, pad, x_shape):
+    conv = Conv2d(c_in, c_out, filter_size, stride, pad, initializer=SimpleInitializer(1.0, random_state=0))
+    check_numerical_gradients(conv, x_shape)
+
+
+def random_conv2d_case(rng):
+    """A random configuration: sizes 1-20, channels 1-5, filters 1-7, strides 1-3, pads 0-3."""
+    N, C_in, C_out = (int(v) for v in rng.integers(1, [9, 6, 6]))
+    H, W = (int(v) for v in rng.integers(1, 21, size=2))
+    pad = tuple(int(v) for v in rng.integers(0, 4, size=2))
+    filt = (int(rng.integers(1, min(7, H + 2 * pad[0]) + 1)), int(rng.integers(1, min(7, W + 2 * pad[1]) + 1)))
+    stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    tiles = all((n + 2 * p - f) % s == 0 for n, p, f, s in zip((H, W), pad, filt, stride))
+    return dict(shape=(N, C_in, H, W), c_out=C_out, filt=filt, stride=stride, pad=pad, tiles=tiles)
+
+
+def tf_conv2d(tf, stride, pad):
+    """tf.nn.conv2d on sprintlib's layouts: NCHW <-> NHWC, W (C_out, C_in, FH, FW) -> (FH, FW, C_in, C_out)."""
+    def fn(X, W, B):
+        x = tf.transpose(X, [0, 2, 3, 1])
+        padding = [[0, 0], [pad[0], pad[0]], [pad[1], pad[1]], [0, 0]]  # TF's explicit padding
+        y = tf.nn.conv2d(x, tf.transpose(W, [2, 3, 1, 0]), strides=list(stride), padding=padding) + B
+        return tf.transpose(y, [0, 3, 1, 2])
+    return fn
+
+
+@pytest.mark.tf
+def test_against_tensorflow_random_configurations(tf):
+    rng = np.random.default_rng(2024)
+    n_tiling = 0
+    for case in range(60):
+        c = random_conv2d_case(rng)
+        n_tiling += c["tiles"]
+        # configurations that do not tile must ask for TF's 'VALID' flooring
+        conv = Conv2d(c["shape"][1], c["c_out"], c["filt"], c["stride"], c["pad"],
+                      initializer="xavier", allow_remainder=not c["tiles"])
+        conv.B = np.random.default_rng(case).standard_normal(c["c_out"])  # non-zero biases
+        check_against_tf(conv, tf_conv2d(tf, c["stride"], c["pad"]), c["shape"], seed=case)
+    assert n_tiling >= 15  # both kinds were checked
+
+
+@pytest.mark.tf
+def test_against_tensorflow_square_int_arguments(tf):
+    conv = Conv2d(3, 4, 5, stride=1, pad=2)
+    check_against_tf(conv, tf_conv2d(tf, (1, 1), (2, 2)), (2, 3, 9, 9))
+
+
+def test_float32_end_to_end():
+    rng = np.random.default_rng(0)
+    c64 = Conv2d(3, 4, 3, 2, 1, initializer="he")
+    c32 = Conv2d(3, 4, 3, 2, 1, dtype=np.float32)
+    c32.W, c32.B = c64.W.astype(np.float32), c64.B.astype(np.float32)
+    X = rng.standard_normal((4, 3, 9, 9))
+    A32, A64 = c32.forward(X), c64.forward(X)
+    dA = rng.standard_normal(A64.shape)
+    dX32, dX64 = c32.backward(dA), c64.backward(dA)
+    assert {A32.dtype, dX32.dtype, c32.dW.dtype, c32.dB.dtype, c32.W.dtype} == {np.dtype(np.float32)}
+    for a, b in [(A32, A64), (dX32, dX64), (c32.dW, c64.dW), (c32.dB, c64.dB)]:
+        assert rel_error(a, b) < 1e-6
+
+
+def test_integer_input_is_computed_in_float():
+    conv = conv_2a()
+    A = conv.forward(X_2A)
+    assert A.dtype == np.float64 and conv.backward(A.astype(int)).dtype == np.float64
+
+
+def _he():
+    return HeInitializer(random_state=0)
+
+
+def test_output_shape_n_params_and_lenet():
+    # LeNet as seed 003 builds it with 'same' padding: 107,786 parameters (REFERENCE.md)
+    layers = [Conv2d(1, 6, 5, pad=2), ReLU(), MaxPool2D(2), Conv2d(6, 16, 5, pad=2), ReLU(),
+              MaxPool2D(2), Flatten(), FC(784, 120, _he()), ReLU(), FC(120, 84, _he()), ReLU(),
+              FC(84, 10, _he())]
+    shapes, shape = [], (None, 1, 28, 28)
+    for layer in layers:
+        shape = layer.output_shape(shape)
+        shapes.append(shape)
+    assert shapes[0] == (None, 6, 28, 28) and shapes[2] == (None, 6, 14, 14)
+    assert shapes[5] == (None, 16, 7, 7) and shapes[6] == (None, 784) and shapes[-1] == (None, 10)
+    assert [layer.n_params for layer in layers if layer.n_params] == [156, 2_416, 94_200, 10_164, 850]
+    assert sum(layer.n_params for layer in layers) == 107_786
+    A = np.random.default_rng(0).standard_normal((2, 1, 28, 28))
+    for layer, expected in zip(layers, shapes):  # the shapes forward really gives
+        A = layer.forward(A)
+        assert A.shape == (2,) + expected[1:]
+
+
+def test_lenet_valid_parameter_count():
+    convs = [Conv2d(1, 6, 5), Conv2d(6, 16, 5)]
+    shape = MaxPool2D(2).output_shape(convs[0].output_shape((None, 1, 28, 28)))
+    shape = MaxPool2D(2).output_shape(convs[1].output_shape(shape))
+    assert shape == (None, 16, 4, 4)
+    fcs = [FC(256, 120, _he()), FC(120, 84, _he()), FC(84, 10, _he())]
+    assert sum(layer.n_params for layer in convs + fcs) == 44_426
+
+
+def test_output_size_exercise_20x20_stride_2():
+    conv = Conv2d(10, 20, 3, stride=2)
+    with pytest.raises(ValueError, match=r"Conv2d expects windows that tile the padded input along the height"):
+        conv.forward(np.zeros((1, 10, 20, 20)))
+    conv = Conv2d(10, 20, 3, stride=2, allow_remainder=True)
+    assert conv.forward(np.zeros((1, 10, 20, 20))).shape == (1, 20, 9, 9)
+    assert conv.n_params == 1_820
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.zeros((8, 28, 28)), r"Conv2d expects X of shape \(N, 3, H, W\), got \(8, 28, 28\)"),
+        (np.zeros((8, 1, 28, 28)), r"Conv2d expects X of shape \(N, 3, H, W\), got \(8, 1, 28, 28\)"),
+        (np.zeros((1, 3, 1, 9)), r"Conv2d expects a window no larger than the padded input along "
+                                 r"the height \(n_in \+ 2\*pad = 1 \+ 2\*0 = 1\), got filter_size 3"),
+        (np.full((1, 3, 5, 5), np.inf), r"Conv2d expects finite values in X, got 0 NaN and 75 inf"),
+        (np.array([[[[np.nan] * 5] * 5] * 3]), r"Conv2d expects finite values in X, got 75 NaN and 0 inf"),
+        ([["a"]], r"Conv2d expects X to hold numbers"),
+    ],
+)
+def test_bad_input(X, message):
+    with pytest.raises(ValueError, match=message):
+        Conv2d(3, 6, 3).forward(X)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(stride=0), r"Conv2d expects stride to be an integer >= 1, got 0"),
+        (dict(pad=-1), r"Conv2d expects pad to be an integer >= 0, got -1"),
+        (dict(filter_size=(3, 3, 3)), r"Conv2d expects filter_size to be an int or a pair"),
+        (dict(in_channels=0), r"Conv2d expects in_channels to be an integer >= 1, got 0"),
+        (dict(dtype=np.int64), r"Conv2d expects a floating dtype"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    args = dict(in_channels=3, out_channels=6, filter_size=3) | kwargs
+    with pytest.raises(ValueError, match=message):
+        Conv2d(**args)
+
+
+def test_bad_gradient_and_order():
+    conv = Conv2d(1, 2, 3)
+    with pytest.raises(RuntimeError, match="Conv2d.backward was called before forward"):
+        conv.backward(np.zeros((1, 2, 2, 2)))
+    conv.forward(np.zeros((4, 1, 5, 5)))
+    with pytest.raises(ValueError, match=r"Conv2d expects dA of shape \(4, 2, 3, 3\), got \(4, 2, 3, 4\)"):
+        conv.backward(np.zeros((4, 2, 3, 4)))
+    with pytest.raises(ValueError, match=r"Conv2d expects input_shape \(N, 1, H, W\), got \(None, 3, 5, 5\)"):
+        conv.output_shape((None, 3, 5, 5))

@@ -1,0 +1,129 @@
+"""The sprints' CNN classifiers: Keras-style summaries, LeNet against Keras with copied
+weights, small-data training that learns, weights saved and loaded, the plots."""
+import numpy as np
+import pytest
+
+from sprintlib.data import load_mnist
+from sprintlib.models import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
+from sprintlib.plotting import confusion_matrix, plot_confusion_matrix, plot_feature_maps, plot_filters
+
+IMAGE = (1, 28, 28)
+
+
+@pytest.fixture(scope="module")
+def small_mnist():
+    (X, y), (Xt, yt) = load_mnist(flatten=False)
+    return X[:2000], y[:2000], Xt[:500], yt[:500]
+
+
+@pytest.mark.parametrize("padding, per_layer, total", [
+    ("same", [156, 2416, 94200, 10164, 850], 107_786),
+    ("valid", [156, 2416, 30840, 10164, 850], 44_426),
+])
+def test_lenet_parameter_counts(padding, per_layer, total):
+    model = LeNet(padding).build(IMAGE, 10)
+    lines = []
+    assert model.summary(print_fn=lines.append) == total
+    assert [layer.n_params for layer in model.layers if layer.n_params] == per_layer
+    assert f"Total params: {total:,}" in lines[-1]
+
+
+def test_lenet_summary_shapes():
+    lines = []
+    LeNet("same").build(IMAGE, 10).summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    for shape in ["(None, 6, 28, 28)", "(None, 6, 14, 14)", "(None, 16, 14, 14)", "(None, 16, 7, 7)",
+                  "(None, 784)", "(None, 120)", "(None, 84)", "(None, 10)"]:
+        assert shape in text
+
+
+def _keras_lenet(tf, padding):
+    keras = tf.keras
+    layers = [
+        keras.Input((28, 28, 1), dtype="float64"),
+        keras.layers.Conv2D(6, 5, padding=padding, activation="relu", dtype="float64"),
+        keras.layers.MaxPooling2D(2, dtype="float64"),
+        keras.layers.Conv2D(16, 5, padding=padding, activation="relu", dtype="float64"),
+        keras.layers.MaxPooling2D(2, dtype="float64"),
+        keras.layers.Flatten(dtype="float64"),
+        keras.layers.Dense(120, activation="relu", dtype="float64"),
+        keras.layers.Dense(84, activation="relu", dtype="float64"),
+        keras.layers.Dense(10, activation="softmax", dtype="float64"),
+    ]
+    return keras.Sequential(layers)
+
+
+def _copy_weights(ours, keras_model):
+    """sprintlib's NCHW weights into Keras's NHWC model."""
+    convs = [l for l in ours.layers if type(l).__name__ == "Conv2d"]
+    fcs = [l for l in ours.layers if type(l).__name__ == "FC"]
+    k_convs = [l for l in keras_model.layers if "conv" in l.name]
+    k_dense = [l for l in keras_model.layers if "dense" in l.name]
+    for c, k in zip(convs, k_convs):
+        k.set_weights([c.W.transpose(2, 3, 1, 0), c.B])  # (C_out, C_in, FH, FW) -> (FH, FW, C_in, C_out)
+    C, H, W = 16, *([7, 7] if ours.padding == "same" else [4, 4])
+    # our Flatten orders features (C, H, W), Keras's (H, W, C): permute the first FC's rows
+    W1 = fcs[0].W.reshape(C, H, W, -1).transpose(1, 2, 0, 3).reshape(C * H * W, -1)
+    k_dense[0].set_weights([W1, fcs[0].B])
+    for f, k in zip(fcs[1:], k_dense[1:]):
+        k.set_weights([f.W, f.B])
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_lenet_matches_keras_with_copied_weights(tf, small_mnist, padding):
+    X = small_mnist[0][:16]
+    ours = LeNet(padding, random_state=3).build(IMAGE, 10)
+    keras_model = _keras_lenet(tf, padding)
+    assert keras_model.count_params() == ours.n_params
+    _copy_weights(ours, keras_model)
+    expected = keras_model(X.transpose(0, 2, 3, 1)).numpy()
+    np.testing.assert_allclose(ours.predict_proba(X), expected, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("make, X_form", [
+    (lambda: Scratch1dCNNClassifier(n_filters=4, hidden=(32,), epochs=2, batch_size=50, verbose=False), "flat"),
+    (lambda: Scratch2dCNNClassifier(n_filters=4, hidden=(32,), epochs=2, batch_size=50, verbose=False), "image"),
+    (lambda: LeNet("valid", epochs=2, batch_size=50, verbose=False), "image"),
+])
+def test_small_data_training_learns(small_mnist, make, X_form):
+    X, y, Xt, yt = small_mnist
+    if X_form == "flat":
+        X, Xt = X.reshape(len(X), -1), Xt.reshape(len(Xt), -1)
+    model = make().fit(X, y, Xt, yt)
+    h = model.history
+    assert h["loss"][1] < h["loss"][0] < np.log(10)
+    assert h["val_accuracy"][1] > 0.7  # chance is 0.1
+
+
+def test_save_and_load_lenet(small_mnist, tmp_path):
+    X = small_mnist[0][:8]
+    model = LeNet("same", random_state=1).build(IMAGE, 10)
+    model.save_weights(tmp_path / "lenet.npz")
+    again = LeNet("same", random_state=99).load_weights(tmp_path / "lenet.npz")
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match=r"LeNet expects 7.W of shape \(256, 120\) in .*, got \(784, 120\)"):
+        LeNet("valid").load_weights(tmp_path / "lenet.npz")
+
+
+def test_bad_input_names_the_model(small_mnist):
+    with pytest.raises(ValueError, match=r"LeNet expects X of shape \(N, C, H, W\), got \(N, 784\)"):
+        LeNet().build((784,), 10)
+    with pytest.raises(ValueError, match="LeNet expects padding 'same' or 'valid', got 'full'"):
+        LeNet("full")
+    model = LeNet().build(IMAGE, 10)
+    with pytest.raises(ValueError, match=r"LeNet expects X of shape \(N, 1, 28, 28\), got \(2, 28, 28\)"):
+        model.predict(np.zeros((2, 28, 28)))
+
+
+def test_plots(small_mnist):
+    X, y = small_mnist[0], small_mnist[1]
+    model = LeNet("same", random_state=0).build(IMAGE, 10)
+    fig = plot_filters(model.layers[0].W)
+    assert len([ax for ax in fig.axes if ax.images]) == 6
+    fig = plot_feature_maps(model.layers, X[0])
+    assert len(fig.axes) > 6
+    counts = confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    fig = plot_confusion_matrix(y[:100], model.predict(X[:100]), n_classes=10)
+    assert "accuracy" in fig.axes[0].get_title()
