@@ -8,9 +8,9 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 SPEC    := pyproject.toml requirements.lock
 STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
-# Quiet TensorFlow's C++ start-up banner; keep its maths deterministic.
+# Quiet TensorFlow's C++ start-up banner. (tests/conftest.py also turns oneDNN off for
+# deterministic maths in the tests; benchmarks leave TensorFlow at its fastest defaults.)
 export TF_CPP_MIN_LOG_LEVEL := 2
-export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup demo test bench train lock clean

@@ -12,6 +12,8 @@ float32.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from benchmarks._timing import best_time, print_table, write_json
@@ -64,7 +66,13 @@ def main(repeat: int = 20):
                      "ratio": ours / theirs})
     print_table(f"SimpleRNN({H}) training step on ({N}, {T}, {F}): forward + BPTT + SGD", rows,
                 ["dtype", "sprintlib_ms", "keras_ms", "ratio"])
-    write_json("rnn", rows, {"shape": [N, T, F], "n_nodes": H, "target_ratio_float32": 0.8})
+    # TensorFlow's speed depends on oneDNN (the Makefile turns it off for deterministic maths)
+    env = {k: os.environ.get(k) for k in ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    # multi-threaded OpenBLAS on small matrices slows down by orders of magnitude when another
+    # process holds a core: a load average near the core count makes these numbers meaningless
+    env["load_average_1min"] = round(os.getloadavg()[0], 2)
+    print(f"environment: {env}")
+    write_json("rnn", rows, {"shape": [N, T, F], "n_nodes": H, "target_ratio_float32": 0.8, "environment": env})
     return rows
 
 

@@ -7,7 +7,7 @@ Import what a sprint uses from here::
 
 TensorFlow is never imported by sprintlib itself (only by sprintlib.testing.check_against_tf).
 """
-from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
+from .initializers import FixedInitializer, HeInitializer, SimpleInitializer, XavierInitializer
 from .layers import FC, Layer, ReLU, Sigmoid, Softmax, Tanh
 from .minibatch import GetMiniBatch
 from .models import ScratchDeepNeuralNetworkClassifier
@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FC", "Layer", "ReLU", "Sigmoid", "Tanh", "Softmax",
-    "SimpleInitializer", "XavierInitializer", "HeInitializer",
+    "SimpleInitializer", "XavierInitializer", "HeInitializer", "FixedInitializer",
     "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
     "GetMiniBatch", "ScratchDeepNeuralNetworkClassifier",
 ]

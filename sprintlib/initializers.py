@@ -75,3 +75,31 @@ def get_initializer(name, random_state=None, dtype=np.float64, sigma: float = 0.
     if name not in table:
         raise ValueError(f"initializer expects one of 'he', 'xavier', 'simple', got {name!r}")
     return table[name](random_state, dtype)
+
+
+class FixedInitializer:
+    """Hands out the weights you give it: for the documents' small-array cases
+    (``SimpleConv1d(3, FixedInitializer(W=[3, 5, 7], B=[1]))``) and for tests.
+
+    ``W(...)`` / ``sample(shape, ...)`` return a copy of W and check its shape;
+    ``B(n)`` returns a copy of B.
+    """
+
+    def __init__(self, W, B):
+        self._W = np.array(W, dtype=np.float64)
+        self._B = np.array(B, dtype=np.float64).reshape(-1)
+
+    def sample(self, shape, fan_in=None) -> np.ndarray:
+        if self._W.shape != tuple(shape):
+            raise ValueError(f"FixedInitializer expects to be asked for W of shape "
+                             f"{_checks.format_shape(self._W.shape)}, got {_checks.format_shape(tuple(shape))}")
+        return self._W.copy()
+
+    def W(self, n_nodes1: int, n_nodes2: int) -> np.ndarray:
+        return self.sample((n_nodes1, n_nodes2))
+
+    def B(self, n_nodes2: int) -> np.ndarray:
+        if self._B.shape != (n_nodes2,):
+            raise ValueError(f"FixedInitializer expects to be asked for B of shape "
+                             f"{_checks.format_shape(self._B.shape)}, got ({n_nodes2},)")
+        return self._B.copy()

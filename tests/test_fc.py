@@ -3,20 +3,8 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, SGD, HeInitializer, SimpleInitializer
+from sprintlib.initializers import FixedInitializer
 from sprintlib.testing import check_against_tf, check_numerical_gradients
-
-
-class FixedInitializer:
-    """Gives the weights a test wants (the sprints' initializer interface)."""
-
-    def __init__(self, W, B):
-        self._W, self._B = np.asarray(W, float), np.asarray(B, float)
-
-    def W(self, n1, n2):
-        return self._W.copy()
-
-    def B(self, n2):
-        return self._B.copy()
 
 
 def test_forward_backward_by_hand():

@@ -38,3 +38,17 @@ def test_bad_arguments():
         SimpleInitializer(-1)
     with pytest.raises(ValueError, match="initializer expects one of"):
         get_initializer("glorot")
+
+
+def test_fixed_initializer_hands_out_copies_and_checks_shapes():
+    from sprintlib import FC, FixedInitializer
+
+    init = FixedInitializer(W=[[1, 2]], B=[3, 4])
+    fc = FC(1, 2, init)
+    np.testing.assert_array_equal(fc.W, [[1, 2]])
+    fc.W[0, 0] = 9
+    assert init.W(1, 2)[0, 0] == 1  # a copy each time
+    with pytest.raises(ValueError, match=r"FixedInitializer expects to be asked for W of shape \(1, 2\), got \(2, 2\)"):
+        FC(2, 2, init)
+    with pytest.raises(ValueError, match=r"FixedInitializer expects to be asked for B of shape \(2,\), got \(3,\)"):
+        init.B(3)

@@ -23,7 +23,7 @@ def _tanh(A, out):
 
 
 def _dtanh(H):
-    D = np.multiply(H, H)
+    D = np.multiply(H, H)  # 1 - h**2, built in one buffer: it is (T, N, H) large
     return np.subtract(1, D, out=D)
 
 
@@ -52,7 +52,9 @@ ACTIVATIONS = {"tanh": (_tanh, _dtanh), "sigmoid": (_sigmoid, _dsigmoid), "relu"
 
 
 class SimpleRNN(Layer):
-    """``a_t = x_t @ W_x + h_{t-1} @ W_h + B``,  ``h_t = tanh(a_t)``, for t = 1..T.
+    """``a_t = x_t @ W_x + h_{t-1} @ W_h + B``,  ``h_t = tanh(a_t)``, for t = 1..T, from h_0.
+
+    Vectorised over the batch: the only Python loop is over the T time steps.
 
     Parameters
     ----------
@@ -109,7 +111,8 @@ class SimpleRNN(Layer):
         X = self._input(X, ("N", "T", self.n_features))
         N, T, F = X.shape
         if T == 0:
-            raise ValueError(f"{self.name} expects at least one time step in X, got shape {_checks.format_shape(X.shape)}")
+            shape = _checks.format_shape(X.shape)
+            raise ValueError(f"{self.name} expects at least one time step in X, got shape {shape}")
         self._check_weights()
         H = self.n_nodes
         # Time-major, so that each step reads and writes one contiguous (N, H) block. A column
