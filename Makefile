@@ -30,6 +30,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Against TensorFlow at its fastest: oneDNN on (its default), not the tests' deterministic setting.
+bench: export TF_ENABLE_ONEDNN_OPTS := 1
 bench: $(STAMP)
 	$(PY) -m benchmarks
 

@@ -60,6 +60,8 @@ def check_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
 
 def check_int(value, owner: str, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int, raising ValueError unless it is an integer >= minimum."""
+    if type(value) is int and value >= minimum:  # the common case, without the slower ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{owner} expects {name} to be an integer >= {minimum}, got {value!r}")
     return int(value)

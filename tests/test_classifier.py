@@ -78,3 +78,25 @@ def test_integer_pixels_work():
     Xi = X[:300].astype(np.uint8)
     model = ScratchDeepNeuralNetworkClassifier((16,), epochs=1, verbose=False).fit(Xi / 255, y[:300])
     assert model.predict(Xi[:10]).shape == (10,)
+
+
+def test_lr_decay_shrinks_the_learning_rate_each_epoch_and_gives_it_back():
+    from sprintlib.optimizers import SGD
+
+    class Recording(SGD):  # remembers the learning rate of every update
+        def update(self, layer):
+            self.seen.add(self.lr)
+            return super().update(layer)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 5)), rng.integers(0, 3, 40)
+    opt = Recording(lr=0.5)
+    opt.seen = set()
+    model = ScratchDeepNeuralNetworkClassifier((4,), epochs=3, batch_size=40, optimizer=opt,
+                                               lr_decay=0.5, verbose=False).fit(X, y)
+    assert sorted(opt.seen) == [0.125, 0.25, 0.5]  # epoch e: lr * 0.5**e
+    assert opt.lr == 0.5 and model.lr_decay == 0.5  # the instance passed in is unchanged
+    with pytest.raises(ValueError, match="expects lr_decay to be a number in \\(0, 1\\], got 1.5"):
+        ScratchDeepNeuralNetworkClassifier(lr_decay=1.5)
+    with pytest.raises(ValueError, match="expects lr_decay to be a number > 0, got 0"):
+        ScratchDeepNeuralNetworkClassifier(lr_decay=0)

@@ -132,6 +132,51 @@ def test_col2im_checks_the_shape_of_col():
         F.col2im(np.ones((4, 8)), (1, 1, 4, 4), 3)
 
 
+# -- im2col in two steps (what the convolutions use) ---------------------------------------
+@pytest.mark.parametrize("filter_size, stride, pad", [(3, 1, 0), (3, 2, 1), ((2, 4), (3, 1), (0, 2)), (5, 1, 2)])
+def test_two_step_im2col_is_the_books_im2col(filter_size, stride, pad):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3, 2, 9, 8))
+    (FH, FW), (SH, SW), pad = (np.broadcast_to(v, 2).tolist() for v in (filter_size, stride, pad))
+    OH, OW = F.output_size_2d((9, 8), (FH, FW), (SH, SW), pad, allow_remainder=True)
+    rows = F.width_windows(F.to_hcwn(X, pad), FW, SW, OW)
+    assert rows.shape == (9 + 2 * pad[0], 2 * FW, OW * 3)
+    cols = F.height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N), rows ordered (i, c, j)
+    assert cols.shape == (OH, FH * 2 * FW, OW * 3) and not cols.flags.writeable
+    # into the book's layout: rows (n, y, x), columns (c, i, j)
+    book = cols.reshape(OH, FH, 2, FW, OW, 3).transpose(5, 0, 4, 2, 1, 3).reshape(3 * OH * OW, -1)
+    np.testing.assert_array_equal(book, F.im2col(X, (FH, FW), (SH, SW), pad, allow_remainder=True))
+
+
+@pytest.mark.parametrize("FW, SW", [(3, 1), (3, 2), (1, 1), (2, 3)])
+def test_fold_width_is_the_adjoint_of_width_windows(FW, SW):
+    rng = np.random.default_rng(3)
+    Xr = rng.standard_normal((4, 2, 9, 3))  # (H, C, W, N)
+    OW = (9 - FW) // SW + 1
+    rows = F.width_windows(Xr, FW, SW, OW)
+    Y = rng.standard_normal(rows.shape)
+    back = F.fold_width(Y, Xr.shape, FW, SW)
+    assert back.shape == Xr.shape
+    assert abs(np.sum(rows * Y) - np.sum(Xr * back)) < 1e-10 * np.sum(np.abs(rows * Y))
+
+
+def test_conv2d_output_is_a_view_in_the_hcwn_order_and_backward_reads_it_as_is():
+    rng = np.random.default_rng(4)
+    X, W, B = rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), np.zeros(4)
+    A, rows = F.conv2d_forward(X, W, B, 1, 1)
+    assert A.shape == (5, 4, 8, 8)
+    assert A.transpose(2, 1, 3, 0).flags.c_contiguous  # (H, C, W, N) in memory
+    dA = rng.standard_normal(A.shape)
+    expected = F.conv2d_backward(dA, W, rows, X.shape, 1, 1)  # a C-ordered dA: copied first
+    dA_hcwn = np.ascontiguousarray(dA.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
+    for ours, theirs in zip(F.conv2d_backward(dA_hcwn, W, rows, X.shape, 1, 1), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
+    dX, dW, dB = F.conv2d_backward(dA, W, rows, X.shape, 1, 1, need_dX=False)
+    assert dX is None
+    np.testing.assert_array_equal(dW, expected[1])
+    np.testing.assert_array_equal(dB, expected[2])
+
+
 # -- fast == slow obvious loops -------------------------------------------------------------
 @pytest.mark.parametrize("seed", range(6))
 def test_conv2d_fast_equals_naive(seed):
@@ -148,6 +193,22 @@ def test_conv2d_fast_equals_naive(seed):
     fast = F.conv2d_backward(dA, W, col, X.shape, S, P)
     slow = F.conv2d_naive_backward(dA, X, W, S, P)
     for f, s in zip(fast, slow):
+        assert rel_error(f, s) < 1e-12
+
+
+@pytest.mark.parametrize("filt, stride, pad, x_shape", [
+    ((3, 2), (2, 1), (1, 0), (2, 2, 7, 5)), ((2, 4), (1, 3), (0, 2), (3, 1, 5, 9)), (5, 1, 2, (2, 3, 6, 6)),
+])
+def test_conv2d_fast_equals_naive_non_square(filt, stride, pad, x_shape):
+    rng = np.random.default_rng(7)
+    FH, FW = np.broadcast_to(filt, 2)
+    X, W = rng.standard_normal(x_shape), rng.standard_normal((3, x_shape[1], FH, FW))
+    B = rng.standard_normal(3)
+    A, rows = F.conv2d_forward(X, W, B, stride, pad)
+    assert rel_error(A, F.conv2d_naive_forward(X, W, B, stride, pad)) < 1e-12
+    dA = rng.standard_normal(A.shape)
+    for f, s in zip(F.conv2d_backward(dA, W, rows, X.shape, stride, pad),
+                    F.conv2d_naive_backward(dA, X, W, stride, pad)):
         assert rel_error(f, s) < 1e-12
 
 

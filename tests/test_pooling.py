@@ -168,6 +168,18 @@ def test_flatten_forward_backward():
     assert flat.output_shape((None, 16, 7, 7)) == (None, 784) and flat.n_params == 0
 
 
+def test_flatten_gives_dX_the_memory_order_of_X():
+    # after a convolution X is (H, C, W, N) in memory; dX follows, so that the layers before
+    # do not mix memory orders
+    X = np.arange(2 * 3 * 4 * 5.0).reshape(4, 3, 5, 2).transpose(3, 1, 0, 2)  # (N, C, H, W) shape
+    flat = Flatten()
+    A = flat.forward(X)
+    np.testing.assert_array_equal(A, X.reshape(2, -1))
+    dX = flat.backward(A)
+    np.testing.assert_array_equal(dX, X)
+    assert dX.strides == X.strides
+
+
 def test_flatten_numerical_gradients():
     check_numerical_gradients(Flatten(), (2, 3, 2, 2))
 

@@ -4,7 +4,9 @@ so that windows do not overlap).
 
 Instead of copying every window (im2col), these loop over the PH*PW positions inside a
 window: ``window_view(X, (i, j), ...)`` is the (N, C, OH, OW) view of entry (i, j) of
-every window at once, so a 2x2 pooling is four whole-array operations.
+every window at once, so a 2x2 pooling is four whole-array operations. Outputs keep the
+memory order of the input (``order="K"``, ``zeros_like``): after a convolution that is
+(H, C, W, N), batch last (see im2col.py), so each of those views reads runs of N values.
 
 Max-pool ties: when a window holds its maximum more than once, the whole gradient goes
 to ONE entry, the first in row-major order (top row first, then left to right). That is
@@ -33,7 +35,7 @@ def _geometry(x_shape, pool_size, stride, allow_remainder, owner):
 def max_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, H, W) -> A (N, C, OH, OW), the maximum of each window."""
     _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
-    A = window_view(X, offsets[0], out, stride).copy()
+    A = window_view(X, offsets[0], out, stride).copy(order="K")
     for offset in offsets[1:]:
         np.maximum(A, window_view(X, offset, out, stride), out=A)
     return A
@@ -44,23 +46,29 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
 
     Each window's gradient goes to the first entry (row-major) equal to its maximum.
     """
-    _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
+    pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
+    overlapping = stride[0] < pool[0] or stride[1] < pool[1]
     dX = np.zeros_like(X)
-    taken = np.zeros(A.shape, dtype=bool)  # windows whose maximum was already found
-    for offset in offsets:  # row-major, so the first maximum claims the gradient
+    # each window's gradient, until an entry has taken it; in A's memory order (dA may come
+    # in another, e.g. from Flatten), so that the operations below walk one order
+    rest = np.empty_like(A)
+    rest[...] = dA
+    for offset in offsets:  # row-major, so the first maximum takes it
         hit = window_view(X, offset, out, stride) == A
-        hit &= ~taken
-        taken |= hit
-        # += rather than =: with overlapping windows one pixel can be the max of several
         target = window_view(dX, offset, out, stride)
-        target += dA * hit
+        if overlapping:  # one pixel can be the maximum of several windows: add
+            given = rest * hit
+            target += given
+        else:  # each pixel is in one window: write straight into dX
+            given = np.multiply(rest, hit, out=target)
+        rest -= given  # 0 in the windows served (exactly: x - x), unchanged elsewhere
     return dX
 
 
 def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, H, W) -> A (N, C, OH, OW), the mean of each window."""
     pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "avg_pool2d")
-    A = window_view(X, offsets[0], out, stride).copy()
+    A = window_view(X, offsets[0], out, stride).copy(order="K")
     for offset in offsets[1:]:
         A += window_view(X, offset, out, stride)
     A /= pool[0] * pool[1]

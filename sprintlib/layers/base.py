@@ -5,6 +5,11 @@
 optimizer update the parameters, and returns the gradient with respect to ``X``.
 With ``optimizer=None`` backward only computes gradients: that is how the tests and
 the notebooks' test cells compare a layer with TensorFlow or with a student's layer.
+
+``needs_input_grad = False`` lets ``backward`` skip the gradient with respect to X and
+return None. A model sets it on its first layer with parameters: that layer's input is
+the data (or a reshape of it), whose gradient nobody uses, and for a first convolution
+it is the most expensive part of backward (Keras does not compute it either).
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from .. import _checks
 class Layer:
     #: names of the trainable arrays; the gradient of ``W`` lives in ``dW``
     param_names: tuple[str, ...] = ()
+    #: False: backward may return None instead of dX (layers with parameters honour it)
+    needs_input_grad: bool = True
 
     def __init__(self, optimizer=None, dtype=np.float64):
         self.optimizer = optimizer

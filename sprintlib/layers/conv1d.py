@@ -102,19 +102,21 @@ class Conv1d(Layer):
         self._batched = X.ndim == 3
         X = X if self._batched else X[None]
         self.output_shape(X.shape)
-        A, self._col = F.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
-                                        allow_remainder=self.allow_remainder)
+        A, self._rows = F.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
+                                         allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
         return self._output(A if self._batched else A[0])
 
     def backward(self, dA):
-        """dA shaped as forward's A -> dX shaped as X; sets dW (C_out, C_in, F), dB (C_out,)."""
+        """dA shaped as forward's A -> dX shaped as X (None if not needs_input_grad);
+        sets dW (C_out, C_in, F), dB (C_out,)."""
         dA = self._grad_input(dA)
-        dX, self.dW, self.dB = F.conv1d_backward(dA if self._batched else dA[None], self.W, self._col,
+        dX, self.dW, self.dB = F.conv1d_backward(dA if self._batched else dA[None], self.W, self._rows,
                                                  self._x_shape, self.stride, self.pad,
-                                                 allow_remainder=self.allow_remainder)
+                                                 allow_remainder=self.allow_remainder,
+                                                 need_dX=self.needs_input_grad)
         self._update()
-        return dX if self._batched else dX[0]
+        return dX if self._batched or dX is None else dX[0]
 
     def _spec(self, shape):
         if len(shape) not in (2, 3):

@@ -67,17 +67,19 @@ class Conv2d(Layer):
         """X (N, C_in, H, W) -> A (N, C_out, OH, OW)."""
         X = self._input(X, ("N", self.in_channels, "H", "W"))
         self.output_shape(X.shape)  # size errors named after this layer
-        A, self._col = F.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
-                                        allow_remainder=self.allow_remainder)
+        A, self._rows = F.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
+                                         allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
         return self._output(A)
 
     def backward(self, dA):
-        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
+        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W) (None if not needs_input_grad);
+        sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
         dA = self._grad_input(dA)
         # dX uses the W of the forward pass: it is computed before the update
-        dX, self.dW, self.dB = F.conv2d_backward(dA, self.W, self._col, self._x_shape, self.stride,
-                                                 self.pad, allow_remainder=self.allow_remainder)
+        dX, self.dW, self.dB = F.conv2d_backward(dA, self.W, self._rows, self._x_shape, self.stride,
+                                                 self.pad, allow_remainder=self.allow_remainder,
+                                                 need_dX=self.needs_input_grad)
         self._update()
         return dX
 

@@ -36,11 +36,13 @@ class FC(Layer):
         return self._output(self.X @ self.W + self.B)
 
     def backward(self, dA):
-        """dA (N, n_nodes2) -> dZ (N, n_nodes1); sets dW (n_nodes1, n_nodes2), dB (n_nodes2,)."""
+        """dA (N, n_nodes2) -> dZ (N, n_nodes1) (None if not needs_input_grad);
+        sets dW (n_nodes1, n_nodes2), dB (n_nodes2,)."""
         dA = self._grad_input(dA)
         self.dW = self.X.T @ dA
         self.dB = dA.sum(axis=0)  # a sum over the batch, not a mean: the loss already averages
-        dZ = dA @ self.W.T  # computed before the update: the gradient is of the W used in forward
+        # computed before the update: the gradient is of the W used in forward
+        dZ = dA @ self.W.T if self.needs_input_grad else None
         self._update()
         return dZ
 

@@ -23,12 +23,21 @@ class Flatten(Layer):
             raise ValueError(f"{self.name} expects X of shape (N, C, H, W) or any (N, ...) with at "
                              f"least 2 axes, got {_checks.format_shape(np.shape(X))}")
         X = self._input(X, ("N",) + tuple(f"d{i}" for i in range(1, ndim)))
-        self._x_shape = X.shape
+        self._X = X
+        # a view when X's memory order allows it; a convolution's output, (H, C, W, N) in
+        # memory (see functional/im2col.py), is copied into the (N, C*H*W) order here
         return self._output(X.reshape(X.shape[0], -1))
 
     def backward(self, dA):
-        """dA (N, d1*d2*...) -> dX (N, d1, d2, ...)."""
-        return self._grad_input(dA).reshape(self._x_shape)
+        """dA (N, d1*d2*...) -> dX (N, d1, d2, ...), in the memory order forward's X had."""
+        dX = self._grad_input(dA).reshape(self._X.shape)
+        if not self._X.flags.c_contiguous:
+            # X's order, so that the layers before (ReLU, pooling) combine arrays of one
+            # memory order: mixing orders makes each of their operations several times slower
+            out = np.empty_like(self._X)  # same memory order as X
+            out[...] = dX
+            dX = out
+        return dX
 
     def output_shape(self, input_shape):
         """(N, C, H, W) -> (N, C*H*W); N may be None."""

@@ -25,6 +25,9 @@ class ScratchClassifier:
     batch_size : int
     optimizer : str or Optimizer  ("adam", "sgd", "momentum", "adagrad", "rmsprop")
     lr : float, learning rate (ignored when ``optimizer`` is an instance)
+    lr_decay : float in (0, 1], default 1 — the learning rate is multiplied by it after
+        every epoch (epoch e trains with lr * lr_decay**e): large steps first, then small
+        ones that settle the weights instead of jumping around the minimum
     initializer : str or Initializer  ("he", "xavier", "simple")
     random_state : int or None — fixes the initial weights and the batch order
     verbose : bool — a tqdm progress bar per epoch
@@ -32,10 +35,13 @@ class ScratchClassifier:
     """
 
     def __init__(self, epochs=10, batch_size=100, optimizer="adam", lr=0.001, initializer="he",
-                 random_state=0, verbose=True, dtype=np.float64):
+                 random_state=0, verbose=True, dtype=np.float64, lr_decay=1.0):
         self.epochs = _checks.check_int(epochs, self.name, "epochs")
         self.batch_size = _checks.check_int(batch_size, self.name, "batch_size")
         self.optimizer, self.lr, self.initializer = optimizer, lr, initializer
+        self.lr_decay = _checks.check_positive(lr_decay, self.name, "lr_decay")
+        if self.lr_decay > 1:
+            raise ValueError(f"{self.name} expects lr_decay to be a number in (0, 1], got {lr_decay!r}")
         self.random_state, self.verbose, self.dtype = random_state, verbose, np.dtype(dtype)
         self.layers = None
         self.history = None
@@ -62,10 +68,15 @@ class ScratchClassifier:
         """Create the layers for inputs of ``input_shape`` (no batch axis); fit calls this."""
         self._rng = np.random.default_rng(self.random_state)
         initializer = get_initializer(self.initializer, random_state=self._rng, dtype=self.dtype)
-        optimizer = get_optimizer(self.optimizer, self.lr)
+        optimizer = self.optimizer_ = get_optimizer(self.optimizer, self.lr)
         self.input_shape_ = tuple(int(s) for s in input_shape)
         self.n_classes_ = int(n_classes)
         self.layers = self._build(self.input_shape_, self.n_classes_, initializer, optimizer)
+        # Nothing uses the gradient with respect to the data: the first layer with
+        # parameters skips it (for a first convolution, col2im and a matrix product)
+        first = next((layer for layer in self.layers if layer.param_names), None)
+        if first is not None:
+            first.needs_input_grad = False
         self.output = Softmax(self.dtype)
         return self
 
@@ -78,34 +89,42 @@ class ScratchClassifier:
         y = _checks.check_labels(y, self.name, n_samples=X.shape[0])
         self.build(X.shape[1:], max(int(y.max()) + 1, 2))
         X = self._check_X(X)
-        has_val = X_val is not None
-        if has_val:
+        if X_val is not None:
             X_val = self._check_X(X_val, "X_val")
             y_val = _checks.check_labels(y_val, self.name, self.n_classes_, X_val.shape[0], "y_val")
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
-        for epoch in range(self.epochs):
-            batches = GetMiniBatch(X, y, self.batch_size, seed=self._rng)
-            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{self.epochs}", disable=not self.verbose,
-                       leave=True, unit="batch")
-            total_loss = n_correct = n_seen = 0
-            for Xb, yb in bar:
-                Z = self._forward(Xb)
-                loss = self.output.loss(yb)
-                self._backward(self.output.backward(yb))
-                total_loss += loss * len(yb)
-                n_correct += int((Z.argmax(axis=1) == yb).sum())
-                n_seen += len(yb)
-                bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}", refresh=False)
-            self.history["loss"].append(total_loss / n_seen)
-            self.history["accuracy"].append(n_correct / n_seen)
-            if has_val:
-                val_loss, val_acc = self.evaluate(X_val, y_val)
-                self.history["val_loss"].append(val_loss)
-                self.history["val_accuracy"].append(val_acc)
-                bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}",
-                                val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
-            bar.close()
+        lr = self.optimizer_.lr
+        try:
+            for epoch in range(self.epochs):
+                self.optimizer_.lr = lr * self.lr_decay**epoch
+                self._fit_epoch(X, y, X_val, y_val, epoch)
+        finally:
+            self.optimizer_.lr = lr  # an Optimizer passed in gets its learning rate back
         return self
+
+    def _fit_epoch(self, X, y, X_val, y_val, epoch):
+        """One pass over the shuffled mini-batches; appends to ``history``."""
+        batches = GetMiniBatch(X, y, self.batch_size, seed=self._rng)
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{self.epochs}", disable=not self.verbose,
+                   leave=True, unit="batch")
+        total_loss = n_correct = n_seen = 0
+        for Xb, yb in bar:
+            Z = self._forward(Xb)
+            loss = self.output.loss(yb)
+            self._backward(self.output.backward(yb))
+            total_loss += loss * len(yb)
+            n_correct += int((Z.argmax(axis=1) == yb).sum())
+            n_seen += len(yb)
+            bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}", refresh=False)
+        self.history["loss"].append(total_loss / n_seen)
+        self.history["accuracy"].append(n_correct / n_seen)
+        if X_val is not None:
+            val_loss, val_acc = self.evaluate(X_val, y_val)
+            self.history["val_loss"].append(val_loss)
+            self.history["val_accuracy"].append(val_acc)
+            bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}",
+                            val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
+        bar.close()
 
     def _forward(self, X):
         for layer in self.layers:
@@ -115,6 +134,8 @@ class ScratchClassifier:
     def _backward(self, dA):
         for layer in reversed(self.layers):
             dA = layer.backward(dA)
+            if dA is None:  # the first layer with parameters: no layer before it needs dA
+                break
         return dA
 
     # -- prediction ------------------------------------------------------------------

@@ -1,0 +1,283 @@
+"""LeNet ('same', 107,786 parameters) training: sprintlib against Keras on TensorFlow-CPU,
+and against the documents' loops.
+
+* one training step (forward, backward, Adam update) on a batch of 128 MNIST images,
+  (128, 1, 28, 28), in float32 and float64;
+* one epoch of ``fit`` on the 60,000 training images of data/mnist (batch 128);
+* the same step written with the documents' loops (sprintlib.functional.naive) on 2 images.
+
+Keras gets the same architecture (channels last, logits + from_logits cross-entropy),
+the same weights (copied, and the outputs compared before anything is timed) and its
+fastest path: both a tf.function step (GradientTape + Adam.apply_gradients) and the
+compiled model's train_on_batch are timed, and the faster is the reference. The epoch is
+``model.fit(..., verbose=0)`` after a warm-up fit that traces it. float64 Keras models get
+``dtype="float64"`` on every layer (no global keras.config change). Every timing is the
+best of several rounds, sprintlib and Keras interleaved within each round.
+
+    python -m benchmarks lenet      # -> output/bench/lenet.json
+
+Targets (issue 6): the float32 step at most 1.5x Keras float32's time; the float64 step
+at most 3x Keras float32's. Both libraries use every core unless OPENBLAS_NUM_THREADS is
+set, in which case TensorFlow gets the same number of threads. Keras is fastest with
+oneDNN (TensorFlow's default): TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
+deterministic results, makes its convolutions several times slower, so the table says
+which setting was in effect.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from sprintlib import functional as F
+from sprintlib.data import load_mnist
+from sprintlib.models import LeNet
+from sprintlib.testing import rel_error
+
+from ._timing import best_time, print_table, write_json
+
+BATCH, LR, SEED = 128, 1e-3, 0
+DTYPES = (np.float32, np.float64)
+
+
+# -- sprintlib -----------------------------------------------------------------------------
+def sprintlib_model(dtype) -> LeNet:
+    return LeNet("same", lr=LR, batch_size=BATCH, dtype=dtype, random_state=SEED,
+                 verbose=False).build((1, 28, 28), 10)
+
+
+def sprintlib_step(model: LeNet, X, y):
+    """What fit does for one batch: forward, loss, backward with the Adam update."""
+    def step():
+        model._forward(X)
+        model.output.loss(y)
+        model._backward(model.output.backward(y))
+    return step
+
+
+# -- Keras ---------------------------------------------------------------------------------
+def keras_model(keras, dtype):
+    """LeNet in Keras, channels last, every layer of ``dtype`` (logits out)."""
+    dt = np.dtype(dtype).name
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1), dtype=dt),
+        L.Conv2D(6, 5, padding="same", activation="relu", dtype=dt), L.MaxPooling2D(2, dtype=dt),
+        L.Conv2D(16, 5, padding="same", activation="relu", dtype=dt), L.MaxPooling2D(2, dtype=dt),
+        L.Flatten(dtype=dt),
+        L.Dense(120, activation="relu", dtype=dt), L.Dense(84, activation="relu", dtype=dt),
+        L.Dense(10, dtype=dt),
+    ])
+
+
+def copy_weights(ours: LeNet, model) -> None:
+    """sprintlib's NCHW weights into the NHWC Keras model (as tests/test_models_cnn.py does)."""
+    convs = [layer for layer in ours.layers if type(layer).__name__ == "Conv2d"]
+    fcs = [layer for layer in ours.layers if type(layer).__name__ == "FC"]
+    k_convs = [layer for layer in model.layers if "conv" in layer.name]
+    k_dense = [layer for layer in model.layers if "dense" in layer.name]
+    for c, k in zip(convs, k_convs):
+        k.set_weights([c.W.transpose(2, 3, 1, 0), c.B])
+    # our Flatten orders features (C, H, W), Keras's (H, W, C): permute the first FC's rows
+    W1 = fcs[0].W.reshape(16, 7, 7, -1).transpose(1, 2, 0, 3).reshape(784, -1)
+    k_dense[0].set_weights([W1, fcs[0].B])
+    for f, k in zip(fcs[1:], k_dense[1:]):
+        k.set_weights([f.W, f.B])
+
+
+def keras_steps(tf, keras, dtype, ours: LeNet, X, y):
+    """(tf.function step, train_on_batch step, compiled model) for the weights of ``ours``."""
+    X_nhwc = tf.constant(X.transpose(0, 2, 3, 1))
+    y_t = tf.constant(y)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    model = keras_model(keras, dtype)
+    copy_weights(ours, model)
+    probs = tf.nn.softmax(model(X_nhwc[:8])).numpy()
+    err = rel_error(ours.predict_proba(X[:8]), probs)
+    if not err < (1e-4 if dtype == np.float32 else 1e-10):
+        raise AssertionError(f"Keras's LeNet differs from sprintlib's ({err:.1e}): not the same model")
+    opt = keras.optimizers.Adam(LR)
+
+    @tf.function
+    def train_step(x, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(labels, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    compiled = keras_model(keras, dtype)
+    copy_weights(ours, compiled)
+    compiled.compile(optimizer=keras.optimizers.Adam(LR), loss=loss_fn)
+    return (lambda: train_step(X_nhwc, y_t).numpy()), (lambda: compiled.train_on_batch(X_nhwc, y_t)), compiled
+
+
+# -- the documents' loops ------------------------------------------------------------------
+def loop_step(ours: LeNet, X, y):
+    """The same training step (without the update) with one loop per output, as the course
+    documents write convolution and pooling (functional/naive.py); the FC layers and the
+    softmax are the documents' matrix products. Returns (step, the gradients it computes)."""
+    conv1, conv2 = ours.layers[0], ours.layers[3]
+    fcs = [layer for layer in ours.layers if type(layer).__name__ == "FC"]
+
+    def step():
+        A1 = F.conv2d_naive_forward(X, conv1.W, conv1.B, 1, 2)
+        Z1 = np.maximum(A1, 0)
+        P1 = F.max_pool2d_naive_forward(Z1, 2)
+        A2 = F.conv2d_naive_forward(P1, conv2.W, conv2.B, 1, 2)
+        Z2 = np.maximum(A2, 0)
+        P2 = F.max_pool2d_naive_forward(Z2, 2)
+        h = [P2.reshape(len(X), -1)]
+        for fc in fcs[:-1]:
+            h.append(np.maximum(h[-1] @ fc.W + fc.B, 0))
+        scores = h[-1] @ fcs[-1].W + fcs[-1].B
+        E = np.exp(scores - scores.max(axis=1, keepdims=True))
+        d = E / E.sum(axis=1, keepdims=True)
+        d[np.arange(len(y)), y] -= 1
+        d /= len(y)
+        grads = []
+        for k in range(len(fcs) - 1, -1, -1):  # FC backward, then ReLU's mask
+            grads.append(h[k].T @ d)
+            d = d @ fcs[k].W.T
+            if k > 0:
+                d = d * (h[k] > 0)
+        d = F.max_pool2d_naive_backward(d.reshape(P2.shape), Z2, 2) * (A2 > 0)
+        d, dW2, _ = F.conv2d_naive_backward(d, P1, conv2.W, 1, 2)
+        d = F.max_pool2d_naive_backward(d, Z1, 2) * (A1 > 0)
+        _, dW1, _ = F.conv2d_naive_backward(d, X, conv1.W, 1, 2)
+        return grads[::-1] + [dW2, dW1]
+
+    return step
+
+
+def against_loops(X, y, n=2):
+    """The loops at N=n against sprintlib's step (float64, no update) at N=n and N=128."""
+    ours = LeNet("same", optimizer="sgd", dtype=np.float64, random_state=SEED,
+                 verbose=False).build((1, 28, 28), 10)
+    for layer in ours.layers:  # gradients only: the weights stay those the loops use
+        layer.optimizer = None
+    loops = loop_step(ours, X[:n], y[:n])
+    # the same gradients, or the timing compares different work
+    ours._forward(X[:n])
+    ours.output.loss(y[:n])
+    ours._backward(ours.output.backward(y[:n]))
+    fcs = [layer for layer in ours.layers if type(layer).__name__ == "FC"]
+    for g, layer in zip(loops(), fcs + [ours.layers[3], ours.layers[0]]):
+        if not rel_error(g, layer.dW) < 1e-10:
+            raise AssertionError(f"the loop version's dW of {layer!r} differs from sprintlib's")
+    t_loop = best_time(loops, repeat=2, warmup=1)
+    t_small = best_time(sprintlib_step(ours, X[:n], y[:n]), repeat=20)
+    t_batch = best_time(sprintlib_step(ours, X[:BATCH], y[:BATCH]), repeat=10)
+    return [{"case": "training step (ms), documents' loops", "dtype": "float64", "N": n,
+             "loops": 1e3 * t_loop, "sprintlib": 1e3 * t_small, "loops/sprintlib": t_loop / t_small,
+             "per image, sprintlib at N=128": (t_loop / n) / (t_batch / BATCH)}]
+
+
+# -- timing ----------------------------------------------------------------------------------
+def interleaved_best(fns: dict, rounds: int, number: int = 1, warmup: int = 1, pause: float = 0.3) -> dict:
+    """Best seconds per call of each fn, the fns taking turns within every round, so that a
+    busy spell of the machine hits all of them rather than one.
+
+    Each turn starts after ``pause`` seconds: OpenBLAS's idle threads keep spinning on a core
+    for about 0.1 s after a matrix product, which would slow down whoever runs next."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(pause)
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - start) / number)
+    return best
+
+
+def steps(tf, keras, X, y):
+    fns, models = {}, {}
+    for dt in DTYPES:
+        name = np.dtype(dt).name
+        ours = sprintlib_model(dt)
+        Xd = X[:BATCH].astype(dt)
+        fns[f"sprintlib {name}"] = sprintlib_step(ours, Xd, y[:BATCH])
+        fns[f"keras tf.function {name}"], fns[f"keras train_on_batch {name}"], models[name] = \
+            keras_steps(tf, keras, dt, ours, Xd, y[:BATCH])
+    t = interleaved_best(fns, rounds=7, number=10, warmup=3)
+    keras_best = {}
+    for dt in DTYPES:
+        name = np.dtype(dt).name
+        tf_fn, tob = t[f"keras tf.function {name}"], t[f"keras train_on_batch {name}"]
+        keras_best[name] = (min(tf_fn, tob), "tf.function(GradientTape + Adam)" if tf_fn <= tob
+                            else "train_on_batch")
+    rows = []
+    for dt, target in zip(DTYPES, ("<= 1.5", "<= 3")):
+        name = np.dtype(dt).name
+        k, path = keras_best[name]
+        rows.append({"case": "training step (ms)", "dtype": name, "N": BATCH,
+                     "sprintlib": 1e3 * t[f"sprintlib {name}"], "keras": 1e3 * k,
+                     "keras path": path, "keras f32": 1e3 * keras_best["float32"][0],
+                     "sprintlib/keras f32": t[f"sprintlib {name}"] / keras_best["float32"][0],
+                     "target": target,
+                     "keras tf.function": 1e3 * t[f"keras tf.function {name}"],
+                     "keras train_on_batch": 1e3 * t[f"keras train_on_batch {name}"]})
+    return rows, models
+
+
+def epochs(X, y, keras_models):
+    """One epoch of fit on all of X, sprintlib and Keras taking turns (float32: best of 2)."""
+    rows = []
+    for dt in DTYPES:
+        name = np.dtype(dt).name
+        Xd = X.astype(dt)
+        X_nhwc = Xd.transpose(0, 2, 3, 1).copy()
+        model = keras_models[name]
+        model.fit(X_nhwc[:2 * BATCH + 8], y[:2 * BATCH + 8], batch_size=BATCH, epochs=1, verbose=0)  # trace
+        fns = {"sprintlib": lambda: LeNet("same", epochs=1, batch_size=BATCH, lr=LR, dtype=dt,
+                                          random_state=SEED, verbose=False).fit(Xd, y),
+               "keras": lambda: model.fit(X_nhwc, y, batch_size=BATCH, epochs=1, verbose=0)}
+        t = interleaved_best(fns, rounds=2 if dt == np.float32 else 1, warmup=0)
+        rows.append({"case": f"epoch (s), {len(X):,} images", "dtype": name, "N": BATCH,
+                     "sprintlib": t["sprintlib"], "keras": t["keras"], "keras path": "fit",
+                     "sprintlib/keras": t["sprintlib"] / t["keras"]})
+    return rows
+
+
+def main():
+    import keras
+    import tensorflow as tf
+
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TensorFlow already started by another benchmark
+            pass
+    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)")
+    if onednn == "0":
+        print("!! TF_ENABLE_ONEDNN_OPTS=0: Keras runs without oneDNN, several times slower than "
+              "its default; unset it for a fair comparison")
+    load_before = os.getloadavg()
+    (X, y), _ = load_mnist(flatten=False, dtype=np.float32)
+
+    step_rows, keras_models = steps(tf, keras, X, y)
+    print_table("LeNet training step, batch 128: sprintlib / Keras float32 (targets: float32 <= 1.5, "
+                "float64 <= 3)", step_rows,
+                ["case", "dtype", "N", "sprintlib", "keras", "keras path", "sprintlib/keras f32", "target"])
+    epoch_rows = epochs(X, y, keras_models)
+    print_table("One epoch of fit (s)", epoch_rows,
+                ["case", "dtype", "N", "sprintlib", "keras", "sprintlib/keras"])
+    loop_rows = against_loops(X.astype(np.float64), y)
+    print_table("The documents' loops / sprintlib", loop_rows,
+                ["case", "dtype", "N", "loops", "sprintlib", "loops/sprintlib", "per image, sprintlib at N=128"])
+    write_json("lenet", step_rows + epoch_rows + loop_rows,
+               {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
+                "threads": threads or "all", "TF_ENABLE_ONEDNN_OPTS": onednn,
+                "load_average_before": load_before, "load_average_after": os.getloadavg()})
+
+
+if __name__ == "__main__":
+    main()
