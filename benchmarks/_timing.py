@@ -49,3 +49,15 @@ def write_json(name: str, rows: list[dict], extra: dict | None = None) -> Path:
     path.write_text(json.dumps(payload, indent=2))
     print(f"-> {path}")
     return path
+
+
+def match_tf_threads(tf) -> None:
+    """Give TensorFlow the thread count NumPy has: OPENBLAS_NUM_THREADS=1 python -m benchmarks
+    measures both single-threaded (steadier on a shared machine); unset, both use all cores."""
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TensorFlow already started by another benchmark
+            pass

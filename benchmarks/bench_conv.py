@@ -19,7 +19,7 @@ from sprintlib import Conv1d, Conv2d, MaxPool2D
 from sprintlib import functional as F
 from sprintlib.testing import rel_error
 
-from ._timing import best_time, print_table, write_json
+from ._timing import best_time, print_table, write_json, match_tf_threads
 
 # name, layer factory, input shape (NCHW or NCL)
 CASES = [
@@ -126,15 +126,7 @@ def against_loops(n=2):
 def main():
     import tensorflow as tf
 
-    # Same number of threads for both: OPENBLAS_NUM_THREADS=1 python -m benchmarks conv
-    # gives single-threaded numbers (steadier on a shared machine), unset both use all cores.
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
-    if threads:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
-        except RuntimeError:  # TensorFlow already started by another benchmark
-            pass
+    match_tf_threads(tf)
     tf_rows = against_tensorflow(tf)
     print_table("forward + backward: sprintlib / TensorFlow-CPU (target <= 2 in float32)", tf_rows,
                 ["case", "dtype", "N", "sprintlib_ms", "tf_ms", "sprintlib/tf"])

@@ -35,7 +35,7 @@ from sprintlib.data import load_mnist
 from sprintlib.models import LeNet
 from sprintlib.testing import rel_error
 
-from ._timing import best_time, print_table, write_json
+from ._timing import best_time, print_table, write_json, match_tf_threads
 
 BATCH, LR, SEED = 128, 1e-3, 0
 DTYPES = (np.float32, np.float64)
@@ -249,13 +249,7 @@ def main():
     import keras
     import tensorflow as tf
 
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
-    if threads:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
-        except RuntimeError:  # TensorFlow already started by another benchmark
-            pass
+    match_tf_threads(tf)
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)")
     if onednn == "0":
         print("!! TF_ENABLE_ONEDNN_OPTS=0: Keras runs without oneDNN, several times slower than "
