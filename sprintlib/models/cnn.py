@@ -10,7 +10,6 @@ saving weights are ScratchClassifier's (models/base.py).
 """
 from __future__ import annotations
 
-from ..functional import output_size
 from ..layers.activations import get_activation
 from ..layers.conv1d import Conv1d
 from ..layers.conv2d import Conv2d
@@ -21,11 +20,16 @@ from ..layers.reshape import Reshape
 from .base import ScratchClassifier
 
 
-def _dense_head(n_in, hidden, n_classes, initializer, optimizer, dtype, activation="relu"):
-    """FC -> activation for each hidden size, then FC to the class scores."""
-    layers, sizes = [], [n_in, *hidden]
+def _with_dense_head(features, input_shape, hidden, n_classes, initializer, optimizer, dtype):
+    """``features`` (ending in Flatten), then FC -> ReLU for each hidden size, then FC to
+    the class scores. The first FC's size is read off the features' output shapes, so a
+    change of filter, padding or stride cannot leave it stale."""
+    shape = (None,) + tuple(input_shape)
+    for layer in features:
+        shape = layer.output_shape(shape)  # also raises, named after the layer, on bad sizes
+    layers, sizes = list(features), [shape[1], *hidden]
     for n1, n2 in zip(sizes[:-1], sizes[1:]):
-        layers += [FC(n1, n2, initializer, optimizer, dtype), get_activation(activation, dtype)]
+        layers += [FC(n1, n2, initializer, optimizer, dtype), get_activation("relu", dtype)]
     return layers + [FC(sizes[-1], n_classes, initializer, optimizer, dtype)]
 
 
@@ -64,15 +68,14 @@ class Scratch1dCNNClassifier(ScratchClassifier):
     def _build(self, input_shape, n_classes, initializer, optimizer):
         _expect(self, input_shape, 1, "(N, n_features)")
         n_features = input_shape[0]
-        L_out = output_size(n_features, self.filter_size, self.stride, self.pad, owner=self.name)
         dt = self.dtype
-        return [
+        features = [
             Reshape((n_features,), (1, n_features), dt),  # one input channel
             Conv1d(1, self.n_filters, self.filter_size, self.stride, self.pad, initializer, optimizer, dt),
             get_activation("relu", dt),
             Flatten(dtype=dt),
-            *_dense_head(self.n_filters * L_out, self.hidden, n_classes, initializer, optimizer, dt),
         ]
+        return _with_dense_head(features, input_shape, self.hidden, n_classes, initializer, optimizer, dt)
 
 
 class Scratch2dCNNClassifier(ScratchClassifier):
@@ -94,14 +97,11 @@ class Scratch2dCNNClassifier(ScratchClassifier):
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
         _expect(self, input_shape, 3, "(N, C, H, W)")
-        C, H, W = input_shape
+        C = input_shape[0]
         dt = self.dtype
-        conv = Conv2d(C, self.n_filters, self.filter_size, 1, self.pad, initializer, optimizer, dt)
-        pool = MaxPool2D(self.pool_size, dtype=dt)
-        flat_size = pool.output_shape(conv.output_shape((None, C, H, W)))
-        n_flat = flat_size[1] * flat_size[2] * flat_size[3]
-        return [conv, get_activation("relu", dt), pool, Flatten(dtype=dt),
-                *_dense_head(n_flat, self.hidden, n_classes, initializer, optimizer, dt)]
+        features = [Conv2d(C, self.n_filters, self.filter_size, 1, self.pad, initializer, optimizer, dt),
+                    get_activation("relu", dt), MaxPool2D(self.pool_size, dtype=dt), Flatten(dtype=dt)]
+        return _with_dense_head(features, input_shape, self.hidden, n_classes, initializer, optimizer, dt)
 
 
 class LeNet(ScratchClassifier):
@@ -128,15 +128,12 @@ class LeNet(ScratchClassifier):
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
         _expect(self, input_shape, 3, "(N, C, H, W)")
-        C, H, W = input_shape
+        C = input_shape[0]
         pad = 2 if self.padding == "same" else 0  # 'same' for a 5x5 filter at stride 1
         dt = self.dtype
-        layers = [
+        features = [
             Conv2d(C, 6, 5, 1, pad, initializer, optimizer, dt), get_activation("relu", dt), MaxPool2D(2, dtype=dt),
             Conv2d(6, 16, 5, 1, pad, initializer, optimizer, dt), get_activation("relu", dt), MaxPool2D(2, dtype=dt),
             Flatten(dtype=dt),
         ]
-        shape = (None, C, H, W)
-        for layer in layers:
-            shape = layer.output_shape(shape)
-        return layers + _dense_head(shape[1], (120, 84), n_classes, initializer, optimizer, dt)
+        return _with_dense_head(features, input_shape, (120, 84), n_classes, initializer, optimizer, dt)
