@@ -51,9 +51,11 @@ def write_json(name: str, rows: list[dict], extra: dict | None = None) -> Path:
     return path
 
 
-def match_tf_threads(tf) -> None:
+def match_tf_threads(tf) -> int | str:
     """Give TensorFlow the thread count NumPy has: OPENBLAS_NUM_THREADS=1 python -m benchmarks
-    measures both single-threaded (steadier on a shared machine); unset, both use all cores."""
+    measures both single-threaded (steadier on a shared machine); unset, both use all cores.
+
+    Returns the thread count, or "all", for the JSON record."""
     threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
     if threads:
         try:
@@ -61,3 +63,4 @@ def match_tf_threads(tf) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(threads)
         except RuntimeError:  # TensorFlow already started by another benchmark
             pass
+    return threads or "all"

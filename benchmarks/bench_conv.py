@@ -115,8 +115,8 @@ def against_loops(n=2):
             rng = np.random.default_rng(0)
             X = rng.standard_normal((N,) + shape[1:])
             dA = rng.standard_normal(layer.output_shape(X.shape))
-            times[N] = best_time(sprintlib_step(layer, X, dA), repeat=20 if N == n else 7)
-        t_loop = best_time(naive_step(X[:n], layer, dA[:n]), repeat=2, warmup=1)
+            times[N] = best_time(sprintlib_step(layer, X, dA), repeat=100 if N == n else 7)
+        t_loop = best_time(naive_step(X[:n], layer, dA[:n]), repeat=5, warmup=1)
         rows.append({"case": name, "dtype": "float64", "N": n, "loop_ms": 1e3 * t_loop,
                      "sprintlib_ms": 1e3 * times[n], "loop/sprintlib": t_loop / times[n],
                      "per sample, sprintlib at N=128": (t_loop / n) / (times[shape[0]] / shape[0])})
@@ -124,18 +124,20 @@ def against_loops(n=2):
 
 
 def main():
+    # the loops first, before TensorFlow starts: its idle threads keep spinning for a while
+    # after each run, and a call of 50 microseconds feels that more than one of 50 ms
+    loop_rows = against_loops()
     import tensorflow as tf
 
-    match_tf_threads(tf)
+    threads = match_tf_threads(tf)
     tf_rows = against_tensorflow(tf)
     print_table("forward + backward: sprintlib / TensorFlow-CPU (target <= 2 in float32)", tf_rows,
                 ["case", "dtype", "N", "sprintlib_ms", "tf_ms", "sprintlib/tf"])
-    loop_rows = against_loops()
     print_table("forward + backward: documents' loops / sprintlib (target >= 200)", loop_rows,
                 ["case", "dtype", "N", "loop_ms", "sprintlib_ms", "loop/sprintlib",
                  "per sample, sprintlib at N=128"])
     write_json("conv", tf_rows + loop_rows, {"tensorflow": tf.__version__, "numpy": np.__version__,
-                                             "threads": threads or "all",
+                                             "threads": threads,
                                              "load_average": os.getloadavg()})
 
 

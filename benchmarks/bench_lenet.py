@@ -249,7 +249,7 @@ def main():
     import keras
     import tensorflow as tf
 
-    match_tf_threads(tf)
+    threads = match_tf_threads(tf)
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)")
     if onednn == "0":
         print("!! TF_ENABLE_ONEDNN_OPTS=0: Keras runs without oneDNN, several times slower than "
@@ -269,7 +269,7 @@ def main():
                 ["case", "dtype", "N", "loops", "sprintlib", "loops/sprintlib", "per image, sprintlib at N=128"])
     write_json("lenet", step_rows + epoch_rows + loop_rows,
                {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
-                "threads": threads or "all", "TF_ENABLE_ONEDNN_OPTS": onednn,
+                "threads": threads, "TF_ENABLE_ONEDNN_OPTS": onednn,
                 "load_average_before": load_before, "load_average_after": os.getloadavg()})
 
 

@@ -73,6 +73,29 @@ def test_overlapping_windows_add_their_gradients():
     np.testing.assert_array_equal(pool.backward(np.ones((1, 1, 2, 2)))[0, 0], [[0, 0, 0], [0, 4, 0], [0, 0, 0]])
 
 
+def test_overlapping_windows_with_ties_each_give_to_their_first_maximum():
+    pool = MaxPool2D(2, stride=1)
+    pool.forward(np.full((1, 1, 3, 3), 5))
+    # windows at (0,0), (0,1), (1,0), (1,1): each sends its 1 to its own top-left entry
+    np.testing.assert_array_equal(pool.backward(np.ones((1, 1, 2, 2)))[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("layer_cls", [MaxPool2D, AveragePool2D])
+def test_any_memory_order_gives_the_same_values(layer_cls):
+    # in LeNet, X comes in (H, C, W, N) memory order from Conv2d and dA in (N, C, H, W)
+    # order from Flatten; the result must not depend on either
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 3, (4, 3, 6, 8)).astype(float)  # ties in many windows
+    dA = rng.standard_normal((4, 3, 3, 4))
+    plain = layer_cls(2)
+    A, dX = plain.forward(X), plain.backward(dA)
+    X_hcwn = np.ascontiguousarray(X.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
+    dA_f = np.asfortranarray(dA)
+    other = layer_cls(2)
+    np.testing.assert_array_equal(other.forward(X_hcwn), A)
+    np.testing.assert_array_equal(other.backward(dA_f), dX)
+
+
 def test_average_pool_by_hand():
     pool = AveragePool2D(2)
     A = pool.forward(X_4A)

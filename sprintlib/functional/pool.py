@@ -16,6 +16,8 @@ integer-valued inputs, where ties are common.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _checks
@@ -27,9 +29,15 @@ def _geometry(x_shape, pool_size, stride, allow_remainder, owner):
     """(pool (PH, PW), stride (SH, SW), output size (OH, OW), row-major window offsets)."""
     pool = _checks.check_pair(pool_size, owner, "pool_size")
     stride = pool if stride is None else _checks.check_pair(stride, owner, "stride")
-    out = output_size_2d(x_shape[2:], pool, stride, 0, allow_remainder=allow_remainder, owner=owner)
-    offsets = [(i, j) for i in range(pool[0]) for j in range(pool[1])]
-    return pool, stride, out, offsets
+    return (pool, stride) + _windows(tuple(x_shape[2:]), pool, stride, bool(allow_remainder), owner)
+
+
+@functools.lru_cache(maxsize=256)
+def _windows(in_size, pool, stride, allow_remainder, owner):
+    """(OH, OW) and the offsets (i, j) inside a window. Cached: a layer asks for the same
+    ones on every call, and at a small batch working them out costs as much as pooling."""
+    out = output_size_2d(in_size, pool, stride, 0, allow_remainder=allow_remainder, owner=owner)
+    return out, tuple((i, j) for i in range(pool[0]) for j in range(pool[1]))
 
 
 def max_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
@@ -48,21 +56,32 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     """
     pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
     overlapping = stride[0] < pool[0] or stride[1] < pool[1]
-    dX = np.zeros_like(X)
-    # each window's gradient, until an entry has taken it; in A's memory order (dA may come
-    # in another, e.g. from Flatten), so that the operations below walk one order
-    rest = np.empty_like(A)
-    rest[...] = dA
-    for offset in offsets:  # row-major, so the first maximum takes it
+    covered = not overlapping and (out[0] * stride[0], out[1] * stride[1]) == X.shape[2:]
+    # every entry of dX is written below when the windows tile X side by side
+    dX = np.empty_like(X) if covered else np.zeros_like(X)
+    # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
+    # operations below walk one order
+    dA = _in_order_of(A, dA)
+    taken = None  # True in the windows whose maximum an earlier entry already was
+    for offset in offsets:  # row-major, so the first maximum takes the gradient
         hit = window_view(X, offset, out, stride) == A
+        first = hit if taken is None else hit > taken  # bool: hit and not taken
+        taken = hit if taken is None else np.logical_or(taken, hit, out=taken)
         target = window_view(dX, offset, out, stride)
         if overlapping:  # one pixel can be the maximum of several windows: add
-            given = rest * hit
-            target += given
+            target += dA * first
         else:  # each pixel is in one window: write straight into dX
-            given = np.multiply(rest, hit, out=target)
-        rest -= given  # 0 in the windows served (exactly: x - x), unchanged elsewhere
+            np.multiply(dA, first, out=target)
     return dX
+
+
+def _in_order_of(A, dA):
+    """dA with A's memory layout (a copy only when the layouts differ)."""
+    if dA.strides == A.strides:
+        return dA
+    out = np.empty_like(A)
+    out[...] = dA
+    return out
 
 
 def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:

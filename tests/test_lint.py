@@ -1,0 +1,15 @@
+"""pyflakes over the package, the benchmarks and the tests: an undefined name or an unused
+import is a bug waiting in code that no test runs (a benchmark's last line, an error path)."""
+import io
+
+import pytest
+from pyflakes import api, reporter
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("folder", ["sprintlib", "benchmarks", "tests"])
+def test_pyflakes_finds_nothing(folder):
+    out = io.StringIO()
+    n = api.checkRecursive([str(ROOT / folder)], reporter.Reporter(out, out))
+    assert n == 0, f"pyflakes, {n} warning(s):\n{out.getvalue()}"
