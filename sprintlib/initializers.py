@@ -65,16 +65,37 @@ class HeInitializer(Initializer):
         return np.sqrt(2.0 / fan_in)
 
 
-def get_initializer(name, random_state=None, dtype=np.float64, sigma: float = 0.01) -> Initializer:
+NAMES = ("he", "xavier", "simple")
+
+
+def get_initializer(name, random_state=None, dtype=np.float64, sigma: float = 0.01,
+                    owner: str = "get_initializer") -> Initializer:
     """``"he"``, ``"xavier"``, ``"simple"`` (or an Initializer instance, returned as is)."""
     if isinstance(name, Initializer):
         return name
-    table = {"he": HeInitializer, "xavier": XavierInitializer}
     if name == "simple":
         return SimpleInitializer(sigma, random_state, dtype)
+    table = {"he": HeInitializer, "xavier": XavierInitializer}
     if name not in table:
-        raise ValueError(f"initializer expects one of 'he', 'xavier', 'simple', got {name!r}")
+        raise ValueError(f"{owner} expects initializer to be one of {', '.join(map(repr, NAMES))}, got {name!r}")
     return table[name](random_state, dtype)
+
+
+def resolve(initializer, default: str, owner: str, dtype=np.float64):
+    """What every layer does with its ``initializer=`` argument.
+
+    None -> the layer's ``default`` ("he" before a ReLU, "xavier" before tanh), unseeded;
+    a name -> that initializer; an object with ``B(n)`` and ``W(n1, n2)`` or
+    ``sample(shape, fan_in)`` (an Initializer, a FixedInitializer, a student's own) -> as is.
+    """
+    if initializer is None:
+        initializer = default
+    if isinstance(initializer, str):
+        return get_initializer(initializer, dtype=dtype, owner=owner)
+    if not (hasattr(initializer, "B") and (hasattr(initializer, "W") or hasattr(initializer, "sample"))):
+        raise ValueError(f"{owner} expects initializer to be None, one of {', '.join(map(repr, NAMES))} "
+                         f"or an object with W(n1, n2) or sample(shape, fan_in) and B(n), got {initializer!r}")
+    return initializer
 
 
 class FixedInitializer:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from sprintlib import HeInitializer, SimpleInitializer, XavierInitializer
+from sprintlib import FC, Conv1d, Conv2d, HeInitializer, SimpleInitializer, SimpleRNN, XavierInitializer
 from sprintlib.initializers import get_initializer
 
 
@@ -36,8 +36,32 @@ def test_reproducible_and_dtype():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="SimpleInitializer expects sigma to be a number > 0, got -1"):
         SimpleInitializer(-1)
-    with pytest.raises(ValueError, match="initializer expects one of"):
+    with pytest.raises(ValueError, match="get_initializer expects initializer to be one of 'he', 'xavier', 'simple', got 'glorot'"):
         get_initializer("glorot")
+
+
+@pytest.mark.parametrize("make, default_std", [
+    (lambda init: FC(200, 300, init).W, np.sqrt(2 / 200)),
+    (lambda init: Conv1d(4, 300, 50, initializer=init).W, np.sqrt(2 / 200)),
+    (lambda init: Conv2d(8, 300, 5, initializer=init).W, np.sqrt(2 / 200)),
+    (lambda init: SimpleRNN(200, 300, initializer=init).W_x, np.sqrt(1 / 200)),
+])
+def test_every_layer_takes_none_a_name_or_an_instance(make, default_std):
+    # None: the layer's default (He before ReLU, Xavier in the tanh RNN); names as in models
+    assert make(None).std() == pytest.approx(default_std, rel=0.03)
+    assert make("xavier").std() == pytest.approx(np.sqrt(1 / 200), rel=0.03)
+    assert make("simple").std() == pytest.approx(0.01, rel=0.03)
+    np.testing.assert_array_equal(make(HeInitializer(random_state=1)), make(HeInitializer(random_state=1)))
+    with pytest.raises(ValueError, match="expects initializer to be one of 'he', 'xavier', 'simple', got 'glorot'"):
+        make("glorot")
+    with pytest.raises(ValueError, match=r"expects initializer to be None, one of .* got 0.01"):
+        make(0.01)
+    assert make("he").dtype == np.float64
+
+
+def test_a_named_initializer_follows_the_layer_dtype():
+    assert FC(3, 4, "xavier", dtype=np.float32).W.dtype == np.float32
+    assert Conv2d(1, 2, 3, initializer="he", dtype=np.float32).W.dtype == np.float32
 
 
 def test_fixed_initializer_hands_out_copies_and_checks_shapes():

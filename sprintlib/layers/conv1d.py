@@ -7,8 +7,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _checks
 from .. import functional as F
+from .. import initializers
 from .base import Layer
-from .conv2d import make_initializer
 
 
 class SimpleConv1d(Layer):
@@ -30,7 +30,7 @@ class SimpleConv1d(Layer):
     def __init__(self, filter_size, initializer=None, optimizer=None, dtype=np.float64):
         super().__init__(optimizer, dtype)
         self.filter_size = _checks.check_int(filter_size, self.name, "filter_size")
-        init = make_initializer(initializer)
+        init = initializers.resolve(initializer, "he", self.name, self.dtype)
         self.W = np.asarray(init.sample((self.filter_size,), fan_in=self.filter_size), dtype=self.dtype)
         self.B = np.asarray(init.B(1), dtype=self.dtype).reshape(1)
 
@@ -91,7 +91,7 @@ class Conv1d(Layer):
         self.stride = _checks.check_int(stride, self.name, "stride")
         self.pad = _checks.check_int(pad, self.name, "pad", minimum=0)
         self.allow_remainder = bool(allow_remainder)
-        init = make_initializer(initializer)
+        init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels, self.filter_size)
         self.W = np.asarray(init.sample(shape, fan_in=self.in_channels * self.filter_size), dtype=self.dtype)
         self.B = np.asarray(init.B(self.out_channels), dtype=self.dtype).reshape(self.out_channels)

@@ -6,16 +6,8 @@ import numpy as np
 
 from .. import _checks
 from .. import functional as F
-from ..initializers import HeInitializer, get_initializer
+from .. import initializers
 from .base import Layer
-
-
-def make_initializer(initializer):
-    """None -> HeInitializer() (suits the ReLU that follows a convolution); a name such as
-    "xavier" -> that initializer; anything with ``sample(shape, fan_in)`` and ``B(n)`` as is."""
-    if initializer is None:
-        return HeInitializer()
-    return get_initializer(initializer) if isinstance(initializer, str) else initializer
 
 
 class Conv2d(Layer):
@@ -57,7 +49,7 @@ class Conv2d(Layer):
         self.stride = _checks.check_pair(stride, self.name, "stride")
         self.pad = _checks.check_pair(pad, self.name, "pad", minimum=0)
         self.allow_remainder = bool(allow_remainder)
-        init = make_initializer(initializer)
+        init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels) + self.filter_size
         fan_in = self.in_channels * self.filter_size[0] * self.filter_size[1]
         self.W = np.asarray(init.sample(shape, fan_in=fan_in), dtype=self.dtype)

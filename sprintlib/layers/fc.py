@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, initializers
 from .base import Layer
 
 
@@ -14,7 +14,7 @@ class FC(Layer):
     ----------
     n_nodes1, n_nodes2 : int
         Nodes of the previous and of this layer.
-    initializer : Initializer
+    initializer : Initializer, name ("he", "xavier", "simple") or None ("he", unseeded)
         Gives ``W`` of shape (n_nodes1, n_nodes2) and ``B`` of shape (n_nodes2,).
     optimizer : Optimizer or None
         Updates ``W`` and ``B`` at the end of ``backward``; ``None`` only computes
@@ -23,10 +23,11 @@ class FC(Layer):
 
     param_names = ("W", "B")
 
-    def __init__(self, n_nodes1, n_nodes2, initializer, optimizer=None, dtype=np.float64):
+    def __init__(self, n_nodes1, n_nodes2, initializer=None, optimizer=None, dtype=np.float64):
         super().__init__(optimizer, dtype)
         self.n_nodes1 = _checks.check_int(n_nodes1, "FC", "n_nodes1")
         self.n_nodes2 = _checks.check_int(n_nodes2, "FC", "n_nodes2")
+        initializer = initializers.resolve(initializer, "he", self.name, self.dtype)
         self.W = np.asarray(initializer.W(self.n_nodes1, self.n_nodes2), dtype=self.dtype)
         self.B = np.asarray(initializer.B(self.n_nodes2), dtype=self.dtype).reshape(self.n_nodes2)
 

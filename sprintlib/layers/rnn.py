@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
-from ..initializers import XavierInitializer
+from .. import initializers
 from .base import Layer
 
 
@@ -63,7 +63,7 @@ class SimpleRNN(Layer):
     n_nodes : int
         Nodes of the state h_t (H).
     activation : "tanh" (the document's), "sigmoid" or "relu"
-    initializer : Initializer or None
+    initializer : Initializer, name ("xavier", "he", "simple") or None
         Gives ``W_x`` (F, H) by ``W(F, H)``, ``W_h`` (H, H) by ``W(H, H)`` and ``B`` (H,) by
         ``B(H)``. ``None``: an unseeded XavierInitializer (std 1/sqrt(fan_in)), which keeps
         tanh away from saturation; pass ``XavierInitializer(random_state=0)`` to fix it.
@@ -98,7 +98,7 @@ class SimpleRNN(Layer):
         self._f, self._df = ACTIVATIONS[activation]
         self.return_sequences = bool(return_sequences)
         self.clip_norm = None if clip_norm is None else _checks.check_positive(clip_norm, self.name, "clip_norm")
-        init = XavierInitializer(dtype=self.dtype) if initializer is None else initializer
+        init = initializers.resolve(initializer, "xavier", self.name, self.dtype)
         F, H = self.n_features, self.n_nodes
         self.W_x = np.asarray(init.W(F, H), dtype=self.dtype)
         self.W_h = np.asarray(init.W(H, H), dtype=self.dtype)
