@@ -44,15 +44,35 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     return grad
 
 
+class _KeepWeights:
+    """An optimizer that changes nothing (like the seeds' optimizers, update returns the layer)."""
+
+    def update(self, layer):
+        return layer
+
+
 @contextlib.contextmanager
-def _no_update(layer):
-    """Backward computes gradients but leaves the weights alone while checking."""
-    saved = getattr(layer, "optimizer", None)
-    layer.optimizer = None
+def keep_weights(layer, names=None):
+    """While a layer is checked, backward computes gradients but the weights stay put.
+
+    Its optimizer is swapped for one that changes nothing (a student's backward may call
+    ``self.optimizer.update(self)`` whatever the optimizer), and the parameters ``names``
+    (default: ``layer.param_names``) are restored at the end, in case backward changed
+    them itself.
+    """
+    names = getattr(layer, "param_names", ()) if names is None else names
+    saved_params = {n: np.array(getattr(layer, n), copy=True) for n in names if hasattr(layer, n)}
+    had_optimizer, saved = hasattr(layer, "optimizer"), getattr(layer, "optimizer", None)
+    layer.optimizer = _KeepWeights()
     try:
         yield
     finally:
-        layer.optimizer = saved
+        if had_optimizer:
+            layer.optimizer = saved
+        else:
+            del layer.optimizer
+        for n, value in saved_params.items():
+            setattr(layer, n, value)
 
 
 def _random_input(x, seed):
@@ -72,7 +92,7 @@ def _compare(results: dict, tol: float, what: str) -> dict:
 
 def layer_gradients(layer, X, dA=None, seed: int = 0):
     """Run forward and backward once; returns (A, dA, {"X": dX, "W": dW, ...})."""
-    with _no_update(layer):
+    with keep_weights(layer):
         A = layer.forward(X)
         if dA is None:
             dA = np.random.default_rng(seed + 1).standard_normal(A.shape)
