@@ -2,9 +2,11 @@
 from .activations import ReLU, Sigmoid, Tanh, get_activation
 from .base import Layer
 from .fc import FC
-from .conv1d import Conv1d, SimpleConv1d
+from .simple_conv1d import SimpleConv1d
+from .conv1d import Conv1d
 from .conv2d import Conv2d
-from .pooling import AveragePool2D, MaxPool2D
+from .max_pool2d import MaxPool2D
+from .average_pool2d import AveragePool2D
 from .flatten import Flatten
 from .rnn import SimpleRNN
 from ..losses import Softmax

@@ -15,7 +15,7 @@ from ..layers.conv1d import Conv1d
 from ..layers.conv2d import Conv2d
 from ..layers.fc import FC
 from ..layers.flatten import Flatten
-from ..layers.pooling import MaxPool2D
+from ..layers.max_pool2d import MaxPool2D
 from ..layers.reshape import Reshape
 from .base import ScratchClassifier
 
