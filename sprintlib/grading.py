@@ -15,7 +15,8 @@ prints::
     backward dB: OK (relative error 0.0e+00)
 
 and raises AssertionError naming the parts that are wrong, so that an nbgrader test cell
-fails exactly when a check does. Every part is checked even after one fails: a student
+fails exactly when a check does. The checks return None: a number shown as the result of a
+test cell's last line would be read by nbgrader as partial credit. Every part is checked even after one fails: a student
 learns which part to fix.
 
 Grading runs without TensorFlow, and writes nothing to stderr (nbgrader marks a test cell
@@ -39,17 +40,16 @@ RTOL = 1e-6
 
 
 # -- arrays ---------------------------------------------------------------------------
-def check_array(name: str, got, expected, rtol: float = RTOL) -> float:
+def check_array(name: str, got, expected, rtol: float = RTOL) -> None:
     """Compare one array with the expected one: its type, its shape, then its values.
 
-    Prints ``name: OK (relative error ...)`` and returns the relative error; raises
-    AssertionError with a message that says what is wrong and, when it can tell, why.
+    Prints ``name: OK (relative error ...)``; raises AssertionError with a message that
+    says what is wrong and, when it can tell, why.
     """
     problem, err = _array_problem(name, got, expected, rtol)
     if problem:
         raise AssertionError(problem)
     print(_ok(name, err))
-    return err
 
 
 def _ok(name, err) -> str:
@@ -127,11 +127,12 @@ def _where(got, expected) -> str:
 
 
 # -- functions ----------------------------------------------------------------------
-def check_function(student_fn, reference_fn, *args, rtol: float = RTOL, name: str | None = None, **kwargs):
+def check_function(student_fn, reference_fn, *args, rtol: float = RTOL, name: str | None = None,
+                   **kwargs) -> None:
     """Call both with the same arguments (copies: a function that writes into its input
     does not change what the other sees) and compare the results.
 
-    A tuple result is compared entry by entry. Returns the reference result.
+    A tuple result is compared entry by entry.
     """
     name = name or getattr(reference_fn, "__name__", "result")
     with _notes(f"your {name}"):
@@ -143,7 +144,6 @@ def check_function(student_fn, reference_fn, *args, rtol: float = RTOL, name: st
         _report([(f"{name}[{i}]", g, e) for i, (g, e) in enumerate(zip(got, expected))], rtol)
     else:
         _report([(name, got, expected)], rtol)
-    return expected
 
 
 def _copies(values):
