@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import warnings
 
 import numpy as np
@@ -280,6 +281,14 @@ def _param_names(layer):
     if names is None:
         names = [n for n in ("W", "W_x", "W_h", "B") if isinstance(getattr(layer, n, None), np.ndarray)]
     return tuple(names)
+
+
+# -- the notebook's situation ------------------------------------------------------------
+def autograding() -> str | None:
+    """"autograde" or "validate" while nbgrader runs the notebook (``NBGRADER_EXECUTION``),
+    None when a person does. A cell that trains can then do a token amount of work when
+    graded: nbgrader stops a cell after 30 s."""
+    return os.environ.get("NBGRADER_EXECUTION") or None
 
 
 # -- the model answer -------------------------------------------------------------------

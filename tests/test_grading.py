@@ -9,7 +9,8 @@ import pytest
 
 from sprintlib import FC, Conv2d, MaxPool2D, SimpleRNN
 from sprintlib.functional import naive, output_size
-from sprintlib.grading import check_array, check_function, check_gradients, check_layer, show_source
+from sprintlib.grading import (autograding, check_array, check_function, check_gradients, check_layer,
+                               show_source)
 
 X = np.random.default_rng(0).standard_normal((2, 1, 5, 5))
 
@@ -160,6 +161,13 @@ def test_show_source_prints_outside_a_notebook(capsys):
     show_source(Conv2d.backward)
     out = capsys.readouterr().out
     assert out.startswith("    def backward(self, dA):") and "self._update()" in out
+
+
+def test_autograding_reads_nbgrader_s_variable(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert autograding() is None
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert autograding() == "autograde"
 
 
 def test_grading_never_imports_tensorflow():

@@ -95,6 +95,7 @@ def _source_notebook():
         _cell(VISIBLE_TEST, "test_conv1d", points=2),
         _cell(SIZE_SOLUTION, "size", solution=True),
         _cell(SIZE_TEST, "test_size", points=1),
+        nbformat.v4.new_code_cell("from sprintlib.grading import autograding\nprint('mode:', autograding())"),
     ]
     return nb
 
@@ -153,6 +154,12 @@ def test_autograde_scores_right_empty_and_wrong(course):
     with open(root / "grades.csv") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
     assert scores == {"alice": (3.0, 3.0), "bob": (0.0, 3.0), "carol": (1.0, 3.0), "dave": (1.0, 3.0)}
+
+
+def test_the_notebook_knows_it_is_being_graded(course):
+    root, _ = course
+    graded = nbformat.read(root / "autograded" / "alice" / "sprint1" / "conv1d.ipynb", as_version=4)
+    assert graded.cells[-1].outputs[0]["text"] == "mode: autograde\n"
 
 
 def test_the_feedback_says_what_is_wrong(course):
