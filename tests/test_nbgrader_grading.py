@@ -62,6 +62,17 @@ HARD_CODED = SOLUTION.split("    def forward")[0] + '''\
         return np.array([30.0, 110.0, 170.0, 140.0])
 '''
 
+TRAIN_TEST = '''\
+# a graded cell that trains, progress bar on: full marks only if nothing reaches stderr
+import numpy as np
+from sprintlib import ScratchDeepNeuralNetworkClassifier
+from sprintlib.data import load_mnist
+(X, y), (X_test, y_test) = load_mnist(dtype=np.float32)
+model = ScratchDeepNeuralNetworkClassifier(epochs=1, batch_size=100, verbose=True)
+model.fit(X[:3000], y[:3000])
+assert model.score(X_test[:1000], y_test[:1000]) > 0.8
+'''
+
 SIZE_SOLUTION = '''\
 def my_output_size(n_in, filter_size, stride=1, pad=0):
     ### BEGIN SOLUTION
@@ -95,6 +106,7 @@ def _source_notebook():
         _cell(VISIBLE_TEST, "test_conv1d", points=2),
         _cell(SIZE_SOLUTION, "size", solution=True),
         _cell(SIZE_TEST, "test_size", points=1),
+        _cell(TRAIN_TEST, "test_training", points=1),
         nbformat.v4.new_code_cell("from sprintlib.grading import autograding\nprint('mode:', autograding())"),
     ]
     return nb
@@ -153,13 +165,16 @@ def test_autograde_scores_right_empty_and_wrong(course):
     root, _ = course
     with open(root / "grades.csv") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    assert scores == {"alice": (3.0, 3.0), "bob": (0.0, 3.0), "carol": (1.0, 3.0), "dave": (1.0, 3.0)}
+    assert scores == {"alice": (4.0, 4.0), "bob": (1.0, 4.0), "carol": (2.0, 4.0), "dave": (2.0, 4.0)}
 
 
 def test_the_notebook_knows_it_is_being_graded(course):
     root, _ = course
     graded = nbformat.read(root / "autograded" / "alice" / "sprint1" / "conv1d.ipynb", as_version=4)
     assert graded.cells[-1].outputs[0]["text"] == "mode: autograde\n"
+    # nothing on stderr anywhere (the training cell's progress bar is a widget)
+    assert not [o for cell in graded.cells if cell.cell_type == "code" for o in cell.outputs
+                if o.output_type == "stream" and o.name == "stderr"]
 
 
 def test_the_feedback_says_what_is_wrong(course):
