@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from sprintlib import FC, Conv2d, MaxPool2D, SimpleRNN
+from sprintlib import FC, AveragePool2D, Conv1d, Conv2d, Flatten, MaxPool2D, SimpleConv1d, SimpleRNN
+from sprintlib.layers import get_activation
 from sprintlib.functional import naive, output_size
 from sprintlib.grading import (autograding, check_array, check_function, check_gradients, check_layer,
                                show_source)
@@ -176,3 +177,23 @@ def test_grading_never_imports_tensorflow():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines()[-1] == "[]" and run.stderr == ""
+
+
+LAYERS = [  # (factory, input shape): every layer the sprints teach, as a notebook would check it
+    (lambda: FC(4, 3), (2, 4)),
+    (lambda: SimpleConv1d(3), (7,)),
+    (lambda: Conv1d(2, 3, 3, stride=2, pad=1), (2, 2, 7)),
+    (lambda: Conv1d(2, 3, 3), (2, 6)),  # one sample, (C_in, L)
+    (lambda: Conv2d(2, 3, (3, 2), stride=(1, 2), pad=1), (2, 2, 5, 6)),
+    (lambda: MaxPool2D(2), (2, 3, 4, 6)),
+    (lambda: AveragePool2D(3, stride=1), (1, 2, 5, 4)),
+    (lambda: Flatten(), (2, 3, 2, 2)),
+    (lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3)),
+] + [(lambda name=name: get_activation(name), (3, 4)) for name in ("relu", "sigmoid", "tanh")]
+
+
+@pytest.mark.parametrize("make, shape", LAYERS)
+def test_every_sprintlib_layer_can_be_the_reference(make, shape, capsys):
+    # a second instance, with other random weights, stands in for the student's layer
+    check_layer(make(), make(), np.random.default_rng(0).standard_normal(shape))
+    assert "wrong" not in capsys.readouterr().out
