@@ -62,11 +62,12 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
     # operations below walk one order
     dA = _in_order_of(A, dA)
-    taken = None  # True in the windows whose maximum an earlier entry already was
+    # True in the windows whose maximum an earlier entry already was (in A's memory order)
+    taken = np.zeros_like(A, dtype=bool)
     for offset in offsets:  # row-major, so the first maximum takes the gradient
         hit = window_view(X, offset, out, stride) == A
-        first = hit if taken is None else hit > taken  # bool: hit and not taken
-        taken = hit if taken is None else np.logical_or(taken, hit, out=taken)
+        first = hit > taken  # booleans: a maximum, in a window not served yet
+        taken |= hit
         target = window_view(dX, offset, out, stride)
         if overlapping:  # one pixel can be the maximum of several windows: add
             target += dA * first
