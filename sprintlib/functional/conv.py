@@ -87,9 +87,10 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     dA_spread = np.zeros((H_pad + FH - 1, C_out, OW * N), dtype=dA_rows.dtype)
     dA_spread[FH - 1:FH - 1 + SH * OH:SH] = dA_rows
     W_back = W[:, :, ::-1].transpose(1, 3, 2, 0).reshape(C * FW, FH * C_out)  # (c, j) x (FH-1-i, o)
-    d_rows = np.matmul(W_back, height_windows(dA_spread, FH, 1, H_pad))  # (H', C*FW, OW*N)
-    dXr = fold_width(d_rows, (H_pad, C, Wd + 2 * PW, N), FW, SW)  # (H', C, W', N)
-    dX = dXr[PH:PH + H, :, PW:PW + Wd].transpose(3, 1, 0, 2)  # crop the padding: (N, C, H, W)
+    # only for the rows of X itself (h = PH .. PH+H-1): the padding rows' gradient is dropped
+    d_rows = np.matmul(W_back, height_windows(dA_spread[PH:PH + H + FH - 1], FH, 1, H))  # (H, C*FW, OW*N)
+    dXr = fold_width(d_rows, (H, C, Wd + 2 * PW, N), FW, SW)  # (H, C, W', N)
+    dX = dXr[:, :, PW:PW + Wd].transpose(3, 1, 0, 2)  # crop the padded columns: (N, C, H, W)
     return dX, dW, dB
 
 
