@@ -34,7 +34,7 @@ import warnings
 import numpy as np
 
 from ._checks import format_shape
-from .testing import keep_weights, numerical_gradient, rel_error
+from .testing import keep_weights, layer_numerical_gradients, random_input, rel_error
 
 #: default relative tolerance: float64 layers computed in another order agree to ~1e-12
 RTOL = 1e-6
@@ -67,11 +67,11 @@ def _array_problem(name, got, expected, rtol):
     got = np.asarray(got)
     if got.dtype.kind not in "biuf":
         return f"{name}: expected numbers, got an array of dtype {got.dtype}", None
-    if expected.dtype.kind in "iu":  # sizes and counts: exact integers
-        return _integer_problem(name, got, expected), None
     if got.shape != expected.shape:
         return f"{name}: expected shape {format_shape(expected.shape)}, got {format_shape(got.shape)}" \
             + _shape_hint(got.shape, expected.shape), None
+    if expected.dtype.kind in "iu":  # sizes and counts: exact integers
+        return _integer_problem(name, got, expected), None
     if got.dtype.kind == "f" and not np.isfinite(got).all():
         n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
         return f"{name}: expected finite values, got {n_nan} NaN and {n_inf} inf", None
@@ -83,8 +83,6 @@ def _array_problem(name, got, expected, rtol):
 
 
 def _integer_problem(name, got, expected):
-    if got.shape != expected.shape:
-        return f"{name}: expected shape {format_shape(expected.shape)}, got {format_shape(got.shape)}"
     if got.dtype.kind not in "iu":
         return (f"{name}: expected integers, got {got.dtype} {np.array2string(got)} "
                 f"(a size is a whole number: use // or int())")
@@ -257,22 +255,17 @@ def check_gradients(layer, X, dA=None, rtol: float = 1e-6, seed: int = 0) -> Non
     forward computes. ``X`` is an array or a shape (random normal, ``seed``). Keep it
     small: each entry of X and of every parameter costs two forward passes.
     """
-    X = np.random.default_rng(seed).standard_normal(X) if isinstance(X, tuple) else np.array(X, dtype=float)
+    X = random_input(X, seed)
     names = _param_names(layer)
     with keep_weights(layer, names), _notes("your layer"):
         A = layer.forward(X)
         dA = np.random.default_rng(seed + 1).standard_normal(np.shape(A)) if dA is None else np.asarray(dA)
         dX = layer.backward(dA.copy())
-        grads = [("dX", dX)] + [(f"d{n}", _gradient(layer, n)) for n in names]
-
-    def loss():
-        return float(np.sum(layer.forward(X) * dA))
-
-    # the weights of the forward pass again (restored above, should backward have moved them)
+        grads = {"X": dX, **{n: _gradient(layer, n) for n in names}}
+    # with the weights of the forward pass again (restored above, should backward have moved them)
     with keep_weights(layer, names), _notes("your layer"):
-        parts = [(f"backward {g}", got, numerical_gradient(loss, X if g == "dX" else getattr(layer, g[1:])))
-                 for g, got in grads]
-    _report(parts, rtol)
+        numerical = layer_numerical_gradients(layer, X, dA, names)
+    _report([(f"backward d{n}", grads[n], numerical[n]) for n in grads], rtol)
 
 
 def _param_names(layer):

@@ -75,7 +75,8 @@ def keep_weights(layer, names=None):
             setattr(layer, n, value)
 
 
-def _random_input(x, seed):
+def random_input(x, seed: int = 0) -> np.ndarray:
+    """``x`` as a float64 array, or a random normal one when ``x`` is a shape tuple."""
     if isinstance(x, tuple):
         return np.random.default_rng(seed).standard_normal(x)
     return np.array(x, dtype=np.float64)
@@ -108,16 +109,23 @@ def check_numerical_gradients(layer, x, dA=None, tol: float = 1e-7, h: float = 1
     ``x`` is an input array or a shape (then a random normal input is made).
     Checks dX and the gradient of every parameter; returns {name: relative error}.
     """
-    X = _random_input(x, seed)
+    X = random_input(x, seed)
     _, dA, grads = layer_gradients(layer, X, dA, seed)
+    numerical = layer_numerical_gradients(layer, X, dA, layer.param_names, h)
+    results = {name: (grads[name], numerical[name]) for name in numerical}
+    return _compare(results, tol, f"{layer!r} against numerical gradients")
 
+
+def layer_numerical_gradients(layer, X, dA, names, h: float = 1e-5) -> dict:
+    """Central differences of ``sum(forward(X) * dA)`` with respect to X and to each
+    parameter in ``names``: {"X": ..., "W": ..., ...}. X and the parameters are perturbed
+    in place and restored."""
     def loss():
         return float(np.sum(layer.forward(X) * dA))
 
-    results = {"X": (grads["X"], numerical_gradient(loss, X, h))}
-    for name in layer.param_names:
-        results[name] = (grads[name], numerical_gradient(loss, getattr(layer, name), h))
-    return _compare(results, tol, f"{layer!r} against numerical gradients")
+    gradients = {"X": numerical_gradient(loss, X, h)}
+    gradients.update({n: numerical_gradient(loss, getattr(layer, n), h) for n in names})
+    return gradients
 
 
 def check_against_tf(layer, tf_fn, x, dA=None, tol: float = 1e-7, seed: int = 0, tf_params=None) -> dict:
@@ -145,7 +153,7 @@ def check_against_tf(layer, tf_fn, x, dA=None, tol: float = 1e-7, seed: int = 0,
     """
     import tensorflow as tf
 
-    X = _random_input(x, seed)
+    X = random_input(x, seed)
     A, dA, grads = layer_gradients(layer, X, dA, seed)
     X_t = tf.Variable(X, dtype=tf.float64)
     if tf_params is None:
