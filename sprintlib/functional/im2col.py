@@ -137,6 +137,20 @@ def col2im_1d(col, x_shape, filter_size, stride=1, pad=0, *, allow_remainder=Fal
     return dX[:, :, 0, :]
 
 
+def in_memory_order_of(like: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``a`` (shaped as ``like``) laid out in memory as ``like`` is; a copy only when it is not.
+
+    A gradient that comes back in another order than the forward pass's arrays (from
+    Flatten's reshape, or a convolution's cropped dX) would make every elementwise
+    operation that mixes the two several times slower.
+    """
+    if a.strides == like.strides:
+        return a
+    out = np.empty_like(like)  # like's memory order
+    out[...] = a
+    return out
+
+
 # -- im2col in two steps, on the (H, C, W, N) order: what conv.py uses ----------------------
 def to_hcwn(X: np.ndarray, pad=(0, 0)) -> np.ndarray:
     """X (N, C, H, W) -> (H+2PH, C, W+2PW, N) with ``pad`` = (PH, PW) zeros around H and W.

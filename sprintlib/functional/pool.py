@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from .. import _checks
-from .im2col import fold_windows, window_view
+from .im2col import fold_windows, in_memory_order_of, window_view
 from .sizes import output_size_2d
 
 
@@ -61,7 +61,7 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     dX = np.empty_like(X) if covered else np.zeros_like(X)
     # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
     # operations below walk one order
-    dA = _in_order_of(A, dA)
+    dA = in_memory_order_of(A, dA)
     # True in the windows whose maximum an earlier entry already was (in A's memory order)
     taken = np.zeros_like(A, dtype=bool)
     for offset in offsets:  # row-major, so the first maximum takes the gradient
@@ -74,15 +74,6 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
         else:  # each pixel is in one window: write straight into dX
             np.multiply(dA, first, out=target)
     return dX
-
-
-def _in_order_of(A, dA):
-    """dA with A's memory layout (a copy only when the layouts differ)."""
-    if dA.strides == A.strides:
-        return dA
-    out = np.empty_like(A)
-    out[...] = dA
-    return out
 
 
 def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from .. import functional as F
 from .base import Layer
 
 
@@ -31,13 +32,8 @@ class Flatten(Layer):
     def backward(self, dA):
         """dA (N, d1*d2*...) -> dX (N, d1, d2, ...), in the memory order forward's X had."""
         dX = self._grad_input(dA).reshape(self._X.shape)
-        if not self._X.flags.c_contiguous:
-            # X's order, so that the layers before (ReLU, pooling) combine arrays of one
-            # memory order: mixing orders makes each of their operations several times slower
-            out = np.empty_like(self._X)  # same memory order as X
-            out[...] = dX
-            dX = out
-        return dX
+        # in X's order, so that the layers before (ReLU, pooling) combine arrays of one order
+        return F.in_memory_order_of(self._X, dX)
 
     def output_shape(self, input_shape):
         """(N, C, H, W) -> (N, C*H*W); N may be None."""
