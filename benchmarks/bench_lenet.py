@@ -32,7 +32,7 @@ import numpy as np
 
 from sprintlib import functional as F
 from sprintlib.data import load_mnist
-from sprintlib.models import LeNet
+from sprintlib import LeNet
 from sprintlib.testing import rel_error
 
 from ._timing import best_time, print_table, write_json, match_tf_threads

@@ -6,23 +6,41 @@ Import what a sprint uses from here::
     from sprintlib.data import load_mnist
 
 TensorFlow is never imported by sprintlib itself (only by sprintlib.testing.check_against_tf).
+The letters used for shapes and arrays everywhere are listed in ``sprintlib.functional``.
 """
 from .initializers import FixedInitializer, HeInitializer, SimpleInitializer, XavierInitializer
-from .layers import FC, Layer, ReLU, Sigmoid, Softmax, Tanh
-from .minibatch import GetMiniBatch
-from .models import ScratchDeepNeuralNetworkClassifier
-from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
+from .layers.activations import ReLU, Sigmoid, Tanh
+from .layers.average_pool2d import AveragePool2D
+from .layers.base import Layer
+from .layers.conv1d import Conv1d
+from .layers.conv2d import Conv2d
+from .layers.fc import FC
+from .layers.flatten import Flatten
+from .layers.max_pool2d import MaxPool2D
+from .layers.reshape import Reshape
 from .layers.rnn import SimpleRNN
-from .layers import AveragePool2D, Conv1d, Conv2d, Flatten, MaxPool2D, SimpleConv1d
+from .layers.simple_conv1d import SimpleConv1d
+from .losses import Softmax
+from .minibatch import GetMiniBatch
+from .models.base import ScratchClassifier
+from .models.cnn import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
+from .models.dnn import ScratchDeepNeuralNetworkClassifier
 from .models.rnn import ScratchSimpleRNNClassifier
+from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FC", "Layer", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    # layers (sprintlib/layers/, one a file)
+    "Layer", "FC", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    "SimpleConv1d", "Conv1d", "Conv2d", "MaxPool2D", "AveragePool2D", "Flatten", "Reshape",
+    "SimpleRNN",
+    # initializers and optimizers
     "SimpleInitializer", "XavierInitializer", "HeInitializer", "FixedInitializer",
     "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
-    "GetMiniBatch", "ScratchDeepNeuralNetworkClassifier",
+    # training
+    "GetMiniBatch",
+    # classifiers (sprintlib/models/)
+    "ScratchClassifier", "ScratchDeepNeuralNetworkClassifier", "Scratch1dCNNClassifier",
+    "Scratch2dCNNClassifier", "LeNet", "ScratchSimpleRNNClassifier",
 ]
-__all__ += ["SimpleRNN", "ScratchSimpleRNNClassifier"]
-__all__ += ["SimpleConv1d", "Conv1d", "Conv2d", "MaxPool2D", "AveragePool2D", "Flatten"]

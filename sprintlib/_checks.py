@@ -32,11 +32,12 @@ def check_finite(x: np.ndarray, owner: str, name: str) -> None:
         )
 
 
-def check_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
+def as_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
     """Return ``x`` as a finite array of ``dtype`` whose shape matches ``spec``.
 
     Integer input is accepted and converted, so that ``forward(np.array([1, 2, 3, 4]))``
     is computed in floating point rather than failing on an in-place float update.
+    An empty array is refused.
     """
     try:
         arr = np.asarray(x)
@@ -53,6 +54,9 @@ def check_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
         raise ValueError(
             f"{owner} expects {name} of shape {format_shape(spec)}, got {format_shape(arr.shape)}"
         )
+    if arr.size == 0:  # an empty batch is almost always a slicing mistake (and ends in a 0/0)
+        raise ValueError(f"{owner} expects {name} of shape {format_shape(spec)} with at least one entry "
+                         f"along every axis, got {format_shape(arr.shape)}")
     arr = arr.astype(dtype, copy=False)
     check_finite(arr, owner, name)
     return arr
@@ -106,6 +110,9 @@ def check_labels(y, owner: str, n_classes: int | None = None, n_samples: int | N
             f"{owner} expects labels in {name} in 0..{n_classes - 1}, got {arr.max()}"
         )
     return arr
+
+
+check_array = as_array  # the old name, until every caller is renamed
 
 
 def check_same_shape(actual: np.ndarray, expected_shape, owner: str, name: str, what: str) -> None:

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # no screen needed
 import numpy as np  # noqa: E402
 
 from sprintlib.data import load_mnist  # noqa: E402
-from sprintlib.models import ScratchDeepNeuralNetworkClassifier  # noqa: E402
+from sprintlib import ScratchDeepNeuralNetworkClassifier  # noqa: E402
 from sprintlib.plotting import plot_learning_curve  # noqa: E402
 
 

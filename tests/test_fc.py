@@ -56,15 +56,6 @@ def test_bad_input(X, message):
         fc.forward(X)
 
 
-def test_bad_gradient_and_order():
-    fc = FC(3, 2, HeInitializer(random_state=0))
-    with pytest.raises(RuntimeError, match="FC.backward was called before forward"):
-        fc.backward(np.zeros((1, 2)))
-    fc.forward(np.zeros((4, 3)))
-    with pytest.raises(ValueError, match=r"FC expects dA of shape \(4, 2\), got \(4, 3\)"):
-        fc.backward(np.zeros((4, 3)))
-
-
 @pytest.mark.parametrize("args", [(0, 3), (3, -1), (2.5, 3), ("4", 3)])
 def test_bad_sizes(args):
     with pytest.raises(ValueError, match="FC expects n_nodes"):

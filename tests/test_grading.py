@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, AveragePool2D, Conv1d, Conv2d, Flatten, MaxPool2D, SimpleConv1d, SimpleRNN
-from sprintlib.layers import get_activation
+from sprintlib.layers.activations import get_activation
 from sprintlib.functional import naive, output_size
 from sprintlib.grading import (autograding, check_array, check_function, check_gradients, check_layer,
                                show_source)

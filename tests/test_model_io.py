@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from sprintlib.models import ScratchDeepNeuralNetworkClassifier
+from sprintlib import ScratchDeepNeuralNetworkClassifier
 from sprintlib.plotting import plot_learning_curve
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sprintlib.data import load_mnist
-from sprintlib.models import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
+from sprintlib import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
 from sprintlib.plotting import confusion_matrix, plot_confusion_matrix, plot_feature_maps, plot_filters
 
 IMAGE = (1, 28, 28)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sprintlib.data import load_mnist
-from sprintlib.models import ScratchSimpleRNNClassifier
+from sprintlib import ScratchSimpleRNNClassifier
 
 # Found by a search over n_nodes (128, 256), Adam/RMSProp, lr (5e-4..3e-3), batch size (64..256)
 # and clip_norm (none, 1, 0.3, 0.1), float32, one thread (issue 5). Without clipping, or with

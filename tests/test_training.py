@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from sprintlib.data import load_mnist
-from sprintlib.models import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
+from sprintlib import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
 from sprintlib.train_lenet import N_TRAIN, SETTINGS
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""im2col / col2im (the book's names, seed 001) and the window helpers they are made of.
+"""im2col / col2im (the names of the book "Deep Learning from Scratch") and the window helpers they are made of.
 
 A convolution looks at windows of its input. ``sliding_windows`` shows every window
 without copying anything (a strided view); ``im2col`` lays them out as the rows of a
@@ -137,16 +137,27 @@ def col2im_1d(col, x_shape, filter_size, stride=1, pad=0, *, allow_remainder=Fal
     return dX[:, :, 0, :]
 
 
-def in_memory_order_of(like: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``a`` (shaped as ``like``) laid out in memory as ``like`` is; a copy only when it is not.
+def memory_order(a: np.ndarray) -> tuple:
+    """The axes of ``a`` from the slowest-changing in memory to the fastest.
+
+    Axes of size 1 come last, in index order: their stride means nothing, and two arrays
+    that differ only there are laid out alike.
+    """
+    key = [(a.shape[i] > 1, a.strides[i] if a.shape[i] > 1 else 0) for i in range(a.ndim)]
+    return tuple(sorted(range(a.ndim), key=key.__getitem__, reverse=True))  # a stable sort
+
+
+def in_memory_order(a: np.ndarray, order: tuple) -> np.ndarray:
+    """``a`` laid out in memory in ``order`` (``memory_order`` of another array); a copy only
+    when it is not already.
 
     A gradient that comes back in another order than the forward pass's arrays (from
     Flatten's reshape, or a convolution's cropped dX) would make every elementwise
     operation that mixes the two several times slower.
     """
-    if a.strides == like.strides:
+    if a is None or memory_order(a) == tuple(order):
         return a
-    out = np.empty_like(like)  # like's memory order
+    out = np.empty([a.shape[i] for i in order], dtype=a.dtype).transpose(np.argsort(order))
     out[...] = a
     return out
 

@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from .. import _checks
-from .im2col import fold_windows, in_memory_order_of, window_view
+from .im2col import fold_windows, in_memory_order, memory_order, window_view
 from .sizes import output_size_2d
 
 
@@ -61,7 +61,7 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     dX = np.empty_like(X) if covered else np.zeros_like(X)
     # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
     # operations below walk one order
-    dA = in_memory_order_of(A, dA)
+    dA = in_memory_order(dA, memory_order(A))
     # True in the windows whose maximum an earlier entry already was (in A's memory order)
     taken = np.zeros_like(A, dtype=bool)
     for offset in offsets:  # row-major, so the first maximum takes the gradient

@@ -1,8 +1,13 @@
-"""Activation layers: ``forward(A) -> Z``, ``backward(dZ) -> dA``, same shape in and out.
+"""Activation layers, and the one table of activation functions (SimpleRNN uses it too).
 
-They accept any shape (after a convolution: (N, C, H, W)). None of them modifies the
-incoming gradient in place (the book's ReLU does, which corrupts a gradient that
-another branch still needs). Tested in tests/test_activations.py against tf.nn.
+As every layer: ``forward(X) -> A = f(X)``, ``backward(dA) -> dX = dA * f'(X)``, any shape
+(after a convolution: (N, C, H, W)). The sprints' documents name the same pair
+``forward(A) -> Z`` and ``backward(dZ) -> dA``.
+
+Each derivative is written through the output A = f(X) (``derivative(A)``): backward then
+needs only what forward computed anyway, and SimpleRNN needs only the states it keeps.
+None of them modifies the incoming gradient in place (the book's ReLU does, which corrupts
+a gradient that another branch still needs). Tested in tests/test_activations.py against tf.nn.
 """
 from __future__ import annotations
 
@@ -12,54 +17,73 @@ from .base import Layer
 
 
 class Activation(Layer):
-    def forward(self, A):
-        A = self._input(A, tuple("N" if i == 0 else f"d{i}" for i in range(np.ndim(A))) or ("N",), "A")
-        self.Z = self._f(A)
-        self._A = A
-        return self._output(self.Z)
+    """f applied entry by entry; a subclass gives ``function`` and ``derivative``."""
 
-    def backward(self, dZ):
-        dZ = self._grad_input(dZ, "dZ")
-        return dZ * self._df()
-
-    def _f(self, A):  # pragma: no cover - interface
+    @staticmethod
+    def function(X, out=None):  # pragma: no cover - interface
         raise NotImplementedError
 
-    def _df(self):  # pragma: no cover - interface
+    @staticmethod
+    def derivative(A):  # pragma: no cover - interface
+        """f'(X) written through A = f(X)."""
         raise NotImplementedError
+
+    def _forward(self, X):
+        A = self.function(X)
+        # what backward multiplies by, kept instead of A: the caller may edit the A it gets
+        self._dA_dX = self.derivative(A)
+        return A
+
+    def _backward(self, dA):
+        return dA * self._dA_dX
 
 
 class ReLU(Activation):
-    """Z = max(A, 0); the gradient passes where A > 0."""
+    """A = max(X, 0); the gradient passes where X > 0 (where A > 0)."""
 
-    def _f(self, A):
-        return np.maximum(A, 0)
+    @staticmethod
+    def function(X, out=None):
+        return np.maximum(X, 0, out=out)
 
-    def _df(self):
-        return self._A > 0
+    @staticmethod
+    def derivative(A):
+        return A > 0  # booleans: an eighth of the memory of a float mask
 
 
 class Sigmoid(Activation):
-    """Z = 1 / (1 + exp(-A)) (the seed's ``1/1+np.exp(-A)`` is 1 + exp(-A)); dZ/dA = Z (1 - Z)."""
+    """A = 1 / (1 + exp(-X)); dA/dX = A (1 - A).
 
-    def _f(self, A):
-        # written through tanh so that large |A| neither overflows nor warns
-        return 0.5 * (1.0 + np.tanh(0.5 * A))
+    Not ``1/1+np.exp(-X)``, which Python reads as (1/1) + exp(-X).
+    """
 
-    def _df(self):
-        return self.Z * (1 - self.Z)
+    @staticmethod
+    def function(X, out=None):
+        # written through tanh, so that a large |X| neither overflows exp nor warns
+        out = np.multiply(X, 0.5, out=out)
+        np.tanh(out, out=out)
+        out += 1
+        out *= 0.5
+        return out
+
+    @staticmethod
+    def derivative(A):
+        return A * (1 - A)
 
 
 class Tanh(Activation):
-    """Z = tanh(A); dZ/dA = 1 - Z**2."""
+    """A = tanh(X); dA/dX = 1 - A**2."""
 
-    def _f(self, A):
-        return np.tanh(A)
+    @staticmethod
+    def function(X, out=None):
+        return np.tanh(X, out=out)
 
-    def _df(self):
-        return 1 - self.Z**2
+    @staticmethod
+    def derivative(A):
+        D = np.multiply(A, A)  # 1 - A**2 in one buffer: in an RNN it is (T, N, H) large
+        return np.subtract(1, D, out=D)
 
 
+#: every activation by the name the layers and models take (``activation="tanh"``)
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 

@@ -2,22 +2,20 @@
 (test_average_pool_against_tensorflow_random_configurations)."""
 from __future__ import annotations
 
-from .. import functional as F
+from .. import functional
 from .pool2d import _Pool2D
 
 
 class AveragePool2D(_Pool2D):
     """The mean of each window; its gradient is shared equally by the window's entries."""
 
-    def forward(self, X):
+    def _forward(self, X):
         """X (N, C, H, W) -> A (N, C, OH, OW)."""
-        X = self._input_images(X)
         self._x_shape = X.shape
-        return self._output(F.avg_pool2d_forward(X, self.pool_size, self.stride,
-                                                 allow_remainder=self.allow_remainder))
+        return functional.avg_pool2d_forward(X, self.pool_size, self.stride,
+                                             allow_remainder=self.allow_remainder)
 
-    def backward(self, dA):
+    def _backward(self, dA):
         """dA (N, C, OH, OW) -> dX (N, C, H, W)."""
-        dA = self._grad_input(dA)
-        return F.avg_pool2d_backward(dA, self._x_shape, self.pool_size, self.stride,
-                                     allow_remainder=self.allow_remainder)
+        return functional.avg_pool2d_backward(dA, self._x_shape, self.pool_size, self.stride,
+                                              allow_remainder=self.allow_remainder)

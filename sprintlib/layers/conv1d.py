@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
-from .. import functional as F
+from .. import functional
 from .. import initializers
 from .base import Layer
 
@@ -42,43 +42,37 @@ class Conv1d(Layer):
         self.allow_remainder = bool(allow_remainder)
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels, self.filter_size)
-        self.W = np.asarray(init.sample(shape, fan_in=self.in_channels * self.filter_size), dtype=self.dtype)
-        self.B = np.asarray(init.B(self.out_channels), dtype=self.dtype).reshape(self.out_channels)
+        self._init_params(W=init.sample(shape, fan_in=self.in_channels * self.filter_size),
+                          B=np.reshape(init.B(self.out_channels), self.out_channels))
 
-    def forward(self, X):
-        """X (C_in, L) or (N, C_in, L) -> A (C_out, L_out) or (N, C_out, L_out)."""
-        X = self._input(X, self._spec(np.shape(X)))
-        self._batched = X.ndim == 3
-        X = X if self._batched else X[None]
-        self.output_shape(X.shape)
-        A, self._rows = F.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
-                                         allow_remainder=self.allow_remainder)
-        self._x_shape = X.shape
-        return self._output(A if self._batched else A[0])
-
-    def backward(self, dA):
-        """dA shaped as forward's A -> dX shaped as X (None if not needs_input_grad);
-        sets dW (C_out, C_in, F), dB (C_out,)."""
-        dA = self._grad_input(dA)
-        dX, self.dW, self.dB = F.conv1d_backward(dA if self._batched else dA[None], self.W, self._rows,
-                                                 self._x_shape, self.stride, self.pad,
-                                                 allow_remainder=self.allow_remainder,
-                                                 need_dX=self.needs_input_grad)
-        self._update()
-        return dX if self._batched or dX is None else dX[0]
-
-    def _spec(self, shape):
+    def _input_spec(self, shape):
         if len(shape) not in (2, 3):
             raise ValueError(f"{self.name} expects X of shape (N, {self.in_channels}, L) or "
                              f"({self.in_channels}, L), got {_checks.format_shape(shape)}")
         return ("N", self.in_channels, "L")[3 - len(shape):]
+
+    def _forward(self, X):
+        """X (C_in, L) or (N, C_in, L) -> A (C_out, L_out) or (N, C_out, L_out)."""
+        self._batched = X.ndim == 3
+        X = X if self._batched else X[None]
+        A, self._rows = functional.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
+                                                  allow_remainder=self.allow_remainder)
+        self._x_shape = X.shape
+        return A if self._batched else A[0]
+
+    def _backward(self, dA):
+        """dA shaped as forward's A -> dX shaped as X; sets dW (C_out, C_in, F), dB (C_out,)."""
+        dX, self.dW, self.dB = functional.conv1d_backward(
+            dA if self._batched else dA[None], self.W, self._rows, self._x_shape, self.stride,
+            self.pad, allow_remainder=self.allow_remainder, need_dX=self.needs_input_grad)
+        return dX if self._batched or dX is None else dX[0]
 
     def output_shape(self, input_shape):
         """(N, C_in, L) -> (N, C_out, L_out), or (C_in, L) -> (C_out, L_out); N may be None."""
         if len(input_shape) not in (2, 3) or input_shape[-2] != self.in_channels:
             raise ValueError(f"{self.name} expects input_shape (N, {self.in_channels}, L) or "
                              f"({self.in_channels}, L), got {_checks.format_shape(input_shape)}")
-        L_out = F.output_size(input_shape[-1], self.filter_size, self.stride, self.pad,
+        L_out = functional.output_size(input_shape[-1], self.filter_size, self.stride, self.pad,
                               allow_remainder=self.allow_remainder, owner=self.name)
         return tuple(input_shape[:-2]) + (self.out_channels, L_out)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
-from .. import functional as F
+from .. import functional
 from .. import initializers
 from .base import Layer
 
@@ -52,27 +52,24 @@ class Conv2d(Layer):
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels) + self.filter_size
         fan_in = self.in_channels * self.filter_size[0] * self.filter_size[1]
-        self.W = np.asarray(init.sample(shape, fan_in=fan_in), dtype=self.dtype)
-        self.B = np.asarray(init.B(self.out_channels), dtype=self.dtype).reshape(self.out_channels)
+        self._init_params(W=init.sample(shape, fan_in=fan_in),
+                          B=np.reshape(init.B(self.out_channels), self.out_channels))
 
-    def forward(self, X):
+    def _input_spec(self, shape):
+        return ("N", self.in_channels, "H", "W")
+
+    def _forward(self, X):
         """X (N, C_in, H, W) -> A (N, C_out, OH, OW)."""
-        X = self._input(X, ("N", self.in_channels, "H", "W"))
-        self.output_shape(X.shape)  # size errors named after this layer
-        A, self._rows = F.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
-                                         allow_remainder=self.allow_remainder)
+        A, self._rows = functional.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
+                                                  allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
-        return self._output(A)
+        return A
 
-    def backward(self, dA):
-        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W) (None if not needs_input_grad);
-        sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
-        dA = self._grad_input(dA)
-        # dX uses the W of the forward pass: it is computed before the update
-        dX, self.dW, self.dB = F.conv2d_backward(dA, self.W, self._rows, self._x_shape, self.stride,
-                                                 self.pad, allow_remainder=self.allow_remainder,
-                                                 need_dX=self.needs_input_grad)
-        self._update()
+    def _backward(self, dA):
+        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
+        dX, self.dW, self.dB = functional.conv2d_backward(
+            dA, self.W, self._rows, self._x_shape, self.stride, self.pad,
+            allow_remainder=self.allow_remainder, need_dX=self.needs_input_grad)
         return dX
 
     def output_shape(self, input_shape):
@@ -80,7 +77,7 @@ class Conv2d(Layer):
         if len(input_shape) != 4 or input_shape[1] != self.in_channels:
             raise ValueError(f"{self.name} expects input_shape (N, {self.in_channels}, H, W), "
                              f"got {_checks.format_shape(input_shape)}")
-        OH, OW = F.output_size_2d(input_shape[2:], self.filter_size, self.stride, self.pad,
+        OH, OW = functional.output_size_2d(input_shape[2:], self.filter_size, self.stride, self.pad,
                                   allow_remainder=self.allow_remainder, owner=self.name)
         return (input_shape[0], self.out_channels, OH, OW)
 

@@ -1,4 +1,5 @@
-"""Fully connected layer (seed 000's FC). Tested in tests/test_fc.py against tf.matmul."""
+"""Fully connected layer (sprint 1's FC, which every later sprint imports).
+Tested in tests/test_fc.py against tf.matmul."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,6 +20,7 @@ class FC(Layer):
     optimizer : Optimizer or None
         Updates ``W`` and ``B`` at the end of ``backward``; ``None`` only computes
         ``dW`` and ``dB``.
+    dtype : np.float64 or np.float32
     """
 
     param_names = ("W", "B")
@@ -27,25 +29,23 @@ class FC(Layer):
         super().__init__(optimizer, dtype)
         self.n_nodes1 = _checks.check_int(n_nodes1, "FC", "n_nodes1")
         self.n_nodes2 = _checks.check_int(n_nodes2, "FC", "n_nodes2")
-        initializer = initializers.resolve(initializer, "he", self.name, self.dtype)
-        self.W = np.asarray(initializer.W(self.n_nodes1, self.n_nodes2), dtype=self.dtype)
-        self.B = np.asarray(initializer.B(self.n_nodes2), dtype=self.dtype).reshape(self.n_nodes2)
+        init = initializers.resolve(initializer, "he", self.name, self.dtype)
+        self._init_params(W=init.W(self.n_nodes1, self.n_nodes2),
+                          B=np.reshape(init.B(self.n_nodes2), self.n_nodes2))
 
-    def forward(self, X):
+    def _input_spec(self, shape):
+        return ("N", self.n_nodes1)
+
+    def _forward(self, X):
         """X (N, n_nodes1) -> A (N, n_nodes2)."""
-        self.X = self._input(X, ("N", self.n_nodes1))
-        return self._output(self.X @ self.W + self.B)
+        self.X = X
+        return X @ self.W + self.B
 
-    def backward(self, dA):
-        """dA (N, n_nodes2) -> dZ (N, n_nodes1) (None if not needs_input_grad);
-        sets dW (n_nodes1, n_nodes2), dB (n_nodes2,)."""
-        dA = self._grad_input(dA)
+    def _backward(self, dA):
+        """dA (N, n_nodes2) -> dX (N, n_nodes1); sets dW (n_nodes1, n_nodes2), dB (n_nodes2,)."""
         self.dW = self.X.T @ dA
         self.dB = dA.sum(axis=0)  # a sum over the batch, not a mean: the loss already averages
-        # computed before the update: the gradient is of the W used in forward
-        dZ = dA @ self.W.T if self.needs_input_grad else None
-        self._update()
-        return dZ
+        return dA @ self.W.T if self.needs_input_grad else None
 
     def output_shape(self, input_shape):
         return (input_shape[0], self.n_nodes2)

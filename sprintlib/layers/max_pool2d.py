@@ -2,7 +2,7 @@
 tests/test_pooling.py (test_max_pool_against_tensorflow_random_configurations)."""
 from __future__ import annotations
 
-from .. import functional as F
+from .. import functional
 from .pool2d import _Pool2D
 
 
@@ -13,15 +13,15 @@ class MaxPool2D(_Pool2D):
     the gradient goes to the first of them in row-major order, as in TensorFlow.
     """
 
-    def forward(self, X):
+    def _forward(self, X):
         """X (N, C, H, W) -> A (N, C, OH, OW)."""
-        self._X = self._input_images(X)
-        self._A = F.max_pool2d_forward(self._X, self.pool_size, self.stride,
-                                       allow_remainder=self.allow_remainder)
-        return self._output(self._A)
+        self._X = X
+        # kept to find each window's maximum again in backward (the caller gets a copy)
+        self._A = functional.max_pool2d_forward(X, self.pool_size, self.stride,
+                                                allow_remainder=self.allow_remainder)
+        return self._A
 
-    def backward(self, dA):
+    def _backward(self, dA):
         """dA (N, C, OH, OW) -> dX (N, C, H, W), zero except at each window's maximum."""
-        dA = self._grad_input(dA)
-        return F.max_pool2d_backward(dA, self._X, self._A, self.pool_size, self.stride,
-                                     allow_remainder=self.allow_remainder)
+        return functional.max_pool2d_backward(dA, self._X, self._A, self.pool_size, self.stride,
+                                              allow_remainder=self.allow_remainder)

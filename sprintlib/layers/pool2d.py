@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
-from .. import functional as F
+from .. import functional
 from .base import Layer
 
 
@@ -27,17 +27,15 @@ class _Pool2D(Layer):
         self.stride = self.pool_size if stride is None else _checks.check_pair(stride, self.name, "stride")
         self.allow_remainder = bool(allow_remainder)
 
-    def _input_images(self, X):
-        X = self._input(X, ("N", "C", "H", "W"))
-        self.output_shape(X.shape)  # size errors named after this layer
-        return X
+    def _input_spec(self, shape):
+        return ("N", "C", "H", "W")
 
     def output_shape(self, input_shape):
         """(N, C, H, W) -> (N, C, OH, OW); N may be None."""
         if len(input_shape) != 4:
             raise ValueError(f"{self.name} expects input_shape (N, C, H, W), "
                              f"got {_checks.format_shape(input_shape)}")
-        OH, OW = F.output_size_2d(input_shape[2:], self.pool_size, self.stride, 0,
+        OH, OW = functional.output_size_2d(input_shape[2:], self.pool_size, self.stride, 0,
                                   allow_remainder=self.allow_remainder, owner=self.name)
         return tuple(input_shape[:2]) + (OH, OW)
 

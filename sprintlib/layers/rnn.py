@@ -1,11 +1,11 @@
-"""Simple RNN layer (seed 004, sprint 4): forward over time, backpropagation through time.
+"""Simple RNN layer (sprint 4): forward over time, backpropagation through time.
 
-Checked in tests/test_rnn.py: the document's values (REFERENCE.md, Sprint 4), numerical
-gradients, and ``keras.layers.SimpleRNN`` with the same weights on random shapes
+Checked in tests/test_rnn.py: the sprint's reference values (data/reference/sprint4_rnn.json),
+numerical gradients, and ``keras.layers.SimpleRNN`` with the same weights on random shapes
 (``test_against_keras_random_shapes``, ``test_initial_state_against_keras``).
 
-The seed's backward multiplies by the final state where h_{t-1} is needed (dW_h);
-``test_seed_bug_final_state_gives_wrong_dW_h`` shows what that costs.
+A backward that multiplies by the final state where h_{t-1} is needed gets dW_h wrong;
+``test_final_state_in_bptt_gives_wrong_dW_h`` shows what that costs.
 """
 from __future__ import annotations
 
@@ -13,42 +13,8 @@ import numpy as np
 
 from .. import _checks
 from .. import initializers
+from .activations import ACTIVATIONS
 from .base import Layer
-
-
-# Each activation as (f, f'), with f' written through the output h = f(a): backward then
-# needs only the states that forward already keeps, not the pre-activations a_t.
-def _tanh(A, out):
-    return np.tanh(A, out=out)
-
-
-def _dtanh(H):
-    D = np.multiply(H, H)  # 1 - h**2, built in one buffer: it is (T, N, H) large
-    return np.subtract(1, D, out=D)
-
-
-def _sigmoid(A, out):
-    # through tanh, so that a large |a| neither overflows exp nor warns
-    np.multiply(A, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1
-    out *= 0.5
-    return out
-
-
-def _dsigmoid(H):
-    return H * (1 - H)
-
-
-def _relu(A, out):
-    return np.maximum(A, 0, out=out)
-
-
-def _drelu(H):
-    return (H > 0).astype(H.dtype)
-
-
-ACTIVATIONS = {"tanh": (_tanh, _dtanh), "sigmoid": (_sigmoid, _dsigmoid), "relu": (_relu, _drelu)}
 
 
 class SimpleRNN(Layer):
@@ -59,20 +25,21 @@ class SimpleRNN(Layer):
     Parameters
     ----------
     n_features : int
-        Features of each time step (F).
+        Features of each time step (the documents' n_features).
     n_nodes : int
-        Nodes of the state h_t (H).
-    activation : "tanh" (the document's), "sigmoid" or "relu"
+        Nodes of the state h_t (the documents' n_nodes).
+    activation : "tanh" (the documents'), "sigmoid" or "relu"
     initializer : Initializer, name ("xavier", "he", "simple") or None
-        Gives ``W_x`` (F, H) by ``W(F, H)``, ``W_h`` (H, H) by ``W(H, H)`` and ``B`` (H,) by
-        ``B(H)``. ``None``: an unseeded XavierInitializer (std 1/sqrt(fan_in)), which keeps
-        tanh away from saturation; pass ``XavierInitializer(random_state=0)`` to fix it.
+        Gives ``W_x`` (n_features, n_nodes) by ``W(n_features, n_nodes)``, ``W_h``
+        (n_nodes, n_nodes) by ``W(n_nodes, n_nodes)`` and ``B`` (n_nodes,) by ``B(n_nodes)``.
+        ``None``: an unseeded XavierInitializer (std 1/sqrt(fan_in)), which keeps tanh away
+        from saturation; pass ``XavierInitializer(random_state=0)`` to fix it.
     optimizer : Optimizer or None
         Updates ``W_x``, ``W_h`` and ``B`` (``param_names``) at the end of ``backward``;
         ``None`` only computes the gradients.
     return_sequences : bool
-        False: forward returns the last state h_T (N, H). True: every state (N, T, H),
-        the input of a further recurrent layer.
+        False: forward returns the last state h_T (N, n_nodes). True: every state
+        (N, T, n_nodes), the input of a further recurrent layer.
     clip_norm : float or None
         If set, backward scales ``dW_x, dW_h, dB`` together so that their global norm
         ``sqrt(|dW_x|^2 + |dW_h|^2 + |dB|^2)`` is at most ``clip_norm`` (the rule of
@@ -82,7 +49,9 @@ class SimpleRNN(Layer):
         The norm before clipping is kept in ``grad_norm`` (when ``clip_norm`` is set).
     dtype : float64 (exact, for checking) or float32 (fast)
 
-    Attributes after backward: ``dW_x`` (F, H), ``dW_h`` (H, H), ``dB`` (H,), ``dh0`` (N, H).
+    Shapes: X (N, T, n_features) -> A = h_T (N, n_nodes), or (N, T, n_nodes). After backward:
+    ``dW_x`` (n_features, n_nodes), ``dW_h`` (n_nodes, n_nodes), ``dB`` (n_nodes,),
+    ``dh0`` (N, n_nodes).
     """
 
     param_names = ("W_x", "W_h", "B")
@@ -95,82 +64,81 @@ class SimpleRNN(Layer):
         if activation not in ACTIVATIONS:
             raise ValueError(f"{self.name} expects activation to be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.activation = activation
-        self._f, self._df = ACTIVATIONS[activation]
+        self._activation = ACTIVATIONS[activation]  # its function and derivative
         self.return_sequences = bool(return_sequences)
         self.clip_norm = None if clip_norm is None else _checks.check_positive(clip_norm, self.name, "clip_norm")
         init = initializers.resolve(initializer, "xavier", self.name, self.dtype)
-        F, H = self.n_features, self.n_nodes
-        self.W_x = np.asarray(init.W(F, H), dtype=self.dtype)
-        self.W_h = np.asarray(init.W(H, H), dtype=self.dtype)
-        self.B = np.asarray(init.B(H), dtype=self.dtype).reshape(H)
+        n_in, n_nodes = self.n_features, self.n_nodes
+        self._init_params(W_x=init.W(n_in, n_nodes), W_h=init.W(n_nodes, n_nodes),
+                          B=np.reshape(init.B(n_nodes), n_nodes))
         self.dW_x = self.dW_h = self.dB = self.dh0 = self.grad_norm = None
+
+    def _input_spec(self, shape):
+        return ("N", "T", self.n_features)
 
     # -- forward -------------------------------------------------------------------
     def forward(self, X, h0=None):
-        """X (N, T, F), h0 (N, H) or None (zeros) -> h_T (N, H), or (N, T, H) with return_sequences."""
-        X = self._input(X, ("N", "T", self.n_features))
-        N, T, F = X.shape
-        if T == 0:
-            shape = _checks.format_shape(X.shape)
-            raise ValueError(f"{self.name} expects at least one time step in X, got shape {shape}")
-        self._check_weights()
-        H = self.n_nodes
-        # Time-major, so that each step reads and writes one contiguous (N, H) block. A column
-        # of ones is appended to x_t: [x_t, 1] @ [W_x; B] = x_t W_x + B, so B rides in the
-        # same matmul here, and backward gets dB from the matmul that gives dW_x.
-        X1 = np.empty((T, N, F + 1), dtype=self.dtype)
-        X1[:, :, :F] = X.transpose(1, 0, 2)
-        X1[:, :, F] = 1
-        states = np.empty((T + 1, N, H), dtype=self.dtype)  # states[t] = h_t
-        states[0] = 0 if h0 is None else self._input(h0, (N, H), "h0")
+        """X (N, T, n_features), h0 (N, n_nodes) or None (zeros) -> h_T (N, n_nodes),
+        or (N, T, n_nodes) with return_sequences."""
+        self._h0 = h0  # checked in _forward, once X's batch size is known
+        return super().forward(X)
+
+    def _forward(self, X):
+        N, T, n_in = X.shape
+        h0 = None if self._h0 is None else _checks.as_array(self._h0, self.name, "h0", (N, self.n_nodes), self.dtype)
+        self._h0 = None
+        # Time-major, so that each step reads and writes one contiguous (N, n_nodes) block.
+        # A column of ones is appended to x_t: [x_t, 1] @ [W_x; B] = x_t W_x + B, so B rides
+        # in the same matmul here, and backward gets dB from the matmul that gives dW_x.
+        X1 = np.empty((T, N, n_in + 1), dtype=self.dtype)
+        X1[:, :, :n_in] = X.transpose(1, 0, 2)
+        X1[:, :, n_in] = 1
+        states = np.empty((T + 1, N, self.n_nodes), dtype=self.dtype)  # states[t] = h_t
+        states[0] = 0 if h0 is None else h0
         # x_t W_x + B for every t in one matmul, written where h_1..h_T will go:
         # only h_{t-1} W_h has to wait for the loop
-        W_xB = np.vstack([self.W_x, self.B])  # (F + 1, H)
-        np.matmul(X1.reshape(T * N, F + 1), W_xB, out=states[1:].reshape(T * N, H))
-        hW = np.empty((N, H), dtype=self.dtype)
+        W_xB = np.vstack([self.W_x, self.B])  # (n_features + 1, n_nodes)
+        np.matmul(X1.reshape(T * N, n_in + 1), W_xB, out=states[1:].reshape(T * N, self.n_nodes))
+        hW = np.empty((N, self.n_nodes), dtype=self.dtype)
         for t in range(T):
             np.matmul(states[t], self.W_h, out=hW)
             states[t + 1] += hW  # now a_t
-            self._f(states[t + 1], out=states[t + 1])
+            self._activation.function(states[t + 1], out=states[t + 1])
         self._X1, self._states = X1, states
-        out = np.ascontiguousarray(states[1:].transpose(1, 0, 2)) if self.return_sequences else states[T].copy()
-        return self._output(out)  # a copy: editing the output cannot corrupt backward
-
-    def _check_weights(self):
-        """The document sets W_x, W_h and B by hand: check them where they are used."""
-        F, H = self.n_features, self.n_nodes
-        for name, spec in (("W_x", (F, H)), ("W_h", (H, H)), ("B", (H,))):
-            setattr(self, name, _checks.check_array(getattr(self, name), self.name, name, spec, self.dtype))
+        if self.return_sequences:  # batch first, as the caller expects; a copy, not a view of states
+            return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
+        return states[T]  # a view of what backward needs: the caller gets a copy (Layer.forward)
 
     # -- backward ------------------------------------------------------------------
-    def backward(self, dh):
+    def _backward(self, dA):
         """Backpropagation through time.
 
-        dh : (N, H), the gradient on h_T; or (N, T, H), on every h_t, with return_sequences.
-        Returns dX (N, T, F); sets dW_x (F, H), dW_h (H, H), dB (H,) and dh0 (N, H).
+        dA : (N, n_nodes), the gradient on h_T; or (N, T, n_nodes), on every h_t, with
+        return_sequences. Returns dX (N, T, n_features); sets dW_x, dW_h, dB and dh0.
         """
-        dh = self._grad_input(dh, "dh")
         X1, states = self._X1, self._states
-        T, N, F = X1.shape[0], X1.shape[1], self.n_features
-        dA = self._df(states[1:])  # f'(a_t) for every t at once; becomes dL/da_t in the loop
+        T, N, n_in = X1.shape[0], X1.shape[1], self.n_features
+        # f'(a_t) for every t (ReLU's comes as booleans); becomes dL/da_t below
+        dZ = self._activation.derivative(states[1:]).astype(self.dtype, copy=False)
         # carry is dL/dh_t, summed over the paths through the output and through h_{t+1}
-        carry = np.zeros((N, self.n_nodes), self.dtype) if self.return_sequences else dh.copy()
-        dh_seq = dh.transpose(1, 0, 2) if self.return_sequences else None  # (T, N, H) view
+        carry = np.zeros((N, self.n_nodes), self.dtype) if self.return_sequences else dA.copy()
+        dA_seq = dA.transpose(1, 0, 2) if self.return_sequences else None  # (T, N, n_nodes) view
         W_hT = self.W_h.T
         for t in reversed(range(T)):
-            if dh_seq is not None:
-                carry += dh_seq[t]
-            dA[t] *= carry
-            np.matmul(dA[t], W_hT, out=carry)  # dL/dh_{t-1}
+            if dA_seq is not None:
+                carry += dA_seq[t]
+            dZ[t] *= carry
+            np.matmul(dZ[t], W_hT, out=carry)  # dL/dh_{t-1}
         self.dh0 = carry
         # every weight gradient is one matmul over all (t, n) rows, outside the loop
-        dA2 = dA.reshape(T * N, self.n_nodes)
-        dW_xB = X1.reshape(T * N, F + 1).T @ dA2  # (F + 1, H): dW_x, then dB in the ones' row
-        self.dW_x, self.dB = dW_xB[:F], dW_xB[F]  # dB is summed over batch and time, not averaged
-        self.dW_h = states[:-1].reshape(T * N, self.n_nodes).T @ dA2  # h_{t-1}, not the final state
-        dX = (dA2 @ self.W_x.T).reshape(T, N, F)  # with W_x as forward used it, before the update
+        dZ2 = dZ.reshape(T * N, self.n_nodes)
+        dW_xB = X1.reshape(T * N, n_in + 1).T @ dZ2  # (n_features + 1, n_nodes): dW_x, then dB
+        self.dW_x, self.dB = dW_xB[:n_in], dW_xB[n_in]  # dB is summed over batch and time, not averaged
+        self.dW_h = states[:-1].reshape(T * N, self.n_nodes).T @ dZ2  # h_{t-1}, not the final state
         self._clip()
-        self._update()
+        if not self.needs_input_grad:
+            return None
+        dX = (dZ2 @ self.W_x.T).reshape(T, N, n_in)  # with W_x as forward used it, before the update
         return np.ascontiguousarray(dX.transpose(1, 0, 2))
 
     def _clip(self):

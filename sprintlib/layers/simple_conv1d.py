@@ -7,7 +7,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _checks
-from .. import functional as F
+from .. import functional
 from .. import initializers
 from .base import Layer
 
@@ -22,7 +22,7 @@ class SimpleConv1d(Layer):
     optimizer : Optimizer or None
     dtype : np.float64 or np.float32
 
-    Backward (seed 000): ``db = sum_i da_i``, ``dw_s = sum_i da_i x_(i+s)``,
+    Backward (sprint 1, problem 1): ``db = sum_i da_i``, ``dw_s = sum_i da_i x_(i+s)``,
     ``dx_j = sum_s da_(j-s) w_s`` (terms with j-s outside the output left out).
     """
 
@@ -32,31 +32,29 @@ class SimpleConv1d(Layer):
         super().__init__(optimizer, dtype)
         self.filter_size = _checks.check_int(filter_size, self.name, "filter_size")
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
-        self.W = np.asarray(init.sample((self.filter_size,), fan_in=self.filter_size), dtype=self.dtype)
-        self.B = np.asarray(init.B(1), dtype=self.dtype).reshape(1)
+        self._init_params(W=init.sample((self.filter_size,), fan_in=self.filter_size),
+                          B=np.reshape(init.B(1), 1))
 
-    def forward(self, X):
+    def _input_spec(self, shape):
+        return ("L",)
+
+    def _forward(self, X):
         """X (L,) -> A (L - F + 1,)."""
-        X = self._input(X, ("L",))
-        self.output_shape(X.shape)
-        self._windows = sliding_window_view(X, self.filter_size)  # (L_out, F), a view
-        return self._output(self._windows @ self.W + self.B)
+        self._windows = sliding_window_view(X, self.filter_size)  # (L_out, F), a view of X
+        return self._windows @ self.W + self.B
 
-    def backward(self, dA):
+    def _backward(self, dA):
         """dA (L_out,) -> dX (L,); sets dW (F,), dB (1,)."""
-        dA = self._grad_input(dA)
         self.dB = dA.sum(keepdims=True)
         self.dW = self._windows.T @ dA
         # the sum over s of da_(j-s) w_s for every j is numpy's full convolution
-        dX = np.convolve(dA, self.W)
-        self._update()
-        return dX
+        return np.convolve(dA, self.W) if self.needs_input_grad else None
 
     def output_shape(self, input_shape):
         """(L,) -> (L_out,)."""
         if len(input_shape) != 1:
             raise ValueError(f"{self.name} expects input_shape (L,), got {_checks.format_shape(input_shape)}")
-        return (F.output_size(input_shape[0], self.filter_size, owner=self.name),)
+        return (functional.output_size(input_shape[0], self.filter_size, owner=self.name),)
 
     def __repr__(self):
         return f"SimpleConv1d({self.filter_size})"

@@ -1,8 +1,2 @@
-"""Classifiers built from sprintlib.layers; they share fit/predict in base.ScratchClassifier."""
-from .base import ScratchClassifier
-from .cnn import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
-from .dnn import ScratchDeepNeuralNetworkClassifier
-from .rnn import ScratchSimpleRNNClassifier
-
-__all__ = ["ScratchClassifier", "ScratchDeepNeuralNetworkClassifier", "ScratchSimpleRNNClassifier",
-           "Scratch1dCNNClassifier", "Scratch2dCNNClassifier", "LeNet"]
+"""The classifiers, built from sprintlib's layers (dnn.py, cnn.py, rnn.py); ``base.ScratchClassifier``
+holds fit, predict, summary and saving. Import them from ``sprintlib`` (``from sprintlib import LeNet``)."""
