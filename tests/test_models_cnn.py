@@ -131,7 +131,7 @@ def test_shipped_lenet_weights_classify_the_test_images():
         assert {f[k].dtype for k in f.files if not k.startswith("__")} == {np.dtype(np.float32)}
     assert model.n_params == 107_786
     _, (X_test, y_test) = load_mnist(flatten=False, dtype=np.float32)
-    # all 10,000 test images, against issue 6's bar for a trained LeNet (the file scores 99.07%)
+    # all 10,000 test images, against the bar for a trained LeNet (the file scores 99.07%)
     accuracy = model.score(X_test, y_test)
     assert accuracy >= 0.988, f"the shipped LeNet weights classify {accuracy:.2%} of the 10,000 test images"
 
