@@ -2,10 +2,12 @@
 
 A subclass only says which layers it is made of (``_build``); training (``fit``
 with mini-batches, a progress bar and a history), prediction, ``summary()`` and
-saving weights live here once. The output is always softmax with cross-entropy.
+saving weights (with the architecture they belong to, which loading checks) live
+here once. The output is always softmax with cross-entropy.
 """
 from __future__ import annotations
 
+import json
 import numbers
 
 import numpy as np
@@ -239,24 +241,71 @@ class ScratchClassifier:
     def n_params(self) -> int:
         return sum(layer.n_params for layer in self.layers)
 
-    def save_weights(self, path) -> None:
-        """Every parameter into one .npz (keys ``<layer index>.<name>``)."""
+    def architecture(self) -> dict:
+        """What the weights of this model mean, as save_weights stores it (JSON): the
+        class, the settings of ``layer_settings``, the input shape, the number of classes,
+        and each layer (its type, repr and parameter shapes)."""
         if self.layers is None:
-            raise RuntimeError(f"{self.name} has no weights yet: call fit first")
+            raise RuntimeError(f"{self.name} has no layers yet: call fit or build(input_shape, n_classes) first")
+        return self._architecture(self.layers, self.input_shape_, self.n_classes_)
+
+    def _class_and_settings(self) -> dict:
+        settings = {k: getattr(self, k) for k in self.layer_settings}
+        return _as_json({"model": self.name, "settings": settings})
+
+    def _architecture(self, layers, input_shape, n_classes) -> dict:
+        return {**self._class_and_settings(), **_as_json({
+            "input_shape": input_shape, "n_classes": n_classes,
+            "layers": [{"type": layer.name, "repr": repr(layer),
+                        "params": {n: p.shape for n, p in layer.params().items()}} for layer in layers]})}
+
+    def save_weights(self, path) -> None:
+        """Every parameter into one .npz (keys ``<layer index>.<name>``), with the
+        architecture (``__architecture__``, a JSON string) that load_weights checks."""
+        arch = self.architecture()
         arrays = {f"{i}.{n}": p for i, layer in enumerate(self.layers) for n, p in layer.params().items()}
-        np.savez(path, __input_shape__=np.array(self.input_shape_), __n_classes__=self.n_classes_, **arrays)
+        np.savez(path, __architecture__=np.array(json.dumps(arch)), **arrays)
 
     def load_weights(self, path):
-        """Build the layers from the saved shapes and copy the saved weights in; returns self."""
-        with np.load(path) as f:
-            self.build(tuple(f["__input_shape__"]), int(f["__n_classes__"]))
-            for i, layer in enumerate(self.layers):
-                for n, p in layer.params().items():
-                    saved = f[f"{i}.{n}"]
-                    if saved.shape != p.shape:
-                        raise ValueError(f"{self.name} expects {i}.{n} of shape {p.shape} in {path}, got {saved.shape}")
-                    p[...] = saved
+        """Take the weights of a file written by save_weights; returns self.
+
+        The file must come from the same architecture: same class, same ``layer_settings``
+        (a relu network's weights mean nothing in a tanh one, even when the shapes fit).
+        All or nothing: the arrays are checked and copied into new layers, which the model
+        takes only when every array fitted; after any error it is as it was, fitted or not.
+        """
+        saved, arrays = _read_weights(path, self.name)
+        if saved["model"] != self.name:  # another class's input shape may not even build here
+            raise ValueError(self._other_architecture(saved, path))
+        try:
+            state = self._new_state(saved["input_shape"], saved["n_classes"])
+        except (ValueError, TypeError) as exc:  # settings under which the saved input does not fit
+            raise ValueError(self._other_architecture(saved, path)) from exc
+        ours = self._architecture(state["layers"], state["input_shape_"], state["n_classes_"])
+        # a shape that differs says most about what differs; the file's own settings say why
+        why = f" (the file holds {_describe(saved)})" if _describe(saved) != _describe(ours) else ""
+        params = {f"{i}.{n}": p for i, layer in enumerate(state["layers"]) for n, p in layer.params().items()}
+        for key, param in params.items():
+            got = arrays.get(key)
+            if got is None or got.shape != param.shape:
+                got_text = "no such array" if got is None else _checks.format_shape(got.shape)
+                raise ValueError(f"{self.name} expects {key} of shape {_checks.format_shape(param.shape)} "
+                                 f"in {path}, got {got_text}{why}")
+            _checks.check_finite(got, self.name, f"{key} in {path}")
+            param[...] = got
+        if _comparable(saved) != _comparable(ours) or arrays.keys() != params.keys():
+            raise ValueError(self._other_architecture(saved, path, ours))
+        vars(self).update(state)
         return self
+
+    def _other_architecture(self, saved: dict, path, ours: dict | None = None) -> str:
+        """The error for a file saved from another architecture, naming the difference."""
+        ours = ours or self._class_and_settings()
+        if _describe(saved) != _describe(ours):
+            return f"{self.name} expects weights saved from {_describe(ours)}, got weights saved from {_describe(saved)} in {path}"
+        # the same class and settings, but other layers: the file predates a change of the code
+        return (f"{self.name} expects weights saved from {_describe(ours)} with layers {_layer_list(ours)}, "
+                f"got layers {_layer_list(saved)} in {path}: save the weights again with this version")
 
 
 def _n_axes(X) -> int:
@@ -278,3 +327,55 @@ def check_activation(name, owner: str) -> str:
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"{owner} expects activation to be one of {', '.join(map(repr, ACTIVATIONS))}, got {name!r}")
     return name
+
+
+def _as_json(value):
+    """``value`` as it comes back from a file: tuples as lists (so that they compare equal)."""
+    return json.loads(json.dumps(value))
+
+
+def _describe(arch: dict) -> str:
+    """``LeNet(padding='same')``: the class and its layer settings, as one would write them."""
+    def show(v):
+        return repr(tuple(v) if isinstance(v, list) else v)
+    return f"{arch['model']}({', '.join(f'{k}={show(v)}' for k, v in arch['settings'].items())})"
+
+
+def _comparable(arch: dict) -> dict:
+    """The architecture without the layers' reprs: they are for the reader, and a repr
+    may gain detail without the weights changing their meaning."""
+    return {**arch, "layers": [{"type": l["type"], "params": l["params"]} for l in arch["layers"]]}
+
+
+def _layer_list(arch: dict) -> str:
+    return "[" + ", ".join(l["type"] for l in arch["layers"]) + "]"
+
+
+def _is_architecture(saved) -> bool:
+    """Whether ``saved`` (parsed JSON) has the form that save_weights writes."""
+    return (isinstance(saved, dict) and {"model", "settings", "input_shape", "n_classes", "layers"} <= saved.keys()
+            and isinstance(saved["settings"], dict) and isinstance(saved["layers"], list)
+            and all(isinstance(l, dict) and {"type", "params"} <= l.keys() for l in saved["layers"]))
+
+
+def _read_weights(path, owner: str) -> tuple[dict, dict]:
+    """(architecture, {key: array}) of a file written by save_weights; a FileNotFoundError
+    or ValueError that names the file and the remedy for anything else."""
+    remedy = "write it with save_weights(path) of a fitted model"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{owner} expects a weights file, got no file at {path}: {remedy}") from None
+    except Exception as exc:  # whatever np.load makes of a file that is not an .npz (an .npy, text, ...)
+        raise ValueError(f"{owner} expects a .npz file written by save_weights, got {path}, "
+                         f"which is not one ({type(exc).__name__}): {remedy}") from exc
+    text = arrays.pop("__architecture__", None)
+    try:
+        saved = json.loads(str(text)) if text is not None and text.dtype.kind == "U" else None
+    except ValueError:
+        saved = None
+    if not _is_architecture(saved):
+        raise ValueError(f"{owner} expects a file written by save_weights, got {path} without a valid "
+                         f"__architecture__ (another program's, or an older sprintlib's): {remedy}")
+    return saved, arrays
