@@ -1,4 +1,4 @@
-"""Weight initializers (seed 000: ``SimpleInitializer(sigma)``, Xavier, He).
+"""Weight initializers (the sprints' ``SimpleInitializer(sigma)``, Xavier, He).
 
 Each has ``W(n_nodes1, n_nodes2)`` and ``B(n_nodes2)`` as the sprints call them for
 FC, and ``sample(shape, fan_in)`` for layers whose weights are not a matrix
