@@ -1,4 +1,4 @@
-"""Weight initializers (seed 000: ``SimpleInitializer(sigma)``, Xavier, He).
+"""Weight initializers (the sprints' ``SimpleInitializer(sigma)``, Xavier, He).
 
 Each has ``W(n_nodes1, n_nodes2)`` and ``B(n_nodes2)`` as the sprints call them for
 FC, and ``sample(shape, fan_in)`` for layers whose weights are not a matrix
@@ -9,16 +9,40 @@ nothing that the random weights do not already break).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import _checks
 
 
+def check_random_state(random_state, owner: str):
+    """None (a fresh seed each run), an integer >= 0 or a NumPy Generator (used as is);
+    what ``np.random.default_rng`` accepts, minus the forms nobody means (floats, strings)."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral) or random_state < 0:
+        raise ValueError(f"{owner} expects random_state to be None, an integer >= 0 or a "
+                         f"numpy.random.Generator, got {random_state!r}")
+    return int(random_state)
+
+
+def check_float_dtype(dtype, owner: str) -> np.dtype:
+    """``dtype`` as a floating NumPy dtype: the weights and their updates are fractions."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):  # np.dtype("float") is fine, np.dtype("fast") is not
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ValueError(f"{owner} expects dtype to be a floating dtype (np.float32 or np.float64), got {dtype!r}")
+    return dt
+
+
 class Initializer:
     def __init__(self, random_state=None, dtype=np.float64):
         # one generator per initializer: a fixed random_state gives the same weights
-        self.rng = np.random.default_rng(random_state)
-        self.dtype = np.dtype(dtype)
+        self.rng = np.random.default_rng(check_random_state(random_state, type(self).__name__))
+        self.dtype = check_float_dtype(dtype, type(self).__name__)
 
     def std(self, fan_in: int) -> float:  # pragma: no cover - interface
         raise NotImplementedError
@@ -107,8 +131,14 @@ class FixedInitializer:
     """
 
     def __init__(self, W, B):
-        self._W = np.array(W, dtype=np.float64)
-        self._B = np.array(B, dtype=np.float64).reshape(-1)
+        self._W = self._own_copy(W, "W")
+        self._B = self._own_copy(B, "B").reshape(-1)
+
+    @staticmethod
+    def _own_copy(values, name: str) -> np.ndarray:
+        """A float64 copy of ``values`` (of any shape), which must be finite numbers."""
+        any_shape = [f"d{i}" for i in range(np.ndim(values))]
+        return _checks.check_array(values, "FixedInitializer", name, any_shape).copy()
 
     def sample(self, shape, fan_in=None) -> np.ndarray:
         if self._W.shape != tuple(shape):

@@ -12,16 +12,35 @@ up to where epsilon sits.
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 
 import numpy as np
 
-from . import _checks
+#: the values each kind of hyper-parameter may take, as the error messages print them
+_ALLOWED = {
+    "> 0": lambda v: v > 0,            # lr; epsilon, which keeps sqrt(H + eps) off zero
+    ">= 0": lambda v: v >= 0,          # AdaGrad's initial accumulator
+    "in [0, 1)": lambda v: 0 <= v < 1,  # decay rates: at 1 the average never moves (Adam divides by 1 - b1**t = 0)
+}
+
+
+def check_hyperparameter(value, owner: str, name: str, allowed: str = "> 0") -> float:
+    """``value`` as a float if it is a finite real number in the range ``allowed``
+    (a key of ``_ALLOWED``); a ValueError naming owner, argument, range and value otherwise.
+
+    Every optimizer checks its arguments with it: a bad one (Adam(beta_1=1), epsilon=0)
+    would otherwise turn the weights into NaN, several epochs later, with only a warning.
+    """
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+            or not np.isfinite(value) or not _ALLOWED[allowed](value)):
+        raise ValueError(f"{owner} expects {name} to be a number {allowed}, got {value!r}")
+    return float(value)
 
 
 class Optimizer:
     def __init__(self, lr: float):
-        self.lr = _checks.check_positive(lr, type(self).__name__, "lr")
+        self.lr = self._check(lr, "lr")
         # layer -> {parameter name -> state arrays}; weak, so a dropped layer frees its state
         self._state = weakref.WeakKeyDictionary()
 
@@ -36,6 +55,9 @@ class Optimizer:
             # in place, so that every reference to layer.W sees the new values
             param -= self._step(grad.astype(param.dtype, copy=False), slots[name])
         return layer
+
+    def _check(self, value, name: str, allowed: str = "> 0") -> float:
+        return check_hyperparameter(value, type(self).__name__, name, allowed)
 
     def _init_state(self, param: np.ndarray) -> dict:
         return {}
@@ -63,7 +85,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9):
         super().__init__(lr)
-        self.momentum = float(momentum)
+        self.momentum = self._check(momentum, "momentum", "in [0, 1)")
 
     def _init_state(self, param):
         return {"v": np.zeros_like(param)}
@@ -81,8 +103,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, initial_accumulator_value: float = 0.0, epsilon: float = 1e-7):
         super().__init__(lr)
-        self.initial_accumulator_value = float(initial_accumulator_value)
-        self.epsilon = float(epsilon)
+        self.initial_accumulator_value = self._check(initial_accumulator_value, "initial_accumulator_value", ">= 0")
+        self.epsilon = self._check(epsilon, "epsilon")
 
     def _init_state(self, param):
         return {"H": np.full_like(param, self.initial_accumulator_value)}
@@ -99,8 +121,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7):
         super().__init__(lr)
-        self.rho = float(rho)
-        self.epsilon = float(epsilon)
+        self.rho = self._check(rho, "rho", "in [0, 1)")
+        self.epsilon = self._check(epsilon, "epsilon")
 
     def _init_state(self, param):
         return {"h": np.zeros_like(param)}
@@ -119,7 +141,9 @@ class Adam(Optimizer):
 
     def __init__(self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
         super().__init__(lr)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1 = self._check(beta_1, "beta_1", "in [0, 1)")
+        self.beta_2 = self._check(beta_2, "beta_2", "in [0, 1)")
+        self.epsilon = self._check(epsilon, "epsilon")
 
     def _init_state(self, param):
         return {"m": np.zeros_like(param), "v": np.zeros_like(param), "t": 0}
@@ -143,11 +167,16 @@ class Adam(Optimizer):
         return np.divide(alpha * m, d, out=d)  # alpha m / (sqrt(v) + eps)
 
 
-def get_optimizer(name, lr: float | None = None) -> Optimizer:
-    """``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` (or an instance)."""
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
+
+
+def get_optimizer(name, lr: float | None = None, owner: str | None = None) -> Optimizer:
+    """``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` (or an instance).
+
+    ``owner``, the model that asks, is named in the error for an unknown name."""
     if isinstance(name, Optimizer):
         return name
-    table = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
-    if name not in table:
-        raise ValueError(f"optimizer expects one of {sorted(table)}, got {name!r}")
-    return table[name]() if lr is None else table[name](lr)
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        who = f"{owner} expects optimizer to be" if owner else "optimizer expects"
+        raise ValueError(f"{who} one of {', '.join(map(repr, OPTIMIZERS))} or an Optimizer, got {name!r}")
+    return OPTIMIZERS[name]() if lr is None else OPTIMIZERS[name](lr)

@@ -76,3 +76,44 @@ def test_fixed_initializer_hands_out_copies_and_checks_shapes():
         FC(2, 2, init)
     with pytest.raises(ValueError, match=r"FixedInitializer expects to be asked for B of shape \(2,\), got \(3,\)"):
         init.B(3)
+
+
+# (initializer, arguments) -> the message
+BAD_ARGUMENTS = [
+    (SimpleInitializer, dict(sigma=0), "sigma to be a number > 0, got 0"),
+    (SimpleInitializer, dict(sigma=float("nan")), "sigma to be a number > 0, got nan"),
+    (SimpleInitializer, dict(sigma=float("inf")), "sigma to be a number > 0, got inf"),
+    (SimpleInitializer, dict(sigma="0.01"), "sigma to be a number > 0, got '0.01'"),
+    (HeInitializer, dict(random_state="0"), "random_state to be None, an integer >= 0 or a numpy.random.Generator, got '0'"),
+    (HeInitializer, dict(random_state=-1), "random_state to be None, .* got -1"),
+    (XavierInitializer, dict(random_state=0.5), "random_state to be None, .* got 0.5"),
+    (XavierInitializer, dict(random_state=True), "random_state to be None, .* got True"),
+    (HeInitializer, dict(dtype=np.int64), r"dtype to be a floating dtype \(np.float32 or np.float64\), got <class 'numpy.int64'>"),
+    (SimpleInitializer, dict(dtype="bogus"), "dtype to be a floating dtype .* got 'bogus'"),
+    (SimpleInitializer, dict(dtype=object), "dtype to be a floating dtype .* got <class 'object'>"),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, message", BAD_ARGUMENTS,
+                         ids=[f"{c.__name__}-{k}={v!r}" for c, kw, _ in BAD_ARGUMENTS for k, v in kw.items()])
+def test_every_argument_is_checked(cls, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{cls.__name__} expects {message}$"):
+        cls(**kwargs)
+
+
+def test_accepted_forms_of_random_state_and_dtype():
+    rng = np.random.default_rng(5)
+    assert HeInitializer(random_state=rng).rng is rng  # a Generator is used as it is
+    assert get_initializer("he", random_state=np.int64(3)).W(2, 2).shape == (2, 2)
+    assert XavierInitializer(dtype="float").W(2, 3).dtype == np.float64
+
+
+@pytest.mark.parametrize("W, B, message", [
+    ([[1, np.nan]], [0], "FixedInitializer expects finite values in W, got 1 NaN and 0 inf"),
+    ([[1, 2]], ["b"], "FixedInitializer expects B to hold numbers"),
+])
+def test_fixed_initializer_checks_its_values(W, B, message):
+    from sprintlib import FixedInitializer
+
+    with pytest.raises(ValueError, match=message):
+        FixedInitializer(W=W, B=B)

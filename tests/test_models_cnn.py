@@ -131,9 +131,39 @@ def test_shipped_lenet_weights_classify_the_test_images():
         assert {f[k].dtype for k in f.files if not k.startswith("__")} == {np.dtype(np.float32)}
     assert model.n_params == 107_786
     _, (X_test, y_test) = load_mnist(flatten=False, dtype=np.float32)
-    # all 10,000 test images, against issue 6's bar for a trained LeNet (the file scores 99.07%)
+    # all 10,000 test images, against the bar for a trained LeNet (the file scores 99.07%)
     accuracy = model.score(X_test, y_test)
     assert accuracy >= 0.988, f"the shipped LeNet weights classify {accuracy:.2%} of the 10,000 test images"
+
+
+def test_the_shipped_file_holds_its_architecture(tmp_path):
+    # LeNet("valid") fails on the first array that does not fit, and says what the file holds
+    with pytest.raises(ValueError, match=r"^LeNet expects 7.W of shape \(256, 120\) in .*lenet_same.npz, "
+                                         r"got \(784, 120\) \(the file holds LeNet\(padding='same'\)\)$"):
+        LeNet("valid").load_weights(WEIGHTS)
+    # another class: refused before anything is built from the file's input shape
+    Scratch2dCNNClassifier(n_filters=2, hidden=(4,)).build(IMAGE, 10).save_weights(tmp_path / "cnn.npz")
+    with pytest.raises(ValueError, match=r"^LeNet expects weights saved from LeNet\(padding='same'\), got weights "
+                                         r"saved from Scratch2dCNNClassifier\(n_filters=2, filter_size=3, pad=1, "
+                                         r"pool_size=2, hidden=\(4,\)\) in .*cnn.npz$"):
+        LeNet("same").load_weights(tmp_path / "cnn.npz")
+    with pytest.raises(ValueError, match=r"^Scratch2dCNNClassifier expects weights saved from Scratch2dCNNClassifier"
+                                         r"\(n_filters=16, .*\), got weights saved from LeNet\(padding='same'\)"):
+        Scratch2dCNNClassifier().load_weights(WEIGHTS)
+
+
+def test_train_lenet_writes_what_load_weights_reads(tmp_path, monkeypatch, capsys):
+    from sprintlib import train_lenet
+
+    def no_training(verbose):  # the run itself is tests/test_training.py's (make train)
+        model = LeNet(**train_lenet.SETTINGS).build(IMAGE, 10)
+        model.history = {"val_accuracy": [0.1]}
+        return model, 0.1, 0.0
+
+    monkeypatch.setattr(train_lenet, "train", no_training)
+    train_lenet.main(["--out", str(tmp_path / "w.npz"), "--quiet"])
+    assert "weights written to" in capsys.readouterr().out
+    assert LeNet("same", dtype=np.float32).load_weights(tmp_path / "w.npz").n_params == 107_786
 
 
 def test_bad_input_names_the_model(small_mnist):

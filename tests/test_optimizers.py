@@ -89,3 +89,52 @@ def test_get_optimizer():
     assert isinstance(get_optimizer("adam", 0.5), Adam) and get_optimizer("adam", 0.5).lr == 0.5
     with pytest.raises(ValueError, match="optimizer expects one of"):
         get_optimizer("adamw")
+
+
+# (optimizer, arguments) -> the message: a value outside the range would turn the weights
+# into NaN or make them run away (Adam with beta_1=1 divides by 1 - beta_1**t = 0)
+BAD_ARGUMENTS = [
+    (Adam, dict(beta_1=1), r"beta_1 to be a number in \[0, 1\), got 1"),
+    (Adam, dict(beta_1=-0.1), r"beta_1 to be a number in \[0, 1\), got -0.1"),
+    (Adam, dict(beta_2=1.0), r"beta_2 to be a number in \[0, 1\), got 1.0"),
+    (Adam, dict(epsilon=0), "epsilon to be a number > 0, got 0"),
+    (Adam, dict(epsilon=float("inf")), "epsilon to be a number > 0, got inf"),
+    (Adam, dict(lr=-1e-3), "lr to be a number > 0, got -0.001"),
+    (Adam, dict(beta_1="0.9"), r"beta_1 to be a number in \[0, 1\), got '0.9'"),
+    (Adam, dict(beta_1=None), r"beta_1 to be a number in \[0, 1\), got None"),
+    (Adam, dict(beta_1=True), r"beta_1 to be a number in \[0, 1\), got True"),
+    (AdaGrad, dict(epsilon=-1), "epsilon to be a number > 0, got -1"),
+    (AdaGrad, dict(initial_accumulator_value=-0.1), "initial_accumulator_value to be a number >= 0, got -0.1"),
+    (AdaGrad, dict(initial_accumulator_value=float("nan")), "initial_accumulator_value to be a number >= 0, got nan"),
+    (Momentum, dict(momentum=1.5), r"momentum to be a number in \[0, 1\), got 1.5"),
+    (Momentum, dict(momentum=-0.1), r"momentum to be a number in \[0, 1\), got -0.1"),
+    (Momentum, dict(lr=0), "lr to be a number > 0, got 0"),
+    (RMSProp, dict(rho=1), r"rho to be a number in \[0, 1\), got 1"),
+    (RMSProp, dict(rho=float("nan")), r"rho to be a number in \[0, 1\), got nan"),
+    (RMSProp, dict(epsilon=0.0), "epsilon to be a number > 0, got 0.0"),
+    (SGD, dict(lr=float("inf")), "lr to be a number > 0, got inf"),
+    (SGD, dict(lr=[0.1]), r"lr to be a number > 0, got \[0.1\]"),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, message", BAD_ARGUMENTS,
+                         ids=[f"{c.__name__}-{k}={v!r}" for c, kw, _ in BAD_ARGUMENTS for k, v in kw.items()])
+def test_every_argument_is_checked(cls, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{cls.__name__} expects {message}$"):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (Adam, dict(beta_1=0, beta_2=0)), (Momentum, dict(momentum=0)), (RMSProp, dict(rho=0)),
+    (AdaGrad, dict(initial_accumulator_value=0)), (Adam, dict(lr=np.float32(0.5), epsilon=np.float64(1e-8))),
+])
+def test_the_edges_of_each_range_and_numpy_numbers_are_accepted(cls, kwargs):
+    opt = cls(**kwargs)
+    assert all(type(getattr(opt, k)) is float for k in kwargs)
+
+
+def test_get_optimizer_names_the_model_that_asks():
+    with pytest.raises(ValueError, match="^LeNet expects optimizer to be one of 'sgd', .* got 'adamw'$"):
+        get_optimizer("adamw", owner="LeNet")
+    with pytest.raises(ValueError, match=r"optimizer expects one of .* got \['adam'\]"):
+        get_optimizer(["adam"])

@@ -2,18 +2,23 @@
 
 A subclass only says which layers it is made of (``_build``); training (``fit``
 with mini-batches, a progress bar and a history), prediction, ``summary()`` and
-saving weights live here once. The output is always softmax with cross-entropy.
+saving weights (with the architecture they belong to, which loading checks) live
+here once. The output is always softmax with cross-entropy.
 """
 from __future__ import annotations
+
+import json
+import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .. import _checks
-from ..initializers import get_initializer
+from ..initializers import check_float_dtype, check_random_state, get_initializer
+from ..layers.activations import ACTIVATIONS
 from ..losses import Softmax, cross_entropy, one_hot
 from ..minibatch import GetMiniBatch
-from ..optimizers import get_optimizer
+from ..optimizers import check_hyperparameter, get_optimizer
 
 
 class ScratchClassifier:
@@ -24,25 +29,46 @@ class ScratchClassifier:
     epochs : int
     batch_size : int
     optimizer : str or Optimizer  ("adam", "sgd", "momentum", "adagrad", "rmsprop")
-    lr : float, learning rate (ignored when ``optimizer`` is an instance)
+    lr : float > 0, learning rate (ignored when ``optimizer`` is an instance; None: the
+        optimizer's default)
     lr_decay : float in (0, 1], default 1 — the learning rate is multiplied by it after
         every epoch (epoch e trains with lr * lr_decay**e): large steps first, then small
         ones that settle the weights instead of jumping around the minimum
     initializer : str or Initializer  ("he", "xavier", "simple")
-    random_state : int or None — fixes the initial weights and the batch order
+    random_state : int >= 0, None or a numpy Generator — fixes the initial weights and
+        the batch order
     verbose : bool — a tqdm progress bar per epoch
     dtype : float64 (exact, for checking) or float32 (about twice as fast)
+
+    Every argument is checked here, and fit checks all its data before it builds the
+    layers: an error (ValueError, naming what was expected and what came) never leaves
+    a trained model half replaced.
     """
+
+    #: the constructor settings that decide the layers (a subclass lists its own); save_weights
+    #: stores them, and load_weights refuses a file saved with other values
+    layer_settings: tuple[str, ...] = ()
+    #: the form of X, for the messages (a subclass: ("N", "C", "H", "W"), ...)
+    X_form: tuple[str, ...] = ("N", "n_features")
 
     def __init__(self, epochs=10, batch_size=100, optimizer="adam", lr=0.001, initializer="he",
                  random_state=0, verbose=True, dtype=np.float64, lr_decay=1.0):
+        # checked here, not at fit: a typo fails at once, before any training time is spent
         self.epochs = _checks.check_int(epochs, self.name, "epochs")
         self.batch_size = _checks.check_int(batch_size, self.name, "batch_size")
-        self.optimizer, self.lr, self.initializer = optimizer, lr, initializer
+        self.lr = None if lr is None else check_hyperparameter(lr, self.name, "lr")
+        self.optimizer = optimizer
+        get_optimizer(optimizer, self.lr, owner=self.name)  # only to check the name
+        self.initializer = initializer
+        get_initializer(initializer, owner=self.name)  # only to check the name
         self.lr_decay = _checks.check_positive(lr_decay, self.name, "lr_decay")
         if self.lr_decay > 1:
             raise ValueError(f"{self.name} expects lr_decay to be a number in (0, 1], got {lr_decay!r}")
-        self.random_state, self.verbose, self.dtype = random_state, verbose, np.dtype(dtype)
+        self.random_state = check_random_state(random_state, self.name)
+        if not isinstance(verbose, (bool, np.bool_, numbers.Integral)) or verbose not in (0, 1):
+            raise ValueError(f"{self.name} expects verbose to be True or False, got {verbose!r}")
+        self.verbose = bool(verbose)
+        self.dtype = check_float_dtype(dtype, self.name)
         self.layers = None
         self.history = None
 
@@ -55,43 +81,74 @@ class ScratchClassifier:
         """The layers, from the input (without the batch axis) to the n_classes scores."""
         raise NotImplementedError  # pragma: no cover
 
-    def _input_spec(self) -> tuple:
-        return ("N",) + tuple(self.input_shape_)
+    # -- checks ----------------------------------------------------------------------
+    def _check_samples(self, X, name: str, spec) -> np.ndarray:
+        """X as a finite array of the model's dtype, of shape ``spec``, with at least one
+        sample (on none, the means of the loss and the accuracy would be 0 / 0)."""
+        X = _checks.check_array(X, self.name, name, spec, self.dtype)
+        if len(X) == 0:
+            raise ValueError(f"{self.name} expects at least one sample in {name}, "
+                             f"got shape {_checks.format_shape(X.shape)}")
+        return X
 
-    # -- training ------------------------------------------------------------------
     def _check_X(self, X, name="X"):
+        """X for a fitted model: the input shape it was built for, (N, *input_shape_)."""
         if self.layers is None:
             raise RuntimeError(f"{self.name} is not fitted yet: call fit(X, y) first")
-        return _checks.check_array(X, self.name, name, self._input_spec(), self.dtype)
+        return self._check_samples(X, name, ("N",) + self.input_shape_)
 
+    def _check_input_shape(self, input_shape) -> tuple:
+        """``input_shape`` (no batch axis) as a tuple of sizes >= 1, of the length X_form says."""
+        shape = tuple(input_shape)
+        if len(shape) != len(self.X_form) - 1:
+            raise ValueError(f"{self.name} expects X of shape {_checks.format_shape(self.X_form)}, "
+                             f"got {_checks.format_shape(('N',) + shape)}")
+        return tuple(_checks.check_int(s, self.name, "every size of X after N") for s in shape)
+
+    def _check_fit_data(self, X, y, X_val, y_val):
+        """All of fit's data, checked before anything is built: a failed fit must leave a
+        trained model as it was. Returns (X, y, X_val, y_val, n_classes)."""
+        X = self._check_samples(X, "X", ("N",) + tuple(f"d{i}" for i in range(1, _n_axes(X))))
+        self._check_input_shape(X.shape[1:])  # (N, T, n_features) expected, got (N, 784)
+        y = _checks.check_labels(y, self.name, n_samples=len(X))
+        n_classes = max(int(y.max()) + 1, 2)
+        if (X_val is None) != (y_val is None):
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{self.name} expects X_val and y_val together, got {given} without {missing}")
+        if X_val is not None:
+            # the validation set is scored by the layers built for X, on the classes seen in y
+            X_val = self._check_samples(X_val, "X_val", ("N",) + X.shape[1:])
+            y_val = _checks.check_labels(y_val, self.name, n_classes, len(X_val), "y_val")
+        return X, y, X_val, y_val, n_classes
+
+    # -- training ------------------------------------------------------------------
     def build(self, input_shape, n_classes: int):
         """Create the layers for inputs of ``input_shape`` (no batch axis); fit calls this."""
-        self._rng = np.random.default_rng(self.random_state)
-        initializer = get_initializer(self.initializer, random_state=self._rng, dtype=self.dtype)
-        optimizer = self.optimizer_ = get_optimizer(self.optimizer, self.lr)
-        self.input_shape_ = tuple(int(s) for s in input_shape)
-        self.n_classes_ = int(n_classes)
-        self.layers = self._build(self.input_shape_, self.n_classes_, initializer, optimizer)
+        vars(self).update(self._new_state(input_shape, n_classes))
+        return self
+
+    def _new_state(self, input_shape, n_classes: int) -> dict:
+        """Everything build sets (layers, optimizer, shapes), made without touching the model,
+        so that build, fit and load_weights change it only once nothing can fail."""
+        input_shape = self._check_input_shape(input_shape)
+        n_classes = _checks.check_int(n_classes, self.name, "n_classes", minimum=2)
+        rng = np.random.default_rng(self.random_state)
+        initializer = get_initializer(self.initializer, random_state=rng, dtype=self.dtype)
+        optimizer = get_optimizer(self.optimizer, self.lr)
+        layers = self._build(input_shape, n_classes, initializer, optimizer)
         # Nothing uses the gradient with respect to the data: the first layer with
         # parameters skips it (for a first convolution, col2im and a matrix product)
-        first = next((layer for layer in self.layers if layer.param_names), None)
+        first = next((layer for layer in layers if layer.param_names), None)
         if first is not None:
             first.needs_input_grad = False
-        self.output = Softmax(self.dtype)
-        return self
+        return {"_rng": rng, "optimizer_": optimizer, "input_shape_": input_shape, "n_classes_": n_classes,
+                "layers": layers, "output": Softmax(self.dtype)}
 
     def fit(self, X, y, X_val=None, y_val=None):
         """Train on X (N, ...) with integer labels y (N,); records ``history`` per epoch:
         ``loss``, ``accuracy`` (on the training batches), ``val_loss``, ``val_accuracy``."""
-        X = np.asarray(X)
-        if X.ndim < 2:
-            raise ValueError(f"{self.name} expects X with a batch axis first, got shape {X.shape}")
-        y = _checks.check_labels(y, self.name, n_samples=X.shape[0])
-        self.build(X.shape[1:], max(int(y.max()) + 1, 2))
-        X = self._check_X(X)
-        if X_val is not None:
-            X_val = self._check_X(X_val, "X_val")
-            y_val = _checks.check_labels(y_val, self.name, self.n_classes_, X_val.shape[0], "y_val")
+        X, y, X_val, y_val, n_classes = self._check_fit_data(X, y, X_val, y_val)
+        self.build(X.shape[1:], n_classes)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         lr = self.optimizer_.lr
         try:
@@ -142,6 +199,7 @@ class ScratchClassifier:
     def predict_proba(self, X, batch_size: int = 500) -> np.ndarray:
         """Class probabilities (N, n_classes), computed in chunks to bound memory."""
         X = self._check_X(X)
+        batch_size = _checks.check_int(batch_size, self.name, "batch_size")
         return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def predict(self, X) -> np.ndarray:
@@ -183,21 +241,141 @@ class ScratchClassifier:
     def n_params(self) -> int:
         return sum(layer.n_params for layer in self.layers)
 
-    def save_weights(self, path) -> None:
-        """Every parameter into one .npz (keys ``<layer index>.<name>``)."""
+    def architecture(self) -> dict:
+        """What the weights of this model mean, as save_weights stores it (JSON): the
+        class, the settings of ``layer_settings``, the input shape, the number of classes,
+        and each layer (its type, repr and parameter shapes)."""
         if self.layers is None:
-            raise RuntimeError(f"{self.name} has no weights yet: call fit first")
+            raise RuntimeError(f"{self.name} has no layers yet: call fit or build(input_shape, n_classes) first")
+        return self._architecture(self.layers, self.input_shape_, self.n_classes_)
+
+    def _class_and_settings(self) -> dict:
+        settings = {k: getattr(self, k) for k in self.layer_settings}
+        return _as_json({"model": self.name, "settings": settings})
+
+    def _architecture(self, layers, input_shape, n_classes) -> dict:
+        return {**self._class_and_settings(), **_as_json({
+            "input_shape": input_shape, "n_classes": n_classes,
+            "layers": [{"type": layer.name, "repr": repr(layer),
+                        "params": {n: p.shape for n, p in layer.params().items()}} for layer in layers]})}
+
+    def save_weights(self, path) -> None:
+        """Every parameter into one .npz (keys ``<layer index>.<name>``), with the
+        architecture (``__architecture__``, a JSON string) that load_weights checks."""
+        arch = self.architecture()
         arrays = {f"{i}.{n}": p for i, layer in enumerate(self.layers) for n, p in layer.params().items()}
-        np.savez(path, __input_shape__=np.array(self.input_shape_), __n_classes__=self.n_classes_, **arrays)
+        np.savez(path, __architecture__=np.array(json.dumps(arch)), **arrays)
 
     def load_weights(self, path):
-        """Build the layers from the saved shapes and copy the saved weights in; returns self."""
-        with np.load(path) as f:
-            self.build(tuple(f["__input_shape__"]), int(f["__n_classes__"]))
-            for i, layer in enumerate(self.layers):
-                for n, p in layer.params().items():
-                    saved = f[f"{i}.{n}"]
-                    if saved.shape != p.shape:
-                        raise ValueError(f"{self.name} expects {i}.{n} of shape {p.shape} in {path}, got {saved.shape}")
-                    p[...] = saved
+        """Take the weights of a file written by save_weights; returns self.
+
+        The file must come from the same architecture: same class, same ``layer_settings``
+        (a relu network's weights mean nothing in a tanh one, even when the shapes fit).
+        All or nothing: the arrays are checked and copied into new layers, which the model
+        takes only when every array fitted; after any error it is as it was, fitted or not.
+        """
+        saved, arrays = _read_weights(path, self.name)
+        if saved["model"] != self.name:  # another class's input shape may not even build here
+            raise ValueError(self._other_architecture(saved, path))
+        try:
+            state = self._new_state(saved["input_shape"], saved["n_classes"])
+        except (ValueError, TypeError) as exc:  # settings under which the saved input does not fit
+            raise ValueError(self._other_architecture(saved, path)) from exc
+        ours = self._architecture(state["layers"], state["input_shape_"], state["n_classes_"])
+        # a shape that differs says most about what differs; the file's own settings say why
+        why = f" (the file holds {_describe(saved)})" if _describe(saved) != _describe(ours) else ""
+        params = {f"{i}.{n}": p for i, layer in enumerate(state["layers"]) for n, p in layer.params().items()}
+        for key, param in params.items():
+            got = arrays.get(key)
+            if got is None or got.shape != param.shape:
+                got_text = "no such array" if got is None else _checks.format_shape(got.shape)
+                raise ValueError(f"{self.name} expects {key} of shape {_checks.format_shape(param.shape)} "
+                                 f"in {path}, got {got_text}{why}")
+            _checks.check_finite(got, self.name, f"{key} in {path}")
+            param[...] = got
+        if _comparable(saved) != _comparable(ours) or arrays.keys() != params.keys():
+            raise ValueError(self._other_architecture(saved, path, ours))
+        vars(self).update(state)
         return self
+
+    def _other_architecture(self, saved: dict, path, ours: dict | None = None) -> str:
+        """The error for a file saved from another architecture, naming the difference."""
+        ours = ours or self._class_and_settings()
+        if _describe(saved) != _describe(ours):
+            return f"{self.name} expects weights saved from {_describe(ours)}, got weights saved from {_describe(saved)} in {path}"
+        # the same class and settings, but other layers: the file predates a change of the code
+        return (f"{self.name} expects weights saved from {_describe(ours)} with layers {_layer_list(ours)}, "
+                f"got layers {_layer_list(saved)} in {path}: save the weights again with this version")
+
+
+def _n_axes(X) -> int:
+    try:
+        return np.ndim(X)
+    except ValueError:  # a ragged list: check_array says so in the project's words
+        return 1
+
+
+def check_sizes(values, owner: str, name: str) -> tuple[int, ...]:
+    """Layer sizes such as hidden_layer_sizes: a tuple (or list) of integers >= 1, maybe empty."""
+    if not isinstance(values, (tuple, list)):
+        raise ValueError(f"{owner} expects {name} to be a tuple of integers >= 1, got {values!r}")
+    return tuple(_checks.check_int(v, owner, f"every entry of {name}") for v in values)
+
+
+def check_activation(name, owner: str) -> str:
+    """One of the names get_activation knows ("relu", "sigmoid", "tanh")."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{owner} expects activation to be one of {', '.join(map(repr, ACTIVATIONS))}, got {name!r}")
+    return name
+
+
+def _as_json(value):
+    """``value`` as it comes back from a file: tuples as lists (so that they compare equal)."""
+    return json.loads(json.dumps(value))
+
+
+def _describe(arch: dict) -> str:
+    """``LeNet(padding='same')``: the class and its layer settings, as one would write them."""
+    def show(v):
+        return repr(tuple(v) if isinstance(v, list) else v)
+    return f"{arch['model']}({', '.join(f'{k}={show(v)}' for k, v in arch['settings'].items())})"
+
+
+def _comparable(arch: dict) -> dict:
+    """The architecture without the layers' reprs: they are for the reader, and a repr
+    may gain detail without the weights changing their meaning."""
+    return {**arch, "layers": [{"type": l["type"], "params": l["params"]} for l in arch["layers"]]}
+
+
+def _layer_list(arch: dict) -> str:
+    return "[" + ", ".join(l["type"] for l in arch["layers"]) + "]"
+
+
+def _is_architecture(saved) -> bool:
+    """Whether ``saved`` (parsed JSON) has the form that save_weights writes."""
+    return (isinstance(saved, dict) and {"model", "settings", "input_shape", "n_classes", "layers"} <= saved.keys()
+            and isinstance(saved["settings"], dict) and isinstance(saved["layers"], list)
+            and all(isinstance(l, dict) and {"type", "params"} <= l.keys() for l in saved["layers"]))
+
+
+def _read_weights(path, owner: str) -> tuple[dict, dict]:
+    """(architecture, {key: array}) of a file written by save_weights; a FileNotFoundError
+    or ValueError that names the file and the remedy for anything else."""
+    remedy = "write it with save_weights(path) of a fitted model"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{owner} expects a weights file, got no file at {path}: {remedy}") from None
+    except Exception as exc:  # whatever np.load makes of a file that is not an .npz (an .npy, text, ...)
+        raise ValueError(f"{owner} expects a .npz file written by save_weights, got {path}, "
+                         f"which is not one ({type(exc).__name__}): {remedy}") from exc
+    text = arrays.pop("__architecture__", None)
+    try:
+        saved = json.loads(str(text)) if text is not None and text.dtype.kind == "U" else None
+    except ValueError:
+        saved = None
+    if not _is_architecture(saved):
+        raise ValueError(f"{owner} expects a file written by save_weights, got {path} without a valid "
+                         f"__architecture__ (another program's, or an older sprintlib's): {remedy}")
+    return saved, arrays

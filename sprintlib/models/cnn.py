@@ -2,7 +2,7 @@
 
 - Scratch1dCNNClassifier (sprint 1, problem 8): Conv1d over the flattened 784 pixels.
 - Scratch2dCNNClassifier (sprint 2, problem 7): Conv2d, ReLU, MaxPool2D, Flatten, FC.
-- LeNet (sprint 3): LeNet-5 with 'same' (seed 003, 107,786 parameters) or 'valid'
+- LeNet (sprint 3): LeNet-5 with 'same' (sprint 3's, 107,786 parameters) or 'valid'
   (the classic, 44,426 parameters) padding.
 
 They only say which layers they are made of: training, prediction, summary() and
@@ -17,7 +17,8 @@ from ..layers.fc import FC
 from ..layers.flatten import Flatten
 from ..layers.max_pool2d import MaxPool2D
 from ..layers.reshape import Reshape
-from .base import ScratchClassifier
+from .. import _checks
+from .base import ScratchClassifier, check_sizes
 
 
 def _with_dense_head(features, input_shape, hidden, n_classes, initializer, optimizer, dtype):
@@ -33,6 +34,13 @@ def _with_dense_head(features, input_shape, hidden, n_classes, initializer, opti
     return layers + [FC(sizes[-1], n_classes, initializer, optimizer, dtype)]
 
 
+def _int_or_pair(value, owner, name, minimum=1):
+    """A size that Conv2d and MaxPool2D take as an int or a pair (height, width), checked
+    now rather than at fit, and kept in the form given (plain ints, for save_weights)."""
+    pair = _checks.check_pair(value, owner, name, minimum)
+    return pair if isinstance(value, (tuple, list)) else pair[0]
+
+
 #: defaults of the CNN classifiers: on MNIST in float32 they reach 97.8% (Scratch1dCNN,
 #: 3 epochs), 98.7% (Scratch2dCNN, 4 epochs) and 99.1% (LeNet, 6 epochs) test accuracy;
 #: the search that found them is described in tests/test_training.py
@@ -41,11 +49,6 @@ TRAINING_DEFAULTS = dict(batch_size=64, optimizer="adam", lr=2e-3, lr_decay=0.6)
 
 def _with_defaults(kwargs, epochs):
     return {**TRAINING_DEFAULTS, "epochs": epochs, **kwargs}
-
-
-def _expect(model, input_shape, ndim, form):
-    if len(input_shape) != ndim:
-        raise ValueError(f"{model.name} expects X of shape {form}, got (N, {', '.join(map(str, input_shape))})")
 
 
 class Scratch1dCNNClassifier(ScratchClassifier):
@@ -60,13 +63,17 @@ class Scratch1dCNNClassifier(ScratchClassifier):
     lr=2e-3, lr_decay=0.6 (``TRAINING_DEFAULTS``).
     """
 
+    layer_settings = ("n_filters", "filter_size", "stride", "pad", "hidden")
+
     def __init__(self, n_filters=8, filter_size=5, stride=1, pad=2, hidden=(100,), **kwargs):
         super().__init__(**_with_defaults(kwargs, epochs=3))
-        self.n_filters, self.filter_size, self.stride, self.pad = n_filters, filter_size, stride, pad
-        self.hidden = tuple(hidden)
+        self.n_filters = _checks.check_int(n_filters, self.name, "n_filters")
+        self.filter_size = _checks.check_int(filter_size, self.name, "filter_size")
+        self.stride = _checks.check_int(stride, self.name, "stride")
+        self.pad = _checks.check_int(pad, self.name, "pad", minimum=0)
+        self.hidden = check_sizes(hidden, self.name, "hidden")
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
-        _expect(self, input_shape, 1, "(N, n_features)")
         n_features = input_shape[0]
         dt = self.dtype
         features = [
@@ -90,13 +97,18 @@ class Scratch2dCNNClassifier(ScratchClassifier):
     lr=2e-3, lr_decay=0.6 (``TRAINING_DEFAULTS``).
     """
 
+    layer_settings = ("n_filters", "filter_size", "pad", "pool_size", "hidden")
+    X_form = ("N", "C", "H", "W")
+
     def __init__(self, n_filters=16, filter_size=3, pad=1, pool_size=2, hidden=(100,), **kwargs):
         super().__init__(**_with_defaults(kwargs, epochs=4))
-        self.n_filters, self.filter_size, self.pad, self.pool_size = n_filters, filter_size, pad, pool_size
-        self.hidden = tuple(hidden)
+        self.n_filters = _checks.check_int(n_filters, self.name, "n_filters")
+        self.filter_size = _int_or_pair(filter_size, self.name, "filter_size")
+        self.pad = _int_or_pair(pad, self.name, "pad", minimum=0)
+        self.pool_size = _int_or_pair(pool_size, self.name, "pool_size")
+        self.hidden = check_sizes(hidden, self.name, "hidden")
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
-        _expect(self, input_shape, 3, "(N, C, H, W)")
         C = input_shape[0]
         dt = self.dtype
         features = [Conv2d(C, self.n_filters, self.filter_size, 1, self.pad, initializer, optimizer, dt),
@@ -112,7 +124,7 @@ class LeNet(ScratchClassifier):
 
     Parameters
     ----------
-    padding : "same" (pad 2: 28x28x6 ... 7x7x16, 107,786 parameters, as seed 003)
+    padding : "same" (pad 2: 28x28x6 ... 7x7x16, 107,786 parameters, as in sprint 3)
               or "valid" (no padding: 24x24x6 ... 4x4x16, 44,426 parameters)
     Other parameters: ScratchClassifier; the defaults here are epochs=6, batch_size=64,
     lr=2e-3, lr_decay=0.6 (``TRAINING_DEFAULTS``). data/weights/lenet_same.npz holds
@@ -120,14 +132,16 @@ class LeNet(ScratchClassifier):
     ``LeNet(dtype=np.float32).load_weights(path)``.
     """
 
+    layer_settings = ("padding",)
+    X_form = ("N", "C", "H", "W")
+
     def __init__(self, padding="same", **kwargs):
         super().__init__(**_with_defaults(kwargs, epochs=6))
-        if padding not in ("same", "valid"):
+        if not isinstance(padding, str) or padding not in ("same", "valid"):
             raise ValueError(f"LeNet expects padding 'same' or 'valid', got {padding!r}")
         self.padding = padding
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
-        _expect(self, input_shape, 3, "(N, C, H, W)")
         C = input_shape[0]
         pad = 2 if self.padding == "same" else 0  # 'same' for a 5x5 filter at stride 1
         dt = self.dtype

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..layers.activations import get_activation
 from ..layers.fc import FC
-from .base import ScratchClassifier
+from .base import ScratchClassifier, check_activation, check_sizes
 
 
 class ScratchDeepNeuralNetworkClassifier(ScratchClassifier):
@@ -16,14 +16,14 @@ class ScratchDeepNeuralNetworkClassifier(ScratchClassifier):
     Other parameters: see ScratchClassifier (epochs, batch_size, optimizer, lr, ...).
     """
 
+    layer_settings = ("hidden_layer_sizes", "activation")
+
     def __init__(self, hidden_layer_sizes=(400, 200), activation="relu", **kwargs):
         super().__init__(**kwargs)
-        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
-        self.activation = activation
+        self.hidden_layer_sizes = check_sizes(hidden_layer_sizes, self.name, "hidden_layer_sizes")
+        self.activation = check_activation(activation, self.name)
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
-        if len(input_shape) != 1:
-            raise ValueError(f"{self.name} expects X of shape (N, n_features), got (N, {', '.join(map(str, input_shape))})")
         sizes = [input_shape[0], *self.hidden_layer_sizes]
         layers = []
         for n1, n2 in zip(sizes[:-1], sizes[1:]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import _checks
 from ..layers.fc import FC
 from ..layers.rnn import SimpleRNN
-from .base import ScratchClassifier
+from .base import ScratchClassifier, check_activation
 
 
 class ScratchSimpleRNNClassifier(ScratchClassifier):
@@ -25,17 +25,17 @@ class ScratchSimpleRNNClassifier(ScratchClassifier):
     The initializer defaults to "xavier" (suits tanh) instead of the base class's "he".
     """
 
+    layer_settings = ("n_nodes", "activation")
+    X_form = ("N", "T", "n_features")
+
     def __init__(self, n_nodes=128, activation="tanh", clip_norm=None, **kwargs):
         kwargs.setdefault("initializer", "xavier")
         super().__init__(**kwargs)
         self.n_nodes = _checks.check_int(n_nodes, self.name, "n_nodes")
-        self.activation = activation
-        self.clip_norm = clip_norm
+        self.activation = check_activation(activation, self.name)
+        self.clip_norm = None if clip_norm is None else _checks.check_positive(clip_norm, self.name, "clip_norm")
 
     def _build(self, input_shape, n_classes, initializer, optimizer):
-        if len(input_shape) != 2:
-            got = ", ".join(map(str, input_shape))
-            raise ValueError(f"{self.name} expects X of shape (N, T, n_features), got (N, {got})")
         n_features = input_shape[1]
         return [
             SimpleRNN(n_features, self.n_nodes, self.activation, initializer, optimizer,
