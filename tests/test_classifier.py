@@ -120,12 +120,12 @@ BAD_FIT_DATA = [
     ((_with_nan(X6), Y4), "expects finite values in X, got 1 NaN and 0 inf"),
     ((X6, Y4[:-1]), r"expects y of shape \(40,\), got \(39,\)"),
     ((X6[:, :, None], Y4), r"expects X of shape \(N, n_features\), got \(N, 6, 1\)"),
-    ((X6[:0], Y4[:0]), r"expects at least one sample in X, got shape \(0, 6\)"),
+    ((X6[:0], Y4[:0]), r"expects X of shape \(N, 6\) with at least one entry along every axis, got \(0, 6\)"),
     ((X6.astype(str), Y4), "expects X to hold numbers, got an array of dtype <U"),
     ((X6, Y4 + 0.5), "expects integer class labels in y, got non-integer values"),
     ((X6, Y4, X6[:10, :3], Y4[:10]), r"expects X_val of shape \(N, 6\), got \(10, 3\)"),
     ((X6, Y4, _with_nan(X6), Y4), "expects finite values in X_val, got 1 NaN"),
-    ((X6, Y4, X6[:0], Y4[:0]), r"expects at least one sample in X_val, got shape \(0, 6\)"),
+    ((X6, Y4, X6[:0], Y4[:0]), r"expects X_val of shape \(N, 6\) with at least one entry along every axis, got \(0, 6\)"),
     ((X6, Y4, X6[:10], Y4[:9]), r"expects y_val of shape \(10,\), got \(9,\)"),
     ((X6, Y4, X6[:2], np.array([1, 4])), r"expects labels in y_val in 0..3, got 4"),
     ((X6, Y4, X6[:10], None), "expects X_val and y_val together, got X_val without y_val"),
@@ -149,13 +149,13 @@ def test_a_failed_fit_leaves_the_trained_model_as_it_was(args, message):
 def test_no_samples_is_a_clear_error(method):
     model = ScratchDeepNeuralNetworkClassifier((5,), epochs=1, verbose=False).fit(X6, Y4)
     args = (X6[:0],) if method.startswith("predict") else (X6[:0], Y4[:0])
-    with pytest.raises(ValueError, match=r"ScratchDeepNeuralNetworkClassifier expects at least one "
-                                         r"sample in X, got shape \(0, 6\)"):
+    with pytest.raises(ValueError, match=r"ScratchDeepNeuralNetworkClassifier expects X of shape \(N, 6\) "
+                                         r"with at least one entry along every axis, got \(0, 6\)"):
         getattr(model, method)(*args)
 
 
 def _models():
-    from sprintlib.models import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier, ScratchSimpleRNNClassifier
+    from sprintlib import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier, ScratchSimpleRNNClassifier
     return {"DNN": ScratchDeepNeuralNetworkClassifier, "LeNet": LeNet, "CNN1": Scratch1dCNNClassifier,
             "CNN2": Scratch2dCNNClassifier, "RNN": ScratchSimpleRNNClassifier}
 
@@ -200,7 +200,7 @@ def test_every_model_argument_is_checked(model, kwargs, message):
 
 
 def test_model_arguments_keep_the_form_given():
-    from sprintlib.models import Scratch2dCNNClassifier
+    from sprintlib import Scratch2dCNNClassifier
     model = Scratch2dCNNClassifier(filter_size=3, pool_size=(2, 2), hidden=[32], random_state=np.int64(4),
                                    verbose=0, lr=None)
     assert (model.filter_size, model.pool_size, model.hidden) == (3, (2, 2), (32,))

@@ -85,11 +85,7 @@ class ScratchClassifier:
     def _check_samples(self, X, name: str, spec) -> np.ndarray:
         """X as a finite array of the model's dtype, of shape ``spec``, with at least one
         sample (on none, the means of the loss and the accuracy would be 0 / 0)."""
-        X = _checks.check_array(X, self.name, name, spec, self.dtype)
-        if len(X) == 0:
-            raise ValueError(f"{self.name} expects at least one sample in {name}, "
-                             f"got shape {_checks.format_shape(X.shape)}")
-        return X
+        return _checks.as_array(X, self.name, name, spec, self.dtype)
 
     def _check_X(self, X, name="X"):
         """X for a fitted model: the input shape it was built for, (N, *input_shape_)."""
@@ -108,7 +104,8 @@ class ScratchClassifier:
     def _check_fit_data(self, X, y, X_val, y_val):
         """All of fit's data, checked before anything is built: a failed fit must leave a
         trained model as it was. Returns (X, y, X_val, y_val, n_classes)."""
-        X = self._check_samples(X, "X", ("N",) + tuple(f"d{i}" for i in range(1, _n_axes(X))))
+        # any sizes after N here: _check_input_shape then says which the model needs
+        X = self._check_samples(X, "X", ("N",) + _given_shape(X)[1:])
         self._check_input_shape(X.shape[1:])  # (N, T, n_features) expected, got (N, 784)
         y = _checks.check_labels(y, self.name, n_samples=len(X))
         n_classes = max(int(y.max()) + 1, 2)
@@ -308,11 +305,11 @@ class ScratchClassifier:
                 f"got layers {_layer_list(saved)} in {path}: save the weights again with this version")
 
 
-def _n_axes(X) -> int:
+def _given_shape(X) -> tuple:
     try:
-        return np.ndim(X)
-    except ValueError:  # a ragged list: check_array says so in the project's words
-        return 1
+        return np.shape(X)
+    except ValueError:  # a ragged list: as_array says so in the project's words
+        return ("N",)
 
 
 def check_sizes(values, owner: str, name: str) -> tuple[int, ...]:
