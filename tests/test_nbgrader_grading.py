@@ -1,9 +1,9 @@
 """sprintlib.grading inside nbgrader, end to end, on a one-problem course built here:
 generate_assignment strips the solution and the hidden tests; autograde scores a right,
 an empty, a wrong and a hard-coded submission (the hidden test puts it back and catches
-it); the feedback carries grading's message. A right answer
-getting full marks also shows that the test cells write nothing to stderr (nbgrader fails a
-cell that does) and do not wait on TensorFlow.
+it); the feedback carries grading's message. A right answer (which prints, warns and logs
+on stderr) getting full marks also shows that the test cells write nothing to stderr
+(nbgrader fails a cell that does) and do not wait on TensorFlow.
 """
 import csv
 import os
@@ -29,6 +29,11 @@ class MyConv1d:
 
     def forward(self, x):
         ### BEGIN SOLUTION
+        # a right answer that talks on stderr: grading shows it on stdout, the cell passes
+        import logging, sys, warnings
+        print("forward", x.shape, file=sys.stderr)
+        warnings.warn("a student's warning")
+        logging.warning("a student's log line")
         self.x = x
         F = len(self.W)
         return np.array([x[i:i + F] @ self.W for i in range(len(x) - F + 1)]) + self.B
@@ -172,6 +177,10 @@ def test_the_notebook_knows_it_is_being_graded(course):
     root, _ = course
     graded = nbformat.read(root / "autograded" / "alice" / "sprint1" / "conv1d.ipynb", as_version=4)
     assert graded.cells[-1].outputs[0]["text"] == "mode: autograde\n"
+    # the model answer's stderr, shown on stdout by grading
+    test_output = "".join(o.get("text", "") for o in graded.cells[2].outputs)
+    assert "note: your forward wrote to stderr" in test_output and "a student's log line" in test_output
+    assert "note: your forward warned: UserWarning: a student's warning" in test_output
     # nothing on stderr anywhere (the training cell's progress bar is a widget)
     assert not [o for cell in graded.cells if cell.cell_type == "code" for o in cell.outputs
                 if o.output_type == "stream" and o.name == "stderr"]
