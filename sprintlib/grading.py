@@ -26,6 +26,11 @@ the array's largest value (an entry that should be 0 gets the rounding of its ne
 A wrong small entry next to a large one therefore fails, which a single norm over the
 whole array would miss.
 
+A wrong part that equals what a known mistake gives (MISTAKES: a flipped kernel, an
+uncropped padding, BPTT with the final state...) gets a hint. The answer must be the
+student's own: a layer or function that runs sprintlib's answer to the same problem fails
+(see _Answer). ``hidden_rng`` and ``random_case`` draw the inputs of hidden tests.
+
 Grading runs without TensorFlow, and writes nothing to stderr (nbgrader marks a test cell
 that does as failed): warnings, logging and ``print(..., file=sys.stderr)`` of the
 student's code are caught and printed as notes on stdout. Errors raised by the student's
@@ -35,17 +40,24 @@ need.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
+import hashlib
 import inspect
 import io
+import itertools
 import logging
 import os
 import sys
+import types
 import warnings
-from typing import NamedTuple
+from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ._checks import format_shape
+from .layers import Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN
 from .testing import keep_weights, layer_numerical_gradients, random_input
 
 
@@ -225,11 +237,23 @@ def _integer_problem(name, got, expected):
         return (f"{name}: expected integers, got {got.dtype} {np.array2string(got)} "
                 f"(a size is a whole number: use // or int())")
     if not np.array_equal(got, expected):
-        return f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}"
+        return f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}" + _off_by_one(got, expected)
     return None
 
 
+def _off_by_one(got, expected) -> str:
+    """An output size one too large or too small, everywhere."""
+    for d, word in ((1, "more"), (-1, "less")):
+        if np.array_equal(got.astype(np.int64) - expected, np.full(expected.shape, d)):
+            return (f": 1 {word} than expected (an output size is (N_in + 2P - F) // S + 1: "
+                    f"check the + 1, and that P pads both sides)")
+    return ""
+
+
 def _shape_hint(got, expected) -> str:
+    if got == () and expected != ():
+        return (": a single number (a sum or mean over every axis? keep the axes of the expected "
+                "shape, e.g. np.sum(dA, axis=0) sums over the batch only)")
     if sorted(got) == sorted(expected):
         return ": the same sizes in another order (check the order of the axes)"
     if int(np.prod(got)) == int(np.prod(expected)):
@@ -272,14 +296,17 @@ def _where(got, expected, worst) -> str:
 
 # -- functions ----------------------------------------------------------------------
 def check_function(student_fn, reference_fn, *args, rtol: float | None = None, name: str | None = None,
-                   **kwargs) -> None:
+                   own_code: bool = True, **kwargs) -> None:
     """Call both with the same arguments (copies: a function that writes into its input
     does not change what the other sees) and compare the results.
 
-    A tuple result is compared entry by entry.
+    A tuple result is compared entry by entry. ``own_code`` (default True): fail if the
+    student's function runs ``reference_fn`` (or, for a sprintlib function, its module or
+    ``sprintlib.functional``) instead of computing the answer itself.
     """
     name = name or getattr(reference_fn, "__name__", "result")
-    with _notes(f"your {name}"):
+    answer = _Answer(reference_fn, name) if own_code else None
+    with _student(f"your {name}", answer):
         got = student_fn(*_copies(args), **_copies(kwargs))
     got = tuple(map(_snapshot, got)) if type(got) is tuple else _snapshot(got)
     expected = reference_fn(*_copies(args), **_copies(kwargs))
@@ -304,32 +331,40 @@ def _copies(values):
 
 # -- layers -------------------------------------------------------------------------
 def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed: int = 0,
-                backward: bool = True) -> None:
+                backward: bool = True, own_code: bool = True) -> None:
     """Check a student's layer against sprintlib's on the same input and weights.
 
     The student's layer gets a copy of every parameter of ``reference`` (``W``, ``B``...,
     ``reference.param_names``; same names, same shapes), then both run ``forward(X)`` and
     ``backward(dA)`` (``dA`` random normal by default, with ``seed``). Compared: the output,
     ``dX``, and ``d<name>`` of every parameter, with the tolerance of the reference's dtype
-    (``rtol`` overrides it). No optimizer update happens during the check.
+    (``rtol`` overrides it). No optimizer update happens during the check. A wrong part
+    that matches a known mistake (MISTAKES) gets a hint.
+
+    ``own_code`` (default True): fail if the student's layer is, subclasses, holds or
+    runs sprintlib's implementation of the same layer (its class, its module, or
+    ``sprintlib.functional``); sprintlib's other parts (FC, activations...) stay allowed.
     """
     X = np.asarray(X)
+    answer = _Answer(reference) if own_code else None
+    _check_not_a_copy(student, answer)
     _give_weights(student, reference)
     parts = []
     with keep_weights(student, reference.param_names), keep_weights(reference):
-        with _notes("your forward"), _unchanged("forward", "X", X) as (x, _):
+        with _student("your forward", answer), _unchanged("forward", "X", X) as (x, _):
             A_got = _snapshot(student.forward(x))
         A = reference.forward(X.copy())
         parts.append(("forward A", A_got, A))
         if backward:
             dA = np.random.default_rng(seed).standard_normal(A.shape) if dA is None else np.asarray(dA)
-            with _notes("your backward"), _unchanged("backward", "dA", dA) as (d, _):
+            with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
                 dX_got = _snapshot(student.backward(d))
             dX = reference.backward(dA.copy())
             parts.append(("backward dX", dX_got, dX))
             parts += [(f"backward d{n}", _gradient(student, n), getattr(reference, "d" + n))
                       for n in reference.param_names]
-    _report(parts, rtol)
+    explain = _explainer(reference, X, dA, {name: expected for name, _, expected in parts}) if backward else None
+    _report(parts, rtol, explain=explain)
 
 
 def _give_weights(student, reference) -> None:
@@ -364,11 +399,17 @@ def _gradient_names(name):
     return dict.fromkeys(("d" + name, "d" + name.lower()))  # in order, without repeats
 
 
-def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "") -> None:
-    """Check every (name, got, expected), print each verdict, then fail if any was wrong."""
+def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", explain=None) -> None:
+    """Check every (name, got, expected), print each verdict, then fail if any was wrong.
+
+    ``explain(name, got, tolerance)``, if given, returns a hint for a wrong part ("" if none).
+    """
     wrong = []
     for name, got, expected in parts:
         problem, err = _array_problem(name, got, expected, rtol, tol)
+        if problem and explain is not None:
+            hint = explain(name, got, _tolerance(np.asarray(expected), rtol, tol))
+            problem += f"\n  hint: {hint}" if hint else ""
         print(problem if problem else _ok(name, err))
         if problem:
             wrong.append(name)
@@ -436,6 +477,402 @@ def _unchanged(method, name, array):
             changed.append(True)
             print(f"note: your {method} changed its input {name} in place; the layer before or after "
                   f"it may still need it (make a copy, or compute into a new array)")
+
+
+@contextlib.contextmanager
+def _student(who, answer=None):
+    """The student's code runs here: notes for its warnings and stderr, and a watch on the
+    code it runs (see _Answer): fails if it ran sprintlib's answer, even if it then raised."""
+    found = []
+    try:
+        with _notes(who), _watching(answer, found):
+            yield
+    except Exception as exc:
+        if found:
+            raise _own_work(answer, f"{who} ran {found[0]}") from exc
+        raise
+    if found:
+        raise _own_work(answer, f"{who} ran {found[0]}")
+
+
+def _own_work(answer, detail) -> AssertionError:
+    """Print and return the verdict on an answer that is sprintlib's."""
+    message = f"own work: your {answer.title} uses {answer.whose} ({detail}): write your own"
+    print(message)
+    return AssertionError(message)
+
+
+# -- the student's own work ------------------------------------------------------------
+_HERE = Path(__file__).resolve().parent
+#: sprintlib's helpers that every answer may use: the input checks, the Layer base class,
+#: the output sizes (sprint 1's problem, graded on its own when it is the problem)
+_SHARED = frozenset({_HERE / "_checks.py", _HERE / "layers" / "base.py", _HERE / "functional" / "sizes.py"})
+
+
+@functools.lru_cache(maxsize=None)
+def _path(filename: str) -> Path:
+    return Path(os.path.realpath(filename))
+
+
+def _file_of(obj) -> Path | None:
+    """The source file of a class or function (of the module it was loaded from, however)."""
+    module = sys.modules.get(getattr(obj, "__module__", None) or "")
+    filename = getattr(getattr(obj, "__code__", None), "co_filename", None) or getattr(module, "__file__", None)
+    return _path(filename) if filename else None
+
+
+def _in_sprintlib(cls) -> bool:
+    """A class of sprintlib's own (not the Layer base class that every answer may use)."""
+    path = _file_of(cls)
+    return path is not None and path.is_relative_to(_HERE) and path not in _SHARED
+
+
+def _is_part(path: Path) -> bool:
+    """sprintlib's layers and functions: the parts of the sprints."""
+    return path.parent in (_HERE / "layers", _HERE / "functional")
+
+
+class _Answer:
+    """sprintlib's answer to the problem graded, which the student's code must not run.
+
+    For a layer: the methods of its class and of its sprintlib base classes (not Layer), the
+    functions of their modules, and ``sprintlib.functional`` (im2col, conv2d_forward...). For
+    a sprintlib function: its module and ``sprintlib.functional``. For any other function:
+    itself. Code is recognised by file and qualified name, so a method captured before the
+    test, a class loaded again with importlib, a subclass or a wrapper are all caught.
+    """
+
+    def __init__(self, reference, title: str | None = None):
+        is_function = callable(reference) and not hasattr(reference, "forward")
+        classes = [] if is_function else [c for c in type(reference).__mro__ if _in_sprintlib(c)]
+        self.title = title or type(reference).__name__
+        self.units = {(_file_of(c), c.__qualname__) for c in classes}
+        self.files = {_file_of(c) for c in classes}
+        self.code = None
+        self.whose = f"sprintlib's {self.title}"
+        if is_function:
+            path = _file_of(reference)
+            if path is not None and path.is_relative_to(_HERE):
+                self.files = {path}
+            else:  # a function of the notebook: only itself
+                self.code = getattr(reference, "__code__", None)
+                self.whose = f"the reference {self.title}"
+        # other classes of the same modules (activations.py holds ReLU, Sigmoid and Tanh)
+        graded = {q.split(".")[0] for _, q in self.units}
+        self.others = {c.__qualname__ for c in _classes_of(self.files)} - graded
+
+    def owns(self, code) -> str | None:
+        """What ``code`` is, if it belongs to the answer ("sprintlib's Conv2d.forward")."""
+        path = _path(code.co_filename)
+        name = path.relative_to(_HERE).as_posix() if code.co_name == "<module>" else code.co_qualname
+        if path.parent == _HERE / "functional" and (path not in _SHARED or path in self.files):
+            return f"sprintlib.functional's {name}"
+        if path in self.files and code.co_qualname.split(".")[0] not in self.others:
+            return f"sprintlib's {name}"
+        if code is self.code:
+            return f"the reference {code.co_qualname}"
+        return None
+
+    def owns_class(self, cls) -> bool:
+        return (_file_of(cls), cls.__qualname__) in self.units
+
+
+def _classes_of(files):
+    for module in list(sys.modules.values()):
+        if _path(getattr(module, "__file__", None) or "/nonexistent") in files:
+            yield from (c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__)
+
+
+def _check_not_a_copy(student, answer) -> None:
+    """Fail before running when the student's layer is, subclasses or holds the answer."""
+    if answer is None:
+        return
+    detail = None
+    for cls in type(student).__mro__:
+        if answer.owns_class(cls):
+            detail = (f"it is sprintlib's {cls.__qualname__}" if cls is type(student)
+                      else f"it subclasses sprintlib's {cls.__qualname__}")
+            break
+    for attr, value in _attributes(student).items():
+        if detail:
+            break
+        if any(answer.owns_class(c) for c in type(value).__mro__):
+            detail = f"self.{attr} is a sprintlib {type(value).__qualname__}"
+        code = getattr(getattr(value, "__func__", value), "__code__", None) if callable(value) else None
+        if isinstance(code, types.CodeType) and answer.owns(code):
+            detail = f"self.{attr} is {answer.owns(code)}"
+    if detail:
+        raise _own_work(answer, detail)
+
+
+@contextlib.contextmanager
+def _watching(answer, found: list):
+    """Note in ``found`` the first call into ``answer`` while the student's code runs.
+
+    A profile hook sees every Python call, however the function was reached (a bound
+    method captured before the test, a module imported again, a wrapper). A call made
+    by another sprintlib part (sprintlib's Flatten using a functional helper inside a
+    student's Conv2d) is that part's business, not a copy of the answer.
+    """
+    if answer is None:
+        yield
+        return
+    seen = {}
+
+    def hook(frame, event, arg):
+        if event != "call" or found:
+            return
+        code = frame.f_code
+        if code not in seen:
+            seen[code] = answer.owns(code)
+        if seen[code] and not _called_by_another_part(frame, answer):
+            found.append(seen[code])
+
+    old = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(old)
+
+
+def _called_by_another_part(frame, answer) -> bool:
+    caller = frame.f_back
+    while caller is not None and answer.owns(caller.f_code):
+        caller = caller.f_back
+    return caller is not None and _is_part(_path(caller.f_code.co_filename))
+
+
+# -- hints: the mistakes students make -------------------------------------------------
+class Mistake(NamedTuple):
+    """A known mistake: ``predict(reference, X, dA)`` gives {part: the value a layer with
+    this mistake returns} (computed with the reference's own maths), ``hint`` what to say
+    when the student's part equals it."""
+    name: str
+    predict: Callable
+    hint: str
+
+
+def _run(layer, X, dA, after_forward=None, **changes) -> dict:
+    """Forward and backward of a copy of ``layer`` with attributes ``changes``:
+    {"forward A": ..., "backward dX": ..., "backward d<name>": ...}."""
+    v = copy.deepcopy(layer)
+    for name, value in changes.items():
+        setattr(v, name, value)
+    with keep_weights(v):
+        A = v.forward(X.copy())
+        if after_forward:
+            after_forward(v)
+        dX = v.backward(dA.copy())
+    return {"forward A": A, "backward dX": dX, **{f"backward d{n}": getattr(v, "d" + n) for n in v.param_names}}
+
+
+def _flipped_kernel(ref, X, dA, axes):
+    """A convolution with W flipped along its spatial axes (np.convolve's, a true convolution)."""
+    out = _run(ref, X, dA, W=np.flip(ref.W, axes))
+    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
+            "backward dW": np.flip(out["backward dW"], axes)}
+
+
+def _transposed_kernel(ref, X, dA):
+    """A 2-D convolution with W's height and width axes swapped (square filters)."""
+    out = _run(ref, X, dA, W=np.swapaxes(ref.W, -1, -2))
+    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
+            "backward dW": np.swapaxes(out["backward dW"], -1, -2)}
+
+
+def _uncropped_padding(ref, X, dA):
+    """dX of the padded input: what a backward that does not cut the padding off returns."""
+    pads = ref.pad if isinstance(ref.pad, tuple) else (ref.pad,)
+    widths = [(0, 0)] * (X.ndim - len(pads)) + [(p, p) for p in pads]
+    no_pad = (0,) * len(pads) if isinstance(ref.pad, tuple) else 0
+    return {"backward dX": _run(ref, np.pad(X, widths), dA, pad=no_pad)["backward dX"]} if any(pads) else {}
+
+
+def _pool_backward_transposed(ref, X, dA):
+    """Sprint 2's max-pool backward, transposed: each gradient spread over its window, the
+    (H, W) plane transposed, kept where the maxima are; and the right dX with the positions
+    inside each window transposed. Square inputs and windows side by side only."""
+    (H, W), (OH, OW) = X.shape[-2:], dA.shape[-2:]
+    if H != W or tuple(ref.stride) != tuple(ref.pool_size) or ref.pool_size != (H // OH, W // OW) or H % OH:
+        return {}
+    maxima = _run(ref, X, np.ones_like(dA))["backward dX"] != 0
+    spread = np.repeat(np.repeat(dA, H // OH, axis=-2), W // OW, axis=-1)
+    dX = _run(ref, X, dA)["backward dX"]
+    windows = dX.reshape(dX.shape[:-2] + (OH, H // OH, OW, W // OW))
+    in_windows = np.swapaxes(windows, -3, -1).reshape(dX.shape) if H // OH == W // OW else None
+    return {"backward dX": [np.swapaxes(spread, -1, -2) * maxima, in_windows]}
+
+
+def _rnn_final_state(ref, X, dA):
+    """dW_h computed with the final state h_T at every step: sum_t h_T^T da_t."""
+    A = _run(ref, X, dA)["forward A"]
+    h_T = A[:, -1] if A.ndim == 3 else A
+    per_sample = [_run(ref, X[n:n + 1], dA[n:n + 1])["backward dB"] for n in range(len(X))]  # sum_t da_t
+    return {"backward dW_h": sum(np.outer(h, s) for h, s in zip(h_T, per_sample))}
+
+
+def _rnn_without_w_h(ref, X, dA):
+    """Forward with a_t = x_t W_x + B, the h_{t-1} W_h term left out."""
+    return {"forward A": _run(ref, X, dA, W_h=np.zeros_like(ref.W_h))["forward A"]}
+
+
+def _rnn_no_carry(ref, X, dA):
+    """Backward that does not pass the gradient from step t back to h_{t-1} through W_h."""
+    def forget_w_h(v):  # after forward: backward then carries nothing through W_h
+        v.W_h = np.zeros_like(v.W_h)
+    out = _run(ref, X, dA, after_forward=forget_w_h)
+    return {k: v for k, v in out.items() if k != "forward A"}
+
+
+def _one_plus_exp(ref, X, dA):
+    """``1/1+np.exp(-A)``: that is 1 + exp(-A); backward then uses it as Z."""
+    Z = 1 / 1 + np.exp(-X.astype(np.float64))
+    return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
+
+
+_FLIPPED = "the convolution with W flipped along its spatial axes (np.convolve, scipy.signal.convolve and " \
+    "the textbook convolution flip the filter): this layer slides W as it is, A[i] = sum_s X[i + s] W[s]"
+_UNCROPPED = "your dX has the shape of the padded input (H + 2P, W + 2P): cut the padding off " \
+    "(dX[..., P:-P, P:-P]); the zeros added around X are not inputs of the layer"
+
+#: known mistakes of each layer the sprints teach (a gradient averaged over the batch is
+#: known for every layer: see _averaged)
+MISTAKES = {
+    Conv2d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-2, -1)), _FLIPPED),
+             Mistake("transposed kernel", _transposed_kernel,
+                     "the convolution with W's height and width axes swapped: W[o, c, i, j] multiplies "
+                     "X[n, c, y + i, x + j] (i along the height, j along the width)"),
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED)],
+    Conv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED),
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED.replace("(H + 2P, W + 2P)", "(L + 2P)")
+                     .replace("dX[..., P:-P, P:-P]", "dX[..., P:-P]"))],
+    SimpleConv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED)],
+    MaxPool2D: [Mistake("transposed backward", _pool_backward_transposed,
+                        "your dX holds the right values at transposed positions (what belongs to row i "
+                        "went to column i): when you put the gradient back into the input's shape, keep "
+                        "the height and width axes in order (a .T or an unravel_index shape too many?)")],
+    SimpleRNN: [Mistake("final state in BPTT", _rnn_final_state,
+                        "your dW_h uses the final state h_T at every step: step t needs the state before "
+                        "it, dW_h = sum over t of h_{t-1}^T da_t (keep every state from forward)"),
+                Mistake("no W_h in forward", _rnn_without_w_h,
+                        "your states ignore the previous state: a_t = x_t W_x + h_{t-1} W_h + B, "
+                        "with h_0 = 0 and then the state of the step before"),
+                Mistake("no gradient through W_h", _rnn_no_carry,
+                        "your backward does not carry the gradient back in time: dL/dh_{t-1} is the "
+                        "gradient from the output at t-1 plus da_t W_h^T from the step after it")],
+    Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
+                      "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
+                      "1 / (1 + np.exp(-A))")],
+}
+
+
+def _averaged(expected: dict, dA) -> list:
+    """A gradient divided by a count of dA's entries (the batch, positions, time steps):
+    the mean where the gradient is the sum. One Mistake for each divisor."""
+    sizes = [n for n in np.shape(dA) if n > 1]
+    divisors = sorted({int(np.prod(c)) for r in range(1, len(sizes) + 1) for c in itertools.combinations(sizes, r)})
+    grads = {part: value for part, value in expected.items() if part.startswith("backward d") and part != "backward dX"}
+    return [Mistake(f"{part} averaged over {k}", lambda ref, X, dA, part=part, k=k: {part: grads[part] / k},
+                    f"your {part.split()[1]} is the expected one divided by {k}: a mean over the batch (or the "
+                    f"positions, or the time steps) where the gradient is their sum; the mean over the batch "
+                    f"is taken once, in the loss")
+            for part in grads for k in divisors]
+
+
+def _explainer(reference, X, dA, expected: dict):
+    """explain(part, got, tolerance) -> the hint of the first known mistake whose prediction
+    for ``part`` the student's value equals ("" if none). Predictions are computed when a
+    part is wrong, once each; a mistake that cannot be computed for these inputs is skipped."""
+    mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])] + _averaged(expected, dA)
+    predictions = {}
+
+    def explain(part, got, tol):
+        arr, _ = _numbers(got)
+        if arr is None or arr.dtype.kind not in "biuf":
+            return ""
+        for m in mistakes:
+            if m.name not in predictions:
+                predictions[m.name] = _predict(m, reference, X, dA)
+            candidates = predictions[m.name].get(part)
+            for c in candidates if isinstance(candidates, list) else [candidates]:
+                if c is not None and _matches(arr.astype(np.float64), np.asarray(c, np.float64), tol):
+                    return m.hint
+        return ""
+    return explain
+
+
+def _predict(mistake, reference, X, dA) -> dict:
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return mistake.predict(reference, X, dA)
+    except Exception:  # not defined for these inputs (a pad of 0, an odd shape): no hint
+        return {}
+
+
+# -- hidden tests ------------------------------------------------------------------------
+#: the variable the course's nbgrader_config.py sets, so that a course draws its own cases
+SEED_VARIABLE = "SPRINTLIB_GRADING_SEED"
+DEFAULT_SEED = "sprintlib"
+
+
+def hidden_rng(name: str) -> np.random.Generator:
+    """A random generator for the hidden test ``name``: the same draws every time for one
+    course (``SPRINTLIB_GRADING_SEED``, default fixed), other draws for another test name
+    or another course seed. The seed and the name are mixed by SHA-256, so that no draw
+    depends on Python's hash randomisation."""
+    seed = os.environ.get(SEED_VARIABLE, DEFAULT_SEED)
+    digest = hashlib.sha256(f"{seed}\0{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
+def random_case(layer: str, rng: np.random.Generator) -> dict:
+    """A random valid configuration of a sprint's layer: sprintlib's constructor arguments
+    and ``input_shape``, small enough for a test cell. ``layer``: "fc", "simple_conv1d",
+    "conv1d", "conv2d", "pool2d" (MaxPool2D and AveragePool2D) or "rnn".
+
+        case = random_case("conv2d", hidden_rng("conv2d"))
+        X = rng.standard_normal(case.pop("input_shape"))
+        check_layer(MyConv2d(**case), Conv2d(**case), X)
+
+    Sizes are drawn as output sizes first, then the input size that they need, so that the
+    windows tile the padded input exactly (sprintlib's layers refuse a remainder).
+    """
+    r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive, as the sprints write sizes
+    n = r(1, 3)
+    if layer == "fc":
+        n1 = r(1, 6)
+        return dict(n_nodes1=n1, n_nodes2=r(1, 6), input_shape=(n, n1))
+    if layer == "simple_conv1d":
+        f = r(1, 4)
+        return dict(filter_size=f, input_shape=(f - 1 + r(1, 6),))
+    if layer == "rnn":
+        features, nodes = r(1, 4), r(1, 5)
+        return dict(n_features=features, n_nodes=nodes, input_shape=(n, r(1, 5), features))
+    if layer in ("conv1d", "conv2d"):
+        axes = 1 if layer == "conv1d" else 2
+        f, s = [r(1, 4) for _ in range(axes)], [r(1, 3) for _ in range(axes)]
+        p = [r(0, ff - 1) for ff in f]  # pad < filter: each window sees some input
+        size = [max((r(1, 4) - 1) * ss + ff - 2 * pp, 1) for ff, ss, pp in zip(f, s, p)]
+        size = [_tiling(x, ff, ss, pp) for x, ff, ss, pp in zip(size, f, s, p)]
+        one = (lambda v: v[0]) if axes == 1 else tuple
+        c_in = r(1, 3)
+        return dict(in_channels=c_in, out_channels=r(1, 3), filter_size=one(f), stride=one(s), pad=one(p),
+                    input_shape=(n, c_in, *size))
+    if layer == "pool2d":
+        pool = (r(1, 3), r(1, 3))
+        stride = pool if rng.random() < 0.5 else (r(1, 3), r(1, 3))
+        size = [(r(1, 4) - 1) * ss + pp for pp, ss in zip(pool, stride)]
+        return dict(pool_size=pool, stride=stride, input_shape=(n, r(1, 3), *size))
+    raise ValueError(f"random_case expects one of fc, simple_conv1d, conv1d, conv2d, pool2d, rnn; got {layer!r}")
+
+
+def _tiling(size, f, s, p) -> int:
+    """The smallest input size >= size whose padded windows tile exactly."""
+    while (size + 2 * p - f) % s or size + 2 * p < f:
+        size += 1
+    return size
 
 
 # -- a student's layer on its own ------------------------------------------------------

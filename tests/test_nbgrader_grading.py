@@ -1,7 +1,7 @@
 """sprintlib.grading inside nbgrader, end to end, on a one-problem course built here:
 generate_assignment strips the solution and the hidden tests; autograde scores a right,
-an empty, a wrong and a hard-coded submission (the hidden test puts it back and catches
-it); the feedback carries grading's message. A right answer (which prints, warns and logs
+an empty, a wrong, a hard-coded submission (the hidden test puts it back and catches
+it) and one that imports sprintlib's layer as its own; the feedback carries grading's message. A right answer (which prints, warns and logs
 on stderr) getting full marks also shows that the test cells write nothing to stderr
 (nbgrader fails a cell that does) and do not wait on TensorFlow.
 """
@@ -138,7 +138,8 @@ def course(tmp_path_factory):
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "sprints"\n'
         'c.CourseDirectory.db_assignments = [dict(name="sprint1")]\n'
-        'c.CourseDirectory.db_students = [dict(id="alice"), dict(id="bob"), dict(id="carol"), dict(id="dave")]\n')
+        'c.CourseDirectory.db_students = [dict(id="alice"), dict(id="bob"), dict(id="carol"), dict(id="dave"), '
+        'dict(id="erin")]\n')
     (course / "source" / "sprint1").mkdir(parents=True)
     nbformat.write(_source_notebook(), course / "source" / "sprint1" / "conv1d.ipynb")
     _nbgrader(course, "generate_assignment", "sprint1", "--force")
@@ -152,6 +153,9 @@ def course(tmp_path_factory):
     hard_coded = _source_notebook()  # passes the visible case only: the hidden test catches it
     hard_coded.cells[1].source = HARD_CODED
     _submit(course, "dave", hard_coded)
+    copied = _source_notebook()  # sprintlib's layer handed in as the student's own
+    copied.cells[1].source = "import numpy as np\nfrom sprintlib import SimpleConv1d as MyConv1d\n"
+    _submit(course, "erin", copied)
     _nbgrader(course, "autograde", "sprint1", "--force")
     _nbgrader(course, "generate_feedback", "sprint1", "--force")
     _nbgrader(course, "export")
@@ -170,7 +174,8 @@ def test_autograde_scores_right_empty_and_wrong(course):
     root, _ = course
     with open(root / "grades.csv") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    assert scores == {"alice": (4.0, 4.0), "bob": (1.0, 4.0), "carol": (2.0, 4.0), "dave": (2.0, 4.0)}
+    assert scores == {"alice": (4.0, 4.0), "bob": (1.0, 4.0), "carol": (2.0, 4.0), "dave": (2.0, 4.0),
+                      "erin": (2.0, 4.0)}
 
 
 def test_the_notebook_knows_it_is_being_graded(course):
@@ -191,6 +196,8 @@ def test_the_feedback_says_what_is_wrong(course):
     html = (root / "feedback" / "carol" / "sprint1" / "conv1d.html").read_text()
     assert "backward dW: wrong values" in html and "0.5 times the expected one" in html
     assert "forward A: OK" in html
+    copied = (root / "feedback" / "erin" / "sprint1" / "conv1d.html").read_text()
+    assert "own work: your SimpleConv1d uses sprintlib" in copied and "SimpleConv1d): write your own" in copied
 
 
 @pytest.fixture(autouse=True, scope="module")
