@@ -45,7 +45,7 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 
 
 class _KeepWeights:
-    """An optimizer that changes nothing (like the seeds' optimizers, update returns the layer)."""
+    """An optimizer that changes nothing (like the students' optimizers in the sprints, update returns the layer)."""
 
     def update(self, layer):
         return layer

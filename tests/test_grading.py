@@ -48,7 +48,7 @@ def test_each_wrong_part_is_named_and_the_others_still_checked(capsys, mistake, 
 
 
 class SeedFC:
-    """The seed's FC: ``db``, and an optimizer called unconditionally that updates W itself."""
+    """A student's FC from the sprints: ``db``, and an optimizer called unconditionally that updates W itself."""
 
     def __init__(self, n1, n2, optimizer):
         self.optimizer, self.W, self.B = optimizer, np.zeros((n1, n2)), np.zeros(n2)
