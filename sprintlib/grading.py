@@ -9,43 +9,184 @@ prints::
 
     forward A: OK (relative error 6.8e-17)
     backward dX: OK (relative error 6.9e-17)
-    backward dW: wrong values (relative error 3.3e-01, tolerance 1e-06): every value is 0.5
+    backward dW: wrong values (relative error 5.0e-01, tolerance 1e-06): every value is 0.5
     times the expected one (a factor missing or extra?)
       largest difference at index (1, 0, 1, 2): expected 6.53679, got 3.2684
     backward dB: OK (relative error 0.0e+00)
 
 and raises AssertionError naming the parts that are wrong, so that an nbgrader test cell
 fails exactly when a check does. The checks return None: a number shown as the result of a
-test cell's last line would be read by nbgrader as partial credit. Every part is checked even after one fails: a student
-learns which part to fix.
+test cell's last line would be read by nbgrader as partial credit. Every part is checked
+even after one fails: a student learns which part to fix.
+
+Values are compared entry by entry (as ``np.allclose``): an entry passes when
+``|got - expected| <= rtol * |expected| + atol``, with ``rtol`` set by the expected
+array's dtype (a float32 answer carries float32 rounding) and ``atol`` a small fraction of
+the array's largest value (an entry that should be 0 gets the rounding of its neighbours).
+A wrong small entry next to a large one therefore fails, which a single norm over the
+whole array would miss.
+
+A wrong part that equals what a known mistake gives (MISTAKES: a flipped kernel, an
+uncropped padding, BPTT with the final state...) gets a hint. The answer must be the
+student's own: a layer or function that runs sprintlib's answer to the same problem fails
+(see _Answer). ``hidden_rng`` and ``random_case`` draw the inputs of hidden tests.
 
 Grading runs without TensorFlow, and writes nothing to stderr (nbgrader marks a test cell
-that does as failed): warnings raised by the student's code (``overflow encountered in
-exp``) are caught and printed as notes on stdout. Errors raised by the student's code are
-not caught: their traceback points into the student's code, which is what they need.
+that does as failed): warnings, logging and ``print(..., file=sys.stderr)`` of the
+student's code are caught and printed as notes on stdout. Errors raised by the student's
+code are not caught: their traceback points into the student's code, which is what they
+need.
 """
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
+import hashlib
 import inspect
+import io
+import itertools
+import logging
 import os
+import sys
+import types
 import warnings
+from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ._checks import format_shape
-from .testing import keep_weights, layer_numerical_gradients, random_input, rel_error
+from .layers.activations import Sigmoid
+from .layers.base import Layer
+from .layers.conv1d import Conv1d
+from .layers.conv2d import Conv2d
+from .layers.max_pool2d import MaxPool2D
+from .layers.rnn import SimpleRNN
+from .layers.simple_conv1d import SimpleConv1d
+from .testing import keep_weights, layer_numerical_gradients, random_input
 
-#: default relative tolerance: float64 layers computed in another order agree to ~1e-12
-RTOL = 1e-6
+
+# -- tolerances -----------------------------------------------------------------------
+class Tolerance(NamedTuple):
+    """An entry passes when ``|got - expected| <= rtol * (|expected| + floor * scale)``,
+    ``scale`` being the largest ``|expected|`` of the array: ``floor`` keeps the entries
+    that are small next to their neighbours (0 up to rounding) from counting as 100% wrong."""
+    rtol: float
+    floor: float
+
+
+#: by the expected dtype: a right answer computed in another order agrees to a few units of
+#: rounding (float64: 1e-16, float32: 1e-7), far inside these; a wrong one does not
+TOLERANCES = {
+    np.dtype(np.float64): Tolerance(1e-6, 1e-3),
+    np.dtype(np.float32): Tolerance(1e-4, 1e-1),
+    np.dtype(np.float16): Tolerance(1e-2, 1e-1),
+}
+#: backward against central differences (h = 1e-5): these agree to about 1e-9
+NUMERICAL = Tolerance(1e-5, 1e-2)
+#: the float64 relative tolerance (kept for the notebooks that pass rtol=RTOL)
+RTOL = TOLERANCES[np.dtype(np.float64)].rtol
+
+
+def _tolerance(expected: np.ndarray, rtol=None, base: Tolerance | None = None) -> Tolerance:
+    """The tolerance for ``expected``'s dtype (float64's for integers), with ``rtol`` if given."""
+    tol = base or TOLERANCES.get(expected.dtype, TOLERANCES[np.dtype(np.float64)])
+    return tol if rtol is None else tol._replace(rtol=float(rtol))
+
+
+def entry_errors(got: np.ndarray, expected: np.ndarray, floor: float) -> np.ndarray:
+    """``|got - expected| / (|expected| + floor * max|expected|)`` for every entry (same shape).
+
+    0 where both are equal (0 and 0 included), inf where ``expected`` and its whole array
+    are 0 but ``got`` is not.
+    """
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    diff = np.abs(g - e)
+    scale = float(np.max(np.abs(e))) if e.size else 0.0
+    denom = np.abs(e) + floor * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(diff == 0, 0.0, diff / denom)
+
+
+def _worst(got, expected, tol: Tolerance) -> tuple[float, tuple]:
+    """(the largest entry error, its index); (0.0, ()) for empty arrays."""
+    if expected.size == 0:
+        return 0.0, ()
+    errors = entry_errors(got, expected, tol.floor)
+    index = np.unravel_index(int(np.argmax(errors)), expected.shape)
+    return float(errors[index]), tuple(int(i) for i in index)
+
+
+def _matches(got, candidate, tol: Tolerance) -> bool:
+    return got.shape == candidate.shape and _worst(got, candidate, tol)[0] <= tol.rtol
+
+
+# -- reading what the student's code gave, whatever it is ---------------------------------
+def _numbers(value):
+    """``(array, None)`` when ``value`` is numbers, ``(None, what it is)`` otherwise.
+
+    Reads only the raw data: an ndarray subclass becomes a plain ndarray (its own methods,
+    say an ``__eq__`` that always answers True, are never called), a numpy or Python
+    scalar a 0-d array; anything else (lists, objects with ``__array__``) is refused
+    without calling any of its methods. The array is a copy: the student's code cannot
+    change it afterwards.
+    """
+    if isinstance(value, np.ndarray):
+        return np.array(np.ndarray.view(value, np.ndarray), copy=True), None
+    if type(value) in (bool, int, float) or (isinstance(value, np.generic) and type(value).__module__ == "numpy"):
+        return np.array(value), None
+    return None, _describe(value)
+
+
+def _snapshot(value):
+    """An array's values as they are now (the student's later code cannot change them)."""
+    return _numbers(value)[0] if isinstance(value, np.ndarray) else value
+
+
+def _describe(value) -> str:
+    if type(value) is tuple:
+        return f"a tuple of {len(value)}"
+    return type(value).__name__
+
+
+class _Absent:
+    """What was found where an attribute was expected, and what to say about it."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+def _read(obj, name):
+    """``getattr(obj, name)``, or an _Absent when it is missing or reading it fails
+    (a property or ``__getattr__`` of the student's class may raise anything)."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        return _Absent(f"no attribute {name}")
+    except Exception as exc:  # the student's property: say what it raised
+        return _Absent(f"reading {name} raised {type(exc).__name__}: {exc}")
+
+
+def _shape_of(value):
+    """The shape of an array, list or number; None for anything else."""
+    if isinstance(value, np.ndarray):
+        return np.ndarray.view(value, np.ndarray).shape
+    if type(value) in (list, tuple, bool, int, float):
+        try:
+            return np.shape(value)
+        except Exception:  # a ragged list
+            return None
+    return None
 
 
 # -- arrays ---------------------------------------------------------------------------
-def check_array(name: str, got, expected, rtol: float = RTOL) -> None:
+def check_array(name: str, got, expected, rtol: float | None = None) -> None:
     """Compare one array with the expected one: its type, its shape, then its values.
 
-    Prints ``name: OK (relative error ...)``; raises AssertionError with a message that
-    says what is wrong and, when it can tell, why.
+    ``rtol`` defaults to the tolerance of ``expected``'s dtype (see TOLERANCES). Prints
+    ``name: OK (relative error ...)``; raises AssertionError with a message that says
+    what is wrong and, when it can tell, why.
     """
     problem, err = _array_problem(name, got, expected, rtol)
     if problem:
@@ -57,29 +198,44 @@ def _ok(name, err) -> str:
     return f"{name}: OK" + ("" if err is None else f" (relative error {err:.1e})")
 
 
-def _array_problem(name, got, expected, rtol):
-    """(message or None, relative error or None): the first thing wrong with ``got``."""
+def _array_problem(name, got, expected, rtol=None, tol: Tolerance | None = None):
+    """(message or None, worst relative error or None): the first thing wrong with ``got``."""
     expected = np.asarray(expected)
-    if got is None:
-        return f"{name}: got None (does the function or method end with a return?)", None
-    if not isinstance(got, (np.ndarray, np.generic, int, float)):
-        return f"{name}: expected a numpy array, got {type(got).__name__}", None
-    got = np.asarray(got)
-    if got.dtype.kind not in "biuf":
-        return f"{name}: expected numbers, got an array of dtype {got.dtype}", None
-    if got.shape != expected.shape:
-        return f"{name}: expected shape {format_shape(expected.shape)}, got {format_shape(got.shape)}" \
-            + _shape_hint(got.shape, expected.shape), None
+    arr, problem = _read_numbers(name, got)
+    if problem:
+        return problem, None
+    if arr.shape != expected.shape:
+        return f"{name}: expected shape {format_shape(expected.shape)}, got {format_shape(arr.shape)}" \
+            + _shape_hint(arr.shape, expected.shape), None
     if expected.dtype.kind in "iu":  # sizes and counts: exact integers
-        return _integer_problem(name, got, expected), None
-    if got.dtype.kind == "f" and not np.isfinite(got).all():
-        n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
-        return f"{name}: expected finite values, got {n_nan} NaN and {n_inf} inf", None
-    err = rel_error(got, expected)
-    if err < rtol:
+        return _integer_problem(name, arr, expected), None
+    if not np.isfinite(arr).all():
+        return _not_finite(name, arr) + _dtype_hint(arr, expected), None
+    tol = _tolerance(expected, rtol, tol)
+    err, worst = _worst(arr, expected, tol)
+    if err <= tol.rtol:
         return None, err
-    return (f"{name}: wrong values (relative error {err:.1e}, tolerance {rtol:g})"
-            + _value_hint(got, expected, rtol) + _where(got, expected)), err
+    return (f"{name}: wrong values (relative error {err:.1e}, tolerance {tol.rtol:g})"
+            + _value_hint(arr, expected, tol) + _dtype_hint(arr, expected) + _where(arr, expected, worst)), err
+
+
+def _read_numbers(name, got):
+    """``(array, None)`` when ``got`` is numbers, ``(None, what is wrong)`` otherwise."""
+    if got is None:
+        return None, f"{name}: got None (does the function or method end with a return?)"
+    if isinstance(got, _Absent):
+        return None, f"{name}: {got.message}"
+    arr, what = _numbers(got)
+    if arr is None:
+        return None, f"{name}: expected a numpy array, got {what}"
+    if arr.dtype.kind not in "biuf":
+        return None, f"{name}: expected numbers, got an array of dtype {arr.dtype}"
+    return arr, None
+
+
+def _not_finite(name, arr) -> str:
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    return f"{name}: expected finite values, got {n_nan} NaN and {n_inf} inf"
 
 
 def _integer_problem(name, got, expected):
@@ -87,11 +243,23 @@ def _integer_problem(name, got, expected):
         return (f"{name}: expected integers, got {got.dtype} {np.array2string(got)} "
                 f"(a size is a whole number: use // or int())")
     if not np.array_equal(got, expected):
-        return f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}"
+        return f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}" + _off_by_one(got, expected)
     return None
 
 
+def _off_by_one(got, expected) -> str:
+    """An output size one too large or too small, everywhere."""
+    for d, word in ((1, "more"), (-1, "less")):
+        if np.array_equal(got.astype(np.int64) - expected, np.full(expected.shape, d)):
+            return (f": 1 {word} than expected (an output size is (N_in + 2P - F) // S + 1: "
+                    f"check the + 1, and that P pads both sides)")
+    return ""
+
+
 def _shape_hint(got, expected) -> str:
+    if got == () and expected != ():
+        return (": a single number (a sum or mean over every axis? keep the axes of the expected "
+                "shape, e.g. np.sum(dA, axis=0) sums over the batch only)")
     if sorted(got) == sorted(expected):
         return ": the same sizes in another order (check the order of the axes)"
     if int(np.prod(got)) == int(np.prod(expected)):
@@ -99,7 +267,7 @@ def _shape_hint(got, expected) -> str:
     return ""
 
 
-def _value_hint(got, expected, rtol) -> str:
+def _value_hint(got, expected, tol) -> str:
     """A likely cause, when the answer is the expected one up to a sign, a factor or a transpose."""
     g, e = got.astype(np.float64), expected.astype(np.float64)
     if got.dtype.kind in "biu" and expected.dtype.kind == "f":
@@ -107,173 +275,695 @@ def _value_hint(got, expected, rtol) -> str:
     ee = float(np.sum(e * e))
     if ee > 0:
         factor = float(np.sum(g * e)) / ee  # the c that brings c * expected closest to got
-        if factor != 0 and rel_error(g, factor * e) < rtol:
+        if factor != 0 and _matches(g, factor * e, tol):
             if np.isclose(factor, -1):
                 return ": every value has the wrong sign"
             return f": every value is {factor:.4g} times the expected one (a factor missing or extra?)"
-    if e.ndim >= 2 and e.shape[-1] == e.shape[-2] and rel_error(g, np.swapaxes(e, -1, -2)) < rtol:
+    if e.ndim >= 2 and e.shape[-1] == e.shape[-2] and _matches(g, np.swapaxes(e, -1, -2), tol):
         return ": the values of the expected array with its last two axes swapped (a transpose too many?)"
     return ""
 
 
-def _where(got, expected) -> str:
+def _dtype_hint(got, expected) -> str:
+    """Say so when the answer is in a less precise float type than the expected one."""
+    if got.dtype.kind == "f" and expected.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:
+        digits = np.finfo(got.dtype).precision
+        return (f"; your result has dtype {got.dtype}, expected {expected.dtype}: {got.dtype} keeps "
+                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy makes it)")
+    return ""
+
+
+def _where(got, expected, worst) -> str:
     """The entries side by side when the arrays are small; the worst entry otherwise."""
     if expected.size <= 12:
         return f"\n  expected {np.array2string(expected, precision=6)}\n  got      {np.array2string(got, precision=6)}"
-    worst = np.unravel_index(np.argmax(np.abs(got - expected)), expected.shape)
-    index = tuple(int(i) for i in worst)
-    return f"\n  largest difference at index {index}: expected {expected[worst]:.6g}, got {got[worst]:.6g}"
+    return f"\n  largest difference at index {worst}: expected {expected[worst]:.6g}, got {got[worst]:.6g}"
 
 
 # -- functions ----------------------------------------------------------------------
-def check_function(student_fn, reference_fn, *args, rtol: float = RTOL, name: str | None = None,
-                   **kwargs) -> None:
+def check_function(student_fn, reference_fn, *args, rtol: float | None = None, name: str | None = None,
+                   own_code: bool = True, **kwargs) -> None:
     """Call both with the same arguments (copies: a function that writes into its input
     does not change what the other sees) and compare the results.
 
-    A tuple result is compared entry by entry.
+    A tuple result is compared entry by entry. ``own_code`` (default True): fail if the
+    student's function runs ``reference_fn`` (or, for a sprintlib function, its module or
+    ``sprintlib.functional``) instead of computing the answer itself.
     """
     name = name or getattr(reference_fn, "__name__", "result")
-    with _notes(f"your {name}"):
+    answer = _Answer(reference_fn, name) if own_code else None
+    with _student(f"your {name}", answer):
         got = student_fn(*_copies(args), **_copies(kwargs))
+    got = tuple(map(_snapshot, got)) if type(got) is tuple else _snapshot(got)
     expected = reference_fn(*_copies(args), **_copies(kwargs))
     if isinstance(expected, tuple):
-        if not isinstance(got, tuple) or len(got) != len(expected):
+        if type(got) is not tuple or len(got) != len(expected):
             raise AssertionError(f"{name}: expected a tuple of {len(expected)} results, got {_describe(got)}")
         _report([(f"{name}[{i}]", g, e) for i, (g, e) in enumerate(zip(got, expected))], rtol)
     else:
         _report([(name, got, expected)], rtol)
 
 
+def _copy(value):
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
 def _copies(values):
+    """Copies of the array arguments, in a tuple (``*args``) or a dict (``**kwargs``)."""
     if isinstance(values, dict):
-        return {k: _copies(v) for k, v in values.items()}
-    return tuple(v.copy() if isinstance(v, np.ndarray) else v for v in values)
-
-
-def _describe(value) -> str:
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)}"
-    return type(value).__name__
+        return {k: _copy(v) for k, v in values.items()}
+    return tuple(_copy(v) for v in values)
 
 
 # -- layers -------------------------------------------------------------------------
-def check_layer(student, reference, X, dA=None, rtol: float = RTOL, seed: int = 0,
-                backward: bool = True) -> None:
+def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed: int = 0,
+                backward: bool = True, own_code: bool = True) -> None:
     """Check a student's layer against sprintlib's on the same input and weights.
 
     The student's layer gets a copy of every parameter of ``reference`` (``W``, ``B``...,
     ``reference.param_names``; same names, same shapes), then both run ``forward(X)`` and
     ``backward(dA)`` (``dA`` random normal by default, with ``seed``). Compared: the output,
-    ``dX``, and ``d<name>`` of every parameter. No optimizer update happens during the check.
+    ``dX``, and ``d<name>`` of every parameter, with the tolerance of the reference's dtype
+    (``rtol`` overrides it). No optimizer update happens during the check. A wrong part
+    that matches a known mistake (MISTAKES) gets a hint.
+
+    ``own_code`` (default True): fail if the student's layer is, subclasses, holds or
+    runs sprintlib's implementation of the same layer (its class, its module, or
+    ``sprintlib.functional``); sprintlib's other parts (FC, activations...) stay allowed.
     """
     X = np.asarray(X)
+    answer = _Answer(reference) if own_code else None
+    _check_not_a_copy(student, answer)
     _give_weights(student, reference)
     parts = []
     with keep_weights(student, reference.param_names), keep_weights(reference):
-        with _notes("your forward"), _unchanged("forward", "X", X) as x:
-            A_got = student.forward(x)
+        with _student("your forward", answer), _unchanged("forward", "X", X) as (x, _):
+            A_got = _snapshot(student.forward(x))
         A = reference.forward(X.copy())
         parts.append(("forward A", A_got, A))
         if backward:
             dA = np.random.default_rng(seed).standard_normal(A.shape) if dA is None else np.asarray(dA)
-            with _notes("your backward"), _unchanged("backward", "dA", dA) as d:
-                dX_got = student.backward(d)
+            with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
+                dX_got = _snapshot(student.backward(d))
             dX = reference.backward(dA.copy())
             parts.append(("backward dX", dX_got, dX))
             parts += [(f"backward d{n}", _gradient(student, n), getattr(reference, "d" + n))
                       for n in reference.param_names]
-    _report(parts, rtol)
+    explain = _explainer(reference, X, dA, {name: expected for name, _, expected in parts}) if backward else None
+    _report(parts, rtol, explain=explain)
 
 
 def _give_weights(student, reference) -> None:
     for n in reference.param_names:
         expected = getattr(reference, n)
-        if not hasattr(student, n):
-            raise AssertionError(f"your layer has no attribute {n}: __init__ should set self.{n}, "
+        value = _read(student, n)
+        if isinstance(value, _Absent):
+            raise AssertionError(f"your layer has {value.message}: __init__ should set self.{n}, "
                                  f"an array of shape {format_shape(expected.shape)}")
-        got = np.shape(getattr(student, n))
+        got = _shape_of(value)
         if got != expected.shape:
+            came = _describe(value) if got is None else format_shape(got)
             raise AssertionError(f"your layer's {n}: expected shape {format_shape(expected.shape)}, "
-                                 f"got {format_shape(got)}" + _shape_hint(got, expected.shape))
-        setattr(student, n, expected.copy())
+                                 f"got {came}" + ("" if got is None else _shape_hint(got, expected.shape)))
+        try:
+            setattr(student, n, expected.copy())
+        except Exception as exc:  # a read-only property of the student's class
+            raise AssertionError(f"your layer's {n} cannot be set ({type(exc).__name__}: {exc}): "
+                                 f"make it a plain attribute, self.{n} = ...") from None
 
 
-def _gradient(student, name):
-    """The student's d<name> (the documents' dW, dB; the book writes db)."""
-    for attr in ("d" + name, "d" + name.lower()):
-        if hasattr(student, attr):
-            return getattr(student, attr)
-    return _Missing(f"your layer has no attribute d{name} after backward: backward should set self.d{name}")
+def _gradient(layer, name):
+    """The layer's d<name> (the documents' dW, dB; the book writes db), as it is now."""
+    for attr in _gradient_names(name):
+        value = _read(layer, attr)
+        if not isinstance(value, _Absent):
+            return _snapshot(value)
+    return _Absent(f"your layer has no attribute d{name} after backward: backward should set self.d{name}")
 
 
-class _Missing:
-    def __init__(self, message):
-        self.message = message
+def _gradient_names(name):
+    return dict.fromkeys(("d" + name, "d" + name.lower()))  # in order, without repeats
 
 
-def _report(parts, rtol) -> None:
-    """Check every (name, got, expected), print each verdict, then fail if any was wrong."""
+def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", explain=None) -> None:
+    """Check every (name, got, expected), print each verdict, then fail if any was wrong.
+
+    ``explain(name, got, tolerance)``, if given, returns a hint for a wrong part ("" if none).
+    """
     wrong = []
     for name, got, expected in parts:
-        if isinstance(got, _Missing):
-            problem = f"{name}: {got.message}"
-        else:
-            problem, err = _array_problem(name, got, expected, rtol)
+        problem, err = _array_problem(name, got, expected, rtol, tol)
+        if problem and explain is not None:
+            hint = explain(name, got, _tolerance(np.asarray(expected), rtol, tol))
+            problem += f"\n  hint: {hint}" if hint else ""
         print(problem if problem else _ok(name, err))
         if problem:
             wrong.append(name)
     if wrong:
-        raise AssertionError(f"wrong: {', '.join(wrong)} (see above)")
+        raise AssertionError(f"wrong: {', '.join(wrong)} (see above)" + footnote)
+
+
+# -- the student's code runs here -------------------------------------------------------
+@contextlib.contextmanager
+def _notes(who):
+    """While the student's code runs, its warnings, logging and writes to stderr are kept,
+    then printed on stdout as notes: nbgrader fails a test cell that writes to stderr,
+    even when its checks pass. Printed also when the student's code raises."""
+    err = io.StringIO()
+    try:
+        with warnings.catch_warnings(record=True) as caught, _stderr_to(err):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+        for text in seen:
+            print(f"note: {who} warned: {text}")
+        if err.getvalue().strip():
+            print(f"note: {who} wrote to stderr (shown here, so that the test cell does not fail):")
+            print(_indented(err.getvalue()))
 
 
 @contextlib.contextmanager
-def _notes(who):
-    """Warnings from the student's code, printed on stdout rather than stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for w in caught:
-        print(f"note: {who} warned: {w.category.__name__}: {w.message}")
+def _stderr_to(stream):
+    """sys.stderr, and the logging handlers that write to it, point at ``stream`` for a while."""
+    handlers = [h for h in _logging_handlers() if type(h) is logging.StreamHandler
+                and h.stream in (sys.stderr, sys.__stderr__)]
+    old = [h.setStream(stream) for h in handlers]
+    try:
+        with contextlib.redirect_stderr(stream):
+            yield
+    finally:
+        for h, s in zip(handlers, old):
+            h.setStream(s)
+
+
+def _logging_handlers():
+    loggers = [logging.getLogger()] + [lg for lg in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(lg, logging.Logger)]
+    return [h for lg in loggers for h in lg.handlers]
+
+
+def _indented(text: str, limit: int = 20) -> str:
+    lines = text.rstrip().splitlines()
+    more = f"\n  ... ({len(lines) - limit} more lines)" if len(lines) > limit else ""
+    return "\n".join("  " + line for line in lines[:limit]) + more
 
 
 @contextlib.contextmanager
 def _unchanged(method, name, array):
-    """Hand the student a copy, and say so if their code wrote into it."""
-    given = array.copy()
-    yield given
-    if given.shape != array.shape or not np.array_equal(given, array):
-        print(f"note: your {method} changed its input {name} in place; the layer before or after "
-              f"it may still need it (make a copy, or compute into a new array)")
+    """Hand the student a copy, and say so if their code wrote into it.
+
+    Yields (the copy, a list that holds True afterwards if it was changed).
+    """
+    given, changed = array.copy(), []
+    try:
+        yield given, changed
+    finally:
+        if given.shape != array.shape or not np.array_equal(given, array, equal_nan=array.dtype.kind == "f"):
+            changed.append(True)
+            print(f"note: your {method} changed its input {name} in place; the layer before or after "
+                  f"it may still need it (make a copy, or compute into a new array)")
+
+
+@contextlib.contextmanager
+def _student(who, answer=None):
+    """The student's code runs here: notes for its warnings and stderr, and a watch on the
+    code it runs (see _Answer): fails if it ran sprintlib's answer, even if it then raised."""
+    found = []
+    try:
+        with _notes(who), _watching(answer, found):
+            yield
+    except Exception as exc:
+        if found:
+            raise _own_work(answer, f"{who} ran {found[0]}") from exc
+        raise
+    if found:
+        raise _own_work(answer, f"{who} ran {found[0]}")
+
+
+def _own_work(answer, detail) -> AssertionError:
+    """Print and return the verdict on an answer that is sprintlib's."""
+    message = f"own work: your {answer.title} uses {answer.whose} ({detail}): write your own"
+    print(message)
+    return AssertionError(message)
+
+
+# -- the student's own work ------------------------------------------------------------
+_HERE = Path(__file__).resolve().parent
+#: sprintlib's helpers that every answer may use: the input checks, the Layer base class,
+#: the output sizes (sprint 1's problem, graded on its own when it is the problem)
+_SHARED = frozenset({_HERE / "_checks.py", _HERE / "layers" / "base.py", _HERE / "functional" / "sizes.py"})
+
+
+#: the code of the contract every layer inherits (see _Answer.runs_contract)
+_CONTRACT = frozenset({Layer.forward.__code__, Layer.backward.__code__})
+
+
+@functools.lru_cache(maxsize=None)
+def _path(filename: str) -> Path:
+    return Path(os.path.realpath(filename))
+
+
+def _file_of(obj) -> Path | None:
+    """The source file of a class or function (of the module it was loaded from, however)."""
+    module = sys.modules.get(getattr(obj, "__module__", None) or "")
+    filename = getattr(getattr(obj, "__code__", None), "co_filename", None) or getattr(module, "__file__", None)
+    return _path(filename) if filename else None
+
+
+def _in_sprintlib(cls) -> bool:
+    """A class of sprintlib's own (not the Layer base class that every answer may use)."""
+    path = _file_of(cls)
+    return path is not None and path.is_relative_to(_HERE) and path not in _SHARED
+
+
+def _is_part(path: Path) -> bool:
+    """sprintlib's layers and functions: the parts of the sprints."""
+    return path.parent in (_HERE / "layers", _HERE / "functional")
+
+
+class _Answer:
+    """sprintlib's answer to the problem graded, which the student's code must not run.
+
+    For a layer: the methods of its class and of its sprintlib base classes (not Layer), the
+    functions of their modules, and ``sprintlib.functional`` (im2col, conv2d_forward...). For
+    a sprintlib function: its module and ``sprintlib.functional``. For any other function:
+    itself. Code is recognised by file and qualified name, so a method captured before the
+    test, a class loaded again with importlib, a subclass or a wrapper are all caught.
+    """
+
+    def __init__(self, reference, title: str | None = None):
+        is_function = callable(reference) and not hasattr(reference, "forward")
+        classes = [] if is_function else [c for c in type(reference).__mro__ if _in_sprintlib(c)]
+        self.title = title or type(reference).__name__
+        self.units = {(_file_of(c), c.__qualname__) for c in classes}
+        self.files = {_file_of(c) for c in classes}
+        self.code = None
+        self.whose = f"sprintlib's {self.title}"
+        if is_function:
+            path = _file_of(reference)
+            if path is not None and path.is_relative_to(_HERE):
+                self.files = {path}
+            else:  # a function of the notebook: only itself
+                self.code = getattr(reference, "__code__", None)
+                self.whose = f"the reference {self.title}"
+        # other classes of the same modules (activations.py holds ReLU, Sigmoid and Tanh)
+        graded = {q.split(".")[0] for _, q in self.units}
+        self.others = {c.__qualname__ for c in _classes_of(self.files)} - graded
+
+    def owns(self, code) -> str | None:
+        """What ``code`` is, if it belongs to the answer ("sprintlib's Conv2d.forward")."""
+        path = _path(code.co_filename)
+        name = path.relative_to(_HERE).as_posix() if code.co_name == "<module>" else code.co_qualname
+        if path.parent == _HERE / "functional" and (path not in _SHARED or path in self.files):
+            return f"sprintlib.functional's {name}"
+        if path in self.files and code.co_qualname.split(".")[0] not in self.others:
+            return f"sprintlib's {name}"
+        if code is self.code:
+            return f"the reference {code.co_qualname}"
+        return None
+
+    def owns_class(self, cls) -> bool:
+        return (_file_of(cls), cls.__qualname__) in self.units
+
+    def runs_contract(self, obj, code) -> str | None:
+        """The public forward and backward of every layer are Layer's (layers/base.py), which
+        call the class's maths. Run on an instance of the answer, or on an object that is no
+        Layer at all (``Conv2d.forward(self, X)`` on the student's own object), they are the
+        answer's; run on the student's own Layer subclass, they are the shared contract."""
+        if not self.units or isinstance(obj, Layer) and not any(self.owns_class(c) for c in type(obj).__mro__):
+            return None
+        return f"sprintlib's {self.title}.{code.co_name}"
+
+
+def _classes_of(files):
+    for module in list(sys.modules.values()):
+        if _path(getattr(module, "__file__", None) or "/nonexistent") in files:
+            yield from (c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__)
+
+
+def _check_not_a_copy(student, answer) -> None:
+    """Fail before running when the student's layer is, subclasses or holds the answer."""
+    if answer is None:
+        return
+    detail = None
+    for cls in type(student).__mro__:
+        if answer.owns_class(cls):
+            detail = (f"it is sprintlib's {cls.__qualname__}" if cls is type(student)
+                      else f"it subclasses sprintlib's {cls.__qualname__}")
+            break
+    for attr, value in _attributes(student).items():
+        if detail:
+            break
+        if any(answer.owns_class(c) for c in type(value).__mro__):
+            detail = f"self.{attr} is a sprintlib {type(value).__qualname__}"
+        code = getattr(getattr(value, "__func__", value), "__code__", None) if callable(value) else None
+        if isinstance(code, types.CodeType) and answer.owns(code):
+            detail = f"self.{attr} is {answer.owns(code)}"
+        bound_to = getattr(value, "__self__", None)  # a method of an instance of the answer
+        if bound_to is not None and any(answer.owns_class(c) for c in type(bound_to).__mro__):
+            detail = f"self.{attr} is sprintlib's {answer.title}.{getattr(value, '__name__', '?')}"
+    if detail:
+        raise _own_work(answer, detail)
+
+
+@contextlib.contextmanager
+def _watching(answer, found: list):
+    """Note in ``found`` the first call into ``answer`` while the student's code runs.
+
+    A profile hook sees every Python call, however the function was reached (a bound
+    method captured before the test, a module imported again, a wrapper). A call made
+    by another sprintlib part (sprintlib's Flatten using a functional helper inside a
+    student's Conv2d) is that part's business, not a copy of the answer.
+    """
+    if answer is None:
+        yield
+        return
+    seen = {}
+
+    def hook(frame, event, arg):
+        if event != "call" or found:
+            return
+        code = frame.f_code
+        if code in _CONTRACT:  # Layer.forward/backward: the answer's, when run for the answer
+            owner = answer.runs_contract(frame.f_locals.get("self"), code)
+            if owner and not _called_by_another_part(frame, answer):
+                found.append(owner)
+            return
+        if code not in seen:
+            seen[code] = answer.owns(code)
+        if seen[code] and not _called_by_another_part(frame, answer):
+            found.append(seen[code])
+
+    old = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(old)
+
+
+def _called_by_another_part(frame, answer) -> bool:
+    caller = frame.f_back
+    while caller is not None and answer.owns(caller.f_code):
+        caller = caller.f_back
+    return caller is not None and _is_part(_path(caller.f_code.co_filename))
+
+
+# -- hints: the mistakes students make -------------------------------------------------
+class Mistake(NamedTuple):
+    """A known mistake: ``predict(reference, X, dA)`` gives {part: the value a layer with
+    this mistake returns} (computed with the reference's own maths), ``hint`` what to say
+    when the student's part equals it."""
+    name: str
+    predict: Callable
+    hint: str
+
+
+def _run(layer, X, dA, after_forward=None, **changes) -> dict:
+    """Forward and backward of a copy of ``layer`` with attributes ``changes``:
+    {"forward A": ..., "backward dX": ..., "backward d<name>": ...}."""
+    v = copy.deepcopy(layer)
+    for name, value in changes.items():
+        setattr(v, name, value)
+    with keep_weights(v):
+        A = v.forward(X.copy())
+        if after_forward:
+            after_forward(v)
+        dX = v.backward(dA.copy())
+    return {"forward A": A, "backward dX": dX, **{f"backward d{n}": getattr(v, "d" + n) for n in v.param_names}}
+
+
+def _flipped_kernel(ref, X, dA, axes):
+    """A convolution with W flipped along its spatial axes (np.convolve's, a true convolution)."""
+    out = _run(ref, X, dA, W=np.flip(ref.W, axes))
+    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
+            "backward dW": np.flip(out["backward dW"], axes)}
+
+
+def _transposed_kernel(ref, X, dA):
+    """A 2-D convolution with W's height and width axes swapped (square filters)."""
+    out = _run(ref, X, dA, W=np.swapaxes(ref.W, -1, -2))
+    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
+            "backward dW": np.swapaxes(out["backward dW"], -1, -2)}
+
+
+def _uncropped_padding(ref, X, dA):
+    """dX of the padded input: what a backward that does not cut the padding off returns."""
+    pads = ref.pad if isinstance(ref.pad, tuple) else (ref.pad,)
+    widths = [(0, 0)] * (X.ndim - len(pads)) + [(p, p) for p in pads]
+    no_pad = (0,) * len(pads) if isinstance(ref.pad, tuple) else 0
+    return {"backward dX": _run(ref, np.pad(X, widths), dA, pad=no_pad)["backward dX"]} if any(pads) else {}
+
+
+def _pool_backward_transposed(ref, X, dA):
+    """Sprint 2's max-pool backward, transposed: each gradient spread over its window, the
+    (H, W) plane transposed, kept where the maxima are; and the right dX with the positions
+    inside each window transposed. Square inputs and windows side by side only."""
+    (H, W), (OH, OW) = X.shape[-2:], dA.shape[-2:]
+    if H != W or tuple(ref.stride) != tuple(ref.pool_size) or ref.pool_size != (H // OH, W // OW) or H % OH:
+        return {}
+    maxima = _run(ref, X, np.ones_like(dA))["backward dX"] != 0
+    spread = np.repeat(np.repeat(dA, H // OH, axis=-2), W // OW, axis=-1)
+    dX = _run(ref, X, dA)["backward dX"]
+    windows = dX.reshape(dX.shape[:-2] + (OH, H // OH, OW, W // OW))
+    in_windows = np.swapaxes(windows, -3, -1).reshape(dX.shape) if H // OH == W // OW else None
+    return {"backward dX": [np.swapaxes(spread, -1, -2) * maxima, in_windows]}
+
+
+def _rnn_final_state(ref, X, dA):
+    """dW_h computed with the final state h_T at every step: sum_t h_T^T da_t."""
+    A = _run(ref, X, dA)["forward A"]
+    h_T = A[:, -1] if A.ndim == 3 else A
+    per_sample = [_run(ref, X[n:n + 1], dA[n:n + 1])["backward dB"] for n in range(len(X))]  # sum_t da_t
+    return {"backward dW_h": sum(np.outer(h, s) for h, s in zip(h_T, per_sample))}
+
+
+def _rnn_without_w_h(ref, X, dA):
+    """Forward with a_t = x_t W_x + B, the h_{t-1} W_h term left out."""
+    return {"forward A": _run(ref, X, dA, W_h=np.zeros_like(ref.W_h))["forward A"]}
+
+
+def _rnn_no_carry(ref, X, dA):
+    """Backward that does not pass the gradient from step t back to h_{t-1} through W_h."""
+    def forget_w_h(v):  # after forward: backward then carries nothing through W_h
+        v.W_h = np.zeros_like(v.W_h)
+    out = _run(ref, X, dA, after_forward=forget_w_h)
+    return {k: v for k, v in out.items() if k != "forward A"}
+
+
+def _one_plus_exp(ref, X, dA):
+    """``1/1+np.exp(-A)``: that is 1 + exp(-A); backward then uses it as Z."""
+    Z = 1 / 1 + np.exp(-X.astype(np.float64))
+    return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
+
+
+_FLIPPED = "the convolution with W flipped along its spatial axes (np.convolve, scipy.signal.convolve and " \
+    "the textbook convolution flip the filter): this layer slides W as it is, A[i] = sum_s X[i + s] W[s]"
+_UNCROPPED = "your dX has the shape of the padded input (H + 2P, W + 2P): cut the padding off " \
+    "(dX[..., P:-P, P:-P]); the zeros added around X are not inputs of the layer"
+
+#: known mistakes of each layer the sprints teach (a gradient averaged over the batch is
+#: known for every layer: see _averaged)
+MISTAKES = {
+    Conv2d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-2, -1)), _FLIPPED),
+             Mistake("transposed kernel", _transposed_kernel,
+                     "the convolution with W's height and width axes swapped: W[o, c, i, j] multiplies "
+                     "X[n, c, y + i, x + j] (i along the height, j along the width)"),
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED)],
+    Conv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED),
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED.replace("(H + 2P, W + 2P)", "(L + 2P)")
+                     .replace("dX[..., P:-P, P:-P]", "dX[..., P:-P]"))],
+    SimpleConv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED)],
+    MaxPool2D: [Mistake("transposed backward", _pool_backward_transposed,
+                        "your dX holds the right values at transposed positions (what belongs to row i "
+                        "went to column i): when you put the gradient back into the input's shape, keep "
+                        "the height and width axes in order (a .T or an unravel_index shape too many?)")],
+    SimpleRNN: [Mistake("final state in BPTT", _rnn_final_state,
+                        "your dW_h uses the final state h_T at every step: step t needs the state before "
+                        "it, dW_h = sum over t of h_{t-1}^T da_t (keep every state from forward)"),
+                Mistake("no W_h in forward", _rnn_without_w_h,
+                        "your states ignore the previous state: a_t = x_t W_x + h_{t-1} W_h + B, "
+                        "with h_0 = 0 and then the state of the step before"),
+                Mistake("no gradient through W_h", _rnn_no_carry,
+                        "your backward does not carry the gradient back in time: dL/dh_{t-1} is the "
+                        "gradient from the output at t-1 plus da_t W_h^T from the step after it")],
+    Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
+                      "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
+                      "1 / (1 + np.exp(-A))")],
+}
+
+
+def _averaged(expected: dict, dA) -> list:
+    """A gradient divided by a count of dA's entries (the batch, positions, time steps):
+    the mean where the gradient is the sum. One Mistake for each divisor."""
+    sizes = [n for n in np.shape(dA) if n > 1]
+    divisors = sorted({int(np.prod(c)) for r in range(1, len(sizes) + 1) for c in itertools.combinations(sizes, r)})
+    grads = {part: value for part, value in expected.items() if part.startswith("backward d") and part != "backward dX"}
+    return [Mistake(f"{part} averaged over {k}", lambda ref, X, dA, part=part, k=k: {part: grads[part] / k},
+                    f"your {part.split()[1]} is the expected one divided by {k}: a mean over the batch (or the "
+                    f"positions, or the time steps) where the gradient is their sum; the mean over the batch "
+                    f"is taken once, in the loss")
+            for part in grads for k in divisors]
+
+
+def _explainer(reference, X, dA, expected: dict):
+    """explain(part, got, tolerance) -> the hint of the first known mistake whose prediction
+    for ``part`` the student's value equals ("" if none). Predictions are computed when a
+    part is wrong, once each; a mistake that cannot be computed for these inputs is skipped."""
+    mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])] + _averaged(expected, dA)
+    predictions = {}
+
+    def explain(part, got, tol):
+        arr, _ = _numbers(got)
+        if arr is None or arr.dtype.kind not in "biuf":
+            return ""
+        for m in mistakes:
+            if m.name not in predictions:
+                predictions[m.name] = _predict(m, reference, X, dA)
+            candidates = predictions[m.name].get(part)
+            for c in candidates if isinstance(candidates, list) else [candidates]:
+                if c is not None and _matches(arr.astype(np.float64), np.asarray(c, np.float64), tol):
+                    return m.hint
+        return ""
+    return explain
+
+
+def _predict(mistake, reference, X, dA) -> dict:
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return mistake.predict(reference, X, dA)
+    except Exception:  # not defined for these inputs (a pad of 0, an odd shape): no hint
+        return {}
+
+
+# -- hidden tests ------------------------------------------------------------------------
+#: the variable the course's nbgrader_config.py sets, so that a course draws its own cases
+SEED_VARIABLE = "SPRINTLIB_GRADING_SEED"
+DEFAULT_SEED = "sprintlib"
+
+
+def hidden_rng(name: str) -> np.random.Generator:
+    """A random generator for the hidden test ``name``: the same draws every time for one
+    course (``SPRINTLIB_GRADING_SEED``, default fixed), other draws for another test name
+    or another course seed. The seed and the name are mixed by SHA-256, so that no draw
+    depends on Python's hash randomisation."""
+    seed = os.environ.get(SEED_VARIABLE, DEFAULT_SEED)
+    digest = hashlib.sha256(f"{seed}\0{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
+def random_case(layer: str, rng: np.random.Generator) -> dict:
+    """A random valid configuration of a sprint's layer: sprintlib's constructor arguments
+    and ``input_shape``, small enough for a test cell. ``layer``: "fc", "simple_conv1d",
+    "conv1d", "conv2d", "pool2d" (MaxPool2D and AveragePool2D) or "rnn".
+
+        case = random_case("conv2d", hidden_rng("conv2d"))
+        X = rng.standard_normal(case.pop("input_shape"))
+        check_layer(MyConv2d(**case), Conv2d(**case), X)
+
+    Sizes are drawn as output sizes first, then the input size that they need, so that the
+    windows tile the padded input exactly (sprintlib's layers refuse a remainder).
+    """
+    r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive, as the sprints write sizes
+    n = r(1, 3)
+    if layer == "fc":
+        n1 = r(1, 6)
+        return dict(n_nodes1=n1, n_nodes2=r(1, 6), input_shape=(n, n1))
+    if layer == "simple_conv1d":
+        f = r(1, 4)
+        return dict(filter_size=f, input_shape=(f - 1 + r(1, 6),))
+    if layer == "rnn":
+        features, nodes = r(1, 4), r(1, 5)
+        return dict(n_features=features, n_nodes=nodes, input_shape=(n, r(1, 5), features))
+    if layer in ("conv1d", "conv2d"):
+        axes = 1 if layer == "conv1d" else 2
+        f, s = [r(1, 4) for _ in range(axes)], [r(1, 3) for _ in range(axes)]
+        p = [r(0, ff - 1) for ff in f]  # pad < filter: each window sees some input
+        size = [max((r(1, 4) - 1) * ss + ff - 2 * pp, 1) for ff, ss, pp in zip(f, s, p)]
+        size = [_tiling(x, ff, ss, pp) for x, ff, ss, pp in zip(size, f, s, p)]
+        one = (lambda v: v[0]) if axes == 1 else tuple
+        c_in = r(1, 3)
+        return dict(in_channels=c_in, out_channels=r(1, 3), filter_size=one(f), stride=one(s), pad=one(p),
+                    input_shape=(n, c_in, *size))
+    if layer == "pool2d":
+        pool = (r(1, 3), r(1, 3))
+        stride = pool if rng.random() < 0.5 else (r(1, 3), r(1, 3))
+        size = [(r(1, 4) - 1) * ss + pp for pp, ss in zip(pool, stride)]
+        return dict(pool_size=pool, stride=stride, input_shape=(n, r(1, 3), *size))
+    raise ValueError(f"random_case expects one of fc, simple_conv1d, conv1d, conv2d, pool2d, rnn; got {layer!r}")
+
+
+def _tiling(size, f, s, p) -> int:
+    """The smallest input size >= size whose padded windows tile exactly."""
+    while (size + 2 * p - f) % s or size + 2 * p < f:
+        size += 1
+    return size
 
 
 # -- a student's layer on its own ------------------------------------------------------
-def check_gradients(layer, X, dA=None, rtol: float = 1e-6, seed: int = 0) -> None:
+def check_gradients(layer, X, dA=None, rtol: float | None = None, seed: int = 0) -> None:
     """Compare a layer's backward with numerical gradients of its own forward.
 
     Needs no reference: it says whether backward is the derivative of forward, whatever
     forward computes. ``X`` is an array or a shape (random normal, ``seed``). Keep it
     small: each entry of X and of every parameter costs two forward passes.
+
+    The parameters checked are ``layer.param_names`` if it has them, the documents' names
+    (``W``, ``B``, ``W_x``, ``W_h``...) and every other float array attribute ``p`` that
+    forward leaves in place and whose gradient ``d<p>`` backward sets (``self.w``, ``self.dw``).
     """
     X = random_input(X, seed)
-    names = _param_names(layer)
-    with keep_weights(layer, names), _notes("your layer"):
-        A = layer.forward(X)
-        dA = np.random.default_rng(seed + 1).standard_normal(np.shape(A)) if dA is None else np.asarray(dA)
-        dX = layer.backward(dA.copy())
+    before = {n: v for n, v in _attributes(layer).items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
+    declared = _declared_params(layer)
+    with keep_weights(layer, declared + tuple(before)):
+        _as_float64(layer, declared)
+        with _notes("your forward"), _unchanged("forward", "X", X) as (x, x_changed):
+            A = _snapshot(layer.forward(x))
+        A, problem = _read_numbers("forward A", A)
+        if problem or not np.isfinite(A).all():
+            raise AssertionError(problem or _not_finite("forward A", A))
+        # a parameter stays the same array; forward replaces what it keeps for backward (self.X)
+        kept = [n for n, v in before.items() if _read(layer, n) is v]
+        dA = np.random.default_rng(seed + 1).standard_normal(A.shape) if dA is None else np.asarray(dA, float)
+        with _notes("your backward"):
+            dX = _snapshot(layer.backward(dA.copy()))
+        names = declared + tuple(n for n in kept if n not in declared and any(
+            not isinstance(_read(layer, g), _Absent) for g in _gradient_names(n)))
         grads = {"X": dX, **{n: _gradient(layer, n) for n in names}}
     # with the weights of the forward pass again (restored above, should backward have moved them)
     with keep_weights(layer, names), _notes("your layer"):
+        _as_float64(layer, names)
         numerical = layer_numerical_gradients(layer, X, dA, names)
-    _report([(f"backward d{n}", grads[n], numerical[n]) for n in grads], rtol)
+    footnote = ("; your forward changed its input X in place, and backward may have used the changed X: "
+                "fix forward first" if x_changed else "")
+    _report([(f"backward d{n}", grads[n], numerical[n]) for n in grads], rtol, NUMERICAL, footnote)
 
 
-def _param_names(layer):
+def _attributes(layer) -> dict:
+    try:
+        return dict(vars(layer))
+    except TypeError:  # no __dict__ (__slots__)
+        return {}
+
+
+def _declared_params(layer) -> tuple:
     """``layer.param_names``, or the documents' parameter names the layer has."""
-    names = getattr(layer, "param_names", None)
-    if names is None:
-        names = [n for n in ("W", "W_x", "W_h", "B") if isinstance(getattr(layer, n, None), np.ndarray)]
-    return tuple(names)
+    names = _read(layer, "param_names")
+    if isinstance(names, (tuple, list)) and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return tuple(n for n in ("W", "W_x", "W_h", "B") if isinstance(_read(layer, n), np.ndarray))
+
+
+def _as_float64(layer, names) -> None:
+    """Float64 copies of the parameters: an integer W (``np.array([3, 5, 7])``) cannot take
+    the small steps of the numerical gradient."""
+    for n in names:
+        arr, problem = _read_numbers(f"your layer's {n}", _read(layer, n))
+        if problem:
+            raise AssertionError(problem)
+        setattr(layer, n, arr.astype(np.float64))
 
 
 # -- the notebook's situation ------------------------------------------------------------

@@ -45,7 +45,7 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 
 
 class _KeepWeights:
-    """An optimizer that changes nothing (like the seeds' optimizers, update returns the layer)."""
+    """An optimizer that changes nothing (like the students' optimizers in the sprints, update returns the layer)."""
 
     def update(self, layer):
         return layer
@@ -61,7 +61,8 @@ def keep_weights(layer, names=None):
     them itself.
     """
     names = getattr(layer, "param_names", ()) if names is None else names
-    saved_params = {n: np.array(getattr(layer, n), copy=True) for n in names if hasattr(layer, n)}
+    # a copy of each array (backward may change it in place), anything else as it is
+    saved_params = {n: _copy_of(v) for n, v in _present(layer, names).items()}
     had_optimizer, saved = hasattr(layer, "optimizer"), getattr(layer, "optimizer", None)
     layer.optimizer = _KeepWeights()
     try:
@@ -73,6 +74,21 @@ def keep_weights(layer, names=None):
             del layer.optimizer
         for n, value in saved_params.items():
             setattr(layer, n, value)
+
+
+def _present(layer, names) -> dict:
+    """{name: value} of the attributes ``names`` that the layer has (reading one may fail)."""
+    found = {}
+    for n in names:
+        try:
+            found[n] = getattr(layer, n)
+        except Exception:  # missing, or a property that raises: nothing to restore
+            pass
+    return found
+
+
+def _copy_of(value):
+    return np.array(value, copy=True, subok=True) if isinstance(value, np.ndarray) else value
 
 
 def random_input(x, seed: int = 0) -> np.ndarray:
@@ -120,8 +136,8 @@ def layer_numerical_gradients(layer, X, dA, names, h: float = 1e-5) -> dict:
     """Central differences of ``sum(forward(X) * dA)`` with respect to X and to each
     parameter in ``names``: {"X": ..., "W": ..., ...}. X and the parameters are perturbed
     in place and restored."""
-    def loss():
-        return float(np.sum(layer.forward(X) * dA))
+    def loss():  # a copy of X each time: a forward that writes into its input changes only that
+        return float(np.sum(layer.forward(X.copy()) * dA))
 
     gradients = {"X": numerical_gradient(loss, X, h)}
     gradients.update({n: numerical_gradient(loss, getattr(layer, n), h) for n in names})

@@ -9,30 +9,19 @@ import pytest
 
 from sprintlib import FC, AveragePool2D, Conv1d, Conv2d, Flatten, MaxPool2D, SimpleConv1d, SimpleRNN
 from sprintlib.layers.activations import get_activation
-from sprintlib.functional import naive, output_size
+from sprintlib.functional import output_size
 from sprintlib.grading import (autograding, check_array, check_function, check_gradients, check_layer,
                                show_source)
+from students import StudentConv2d
 
 X = np.random.default_rng(0).standard_normal((2, 1, 5, 5))
 
 
-class LoopConv2d:
-    """A student's Conv2d written with the documents' loops; ``mistake`` breaks one part."""
+class LoopConv2d(StudentConv2d):
+    """A student's Conv2d (1 -> 2 channels, 3x3) written with loops; ``mistake`` breaks one part."""
 
     def __init__(self, mistake=None):
-        self.W, self.B, self.mistake = np.zeros((2, 1, 3, 3)), np.zeros(2), mistake
-
-    def forward(self, X):
-        self.X = X
-        A = naive.conv2d_naive_forward(X, self.W, self.B)
-        return A.transpose(0, 2, 3, 1) if self.mistake == "NHWC" else A
-
-    def backward(self, dA):
-        dX, dW, dB = naive.conv2d_naive_backward(dA, self.X, self.W)
-        self.dW = dW / len(dA) if self.mistake == "mean" else dW
-        if self.mistake != "no dB":
-            self.dB = dB
-        return None if self.mistake == "no return" else dX
+        super().__init__(1, 2, 3, mistake=mistake)
 
 
 def test_a_right_layer_passes_and_says_so(capsys):
@@ -46,7 +35,7 @@ def test_a_right_layer_passes_and_says_so(capsys):
 
 @pytest.mark.parametrize("mistake, wrong, message", [
     ("NHWC", "forward A", r"forward A: expected shape \(2, 2, 3, 3\), got \(2, 3, 3, 2\): the same sizes in another order"),
-    ("mean", "backward dW", "backward dW: wrong values .* every value is 0.5 times the expected one"),
+    ("mean dW", "backward dW", "backward dW: wrong values .* every value is 0.5 times the expected one"),
     ("no dB", "backward dB", "backward dB: your layer has no attribute dB after backward"),
     ("no return", "backward dX", r"backward dX: got None \(does the function or method end with a return\?\)"),
 ])
@@ -59,7 +48,7 @@ def test_each_wrong_part_is_named_and_the_others_still_checked(capsys, mistake, 
 
 
 class SeedFC:
-    """The seed's FC: ``db``, and an optimizer called unconditionally that updates W itself."""
+    """A student's FC from the sprints: ``db``, and an optimizer called unconditionally that updates W itself."""
 
     def __init__(self, n1, n2, optimizer):
         self.optimizer, self.W, self.B = optimizer, np.zeros((n1, n2)), np.zeros(n2)
@@ -173,7 +162,7 @@ def test_autograding_reads_nbgrader_s_variable(monkeypatch):
 
 def test_grading_never_imports_tensorflow():
     code = ("import sys, numpy as np, sprintlib, sprintlib.grading as g, sprintlib.testing;"
-            "g.check_layer(sprintlib.FC(2, 3), sprintlib.FC(2, 3), np.ones((1, 2)));"
+            "g.check_layer(sprintlib.FC(2, 3), sprintlib.FC(2, 3), np.ones((1, 2)), own_code=False);"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines()[-1] == "[]" and run.stderr == ""
@@ -195,5 +184,277 @@ LAYERS = [  # (factory, input shape): every layer the sprints teach, as a notebo
 @pytest.mark.parametrize("make, shape", LAYERS)
 def test_every_sprintlib_layer_can_be_the_reference(make, shape, capsys):
     # a second instance, with other random weights, stands in for the student's layer
-    check_layer(make(), make(), np.random.default_rng(0).standard_normal(shape))
+    check_layer(make(), make(), np.random.default_rng(0).standard_normal(shape), own_code=False)
     assert "wrong" not in capsys.readouterr().out
+
+
+# -- arguments, parameters by any name, element-wise values ---------------------------------
+def test_keyword_arguments_reach_both_functions(capsys):
+    size = lambda n, f, s=1, pad=0: (n + 2 * pad - f) // s + 1  # noqa: E731
+    assert check_function(size, output_size, 28, 5, pad=2) is None
+    assert capsys.readouterr().out == "output_size: OK\n"
+    with pytest.raises(AssertionError, match="wrong: output_size"):
+        check_function(lambda n, f, s=1, pad=0: n - f + 1, output_size, 28, 5, pad=2)
+
+
+class LowerCaseFC:
+    """An FC whose parameters are called w and b (dw, db), with no param_names; ``wrong``
+    doubles dw. It also keeps the last state in self.h (and its gradient in self.dh), which
+    forward replaces: a state, not a parameter."""
+
+    def __init__(self, wrong=False):
+        rng = np.random.default_rng(3)
+        self.w, self.b, self.wrong = rng.standard_normal((4, 3)), rng.standard_normal(3), wrong
+        self.h = np.zeros((2, 3))
+
+    def forward(self, X):
+        self.X = X
+        self.h = X @ self.w + self.b
+        return self.h
+
+    def backward(self, dA):
+        self.dw = self.X.T @ dA * (2 if self.wrong else 1)
+        self.db = dA.sum(axis=0)
+        self.dh = dA
+        return dA @ self.w.T
+
+
+def test_check_gradients_finds_parameters_whatever_their_names(capsys):
+    check_gradients(LowerCaseFC(), (2, 4))
+    out = capsys.readouterr().out
+    assert [line.split(":")[0] for line in out.splitlines()] == ["backward dX", "backward dw", "backward db"]
+    with pytest.raises(AssertionError, match="wrong: backward dw "):
+        check_gradients(LowerCaseFC(wrong=True), (2, 4))
+    assert "backward dw: wrong values" in capsys.readouterr().out
+
+
+def test_a_wrong_small_entry_next_to_a_large_one_fails():
+    # a norm over the whole array would call these 1e-6 (float64) and 1e-3 (float32) wrong
+    for dtype, large in ((np.float64, 1e6), (np.float32, 1e3)):  # float32 keeps 7 digits
+        with pytest.raises(AssertionError, match=r"wrong values"):
+            check_array("A", np.array([large, 0, 0, 0], dtype), np.array([large, 1, 1, 1], dtype))
+    with pytest.raises(AssertionError, match=r"largest difference at index \(7,\): expected 1, got 0"):
+        check_array("A", np.r_[1e6, np.ones(6), 0, np.ones(12)], np.r_[1e6, np.ones(19)])
+
+
+def test_right_answers_computed_in_another_order_pass_and_wrong_ones_fail():
+    rng = np.random.default_rng(0)
+    terms = rng.standard_normal((50, 400)) * 10.0 ** rng.integers(-3, 4, (50, 1))  # entries of mixed sizes
+    terms[::5, -1] = -terms[::5, :-1].sum(axis=1)  # some sums cancel to ~0
+    exact = np.array([sum(sorted(row, key=abs)) for row in terms.astype(np.longdouble)])
+    for dtype in (np.float64, np.float32):
+        t = terms.astype(dtype)
+        forwards, backwards = t.sum(axis=1), t[:, ::-1].cumsum(axis=1)[:, -1]  # pairwise vs one by one
+        check_array("A", backwards, forwards)
+        check_array("A", forwards, backwards)
+        check_array("A", exact.astype(dtype), forwards)
+        wrong = forwards.copy()
+        wrong[np.argmin(np.abs(forwards))] += 1e-3 * np.max(np.abs(forwards))  # off by 0.1% of the largest
+        with pytest.raises(AssertionError, match="wrong values"):
+            check_array("A", wrong, forwards)
+        with pytest.raises(AssertionError, match="wrong values"):
+            check_array("A", forwards, wrong)
+
+
+class ComputedIn:
+    """A right answer computed another way: sprintlib's layer run in a more precise dtype,
+    its results rounded to the reference's dtype (so they differ from the reference's by
+    the reference's own rounding)."""
+
+    def __init__(self, layer, dtype):
+        self.__dict__.update(_layer=layer, _dtype=dtype)
+
+    def forward(self, X):
+        return self._layer.forward(np.asarray(X, self._layer.dtype)).astype(self._dtype)
+
+    def backward(self, dA):
+        return self._layer.backward(np.asarray(dA, self._layer.dtype)).astype(self._dtype)
+
+    def __getattr__(self, name):
+        value = getattr(self._layer, name)
+        return value.astype(self._dtype) if isinstance(value, np.ndarray) else value
+
+    def __setattr__(self, name, value):
+        if name in self._layer.param_names:
+            value = np.asarray(value, self._layer.dtype)
+        setattr(self._layer, name, value) if name in self._layer.param_names else super().__setattr__(name, value)
+
+
+DTYPED_LAYERS = [  # (factory of a dtype, input shape): every layer the sprints teach
+    (lambda d: FC(4, 3, dtype=d), (2, 4)),
+    (lambda d: SimpleConv1d(3, dtype=d), (7,)),
+    (lambda d: Conv1d(2, 3, 3, stride=2, pad=1, dtype=d), (2, 2, 7)),
+    (lambda d: Conv2d(2, 3, (3, 2), stride=(1, 2), pad=1, dtype=d), (2, 2, 5, 6)),
+    (lambda d: Conv2d(6, 8, 5, pad=2, dtype=d), (4, 6, 8, 8)),
+    (lambda d: MaxPool2D(2, dtype=d), (2, 3, 4, 6)),
+    (lambda d: AveragePool2D(3, stride=1, dtype=d), (1, 2, 5, 4)),
+    (lambda d: Flatten(dtype=d), (2, 3, 2, 2)),
+    (lambda d: SimpleRNN(3, 4, return_sequences=True, dtype=d), (2, 5, 3)),
+    (lambda d: SimpleRNN(20, 30, dtype=d), (10, 40, 20)),
+] + [(lambda d, name=name: get_activation(name, dtype=d), (3, 4)) for name in ("relu", "sigmoid", "tanh")]
+
+
+@pytest.mark.parametrize("make, shape", DTYPED_LAYERS)
+@pytest.mark.parametrize("dtype, precise", [(np.float32, np.float64), (np.float64, np.longdouble)])
+def test_a_right_answer_in_the_reference_s_dtype_never_fails(make, shape, dtype, precise, capsys):
+    X = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    check_layer(ComputedIn(make(precise), dtype), make(dtype), X, own_code=False)
+    assert "wrong" not in capsys.readouterr().out
+
+
+def test_a_less_precise_dtype_is_named():
+    expected = np.random.default_rng(0).standard_normal((4, 5))
+    with pytest.raises(AssertionError, match="your result has dtype float16, expected float64: float16 keeps "
+                                             "about 3 significant digits"):
+        check_array("A", expected.astype(np.float16), expected)
+    with pytest.raises(AssertionError, match="your result has dtype float32, expected float64"):
+        check_array("A", (expected * 1e3).astype(np.float32) - np.float32(1e3 * expected), expected)
+    check_array("A", expected.astype(np.float16), expected.astype(np.float16))  # float16 asked, float16 given
+    check_array("A", expected, expected.astype(np.float32))  # more precise than asked: fine
+
+
+# -- the student's code writes to stderr, or writes into its input --------------------------
+def test_stderr_of_a_right_layer_is_a_note_on_stdout(capsys):
+    import logging
+    import warnings
+
+    logger = logging.getLogger("a_students_logger")
+    handler = logging.StreamHandler(sys.stderr)  # what logging.basicConfig sets up
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    class Chatty(LoopConv2d):
+        def forward(self, X):
+            print("forward called", file=sys.stderr)
+            warnings.warn("my own warning")
+            logger.warning("logged in forward")
+            return super().forward(X)
+
+    try:
+        check_layer(Chatty(), Conv2d(1, 2, 3), X)
+    finally:
+        logger.removeHandler(handler)
+    out = capsys.readouterr()
+    assert out.err == ""
+    assert "note: your forward warned: UserWarning: my own warning" in out.out
+    assert "note: your forward wrote to stderr" in out.out
+    assert "  forward called\n  logged in forward" in out.out
+    assert handler.stream is sys.stderr  # put back
+
+
+def test_a_forward_that_writes_into_its_input_is_named_not_backward(capsys):
+    class Squares:  # A = X**2 computed in place, and backward reads the changed X
+        def forward(self, X):
+            self.X = X
+            X **= 2
+            return X.copy()
+
+        def backward(self, dA):
+            return 2 * self.X * dA
+
+    with pytest.raises(AssertionError, match="your forward changed its input X in place, and backward may "
+                                             "have used the changed X: fix forward first"):
+        check_gradients(Squares(), (2, 3))
+    assert "note: your forward changed its input X in place" in capsys.readouterr().out
+
+
+# -- whatever the student's code returns, a clear verdict and never a pass -------------------
+class AlwaysEqual(np.ndarray):
+    """An array subclass that claims to equal anything, and whose maths says it is exact."""
+
+    def __eq__(self, other):
+        return True
+
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+    def __sub__(self, other):
+        return np.zeros(self.shape)
+
+    __rsub__ = __sub__
+
+
+class Liar:
+    def __eq__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.ones((2, 2, 3, 3))  # whatever is asked: refused, not called
+
+
+class OddArray:
+    def __array__(self, dtype=None, copy=None):
+        return "a string"
+
+
+ODD = {
+    "list": lambda A: A.tolist(),
+    "tuple": lambda A: tuple(A),
+    "scalar": lambda A: float(A.sum()),
+    "None": lambda A: None,
+    "object": lambda A: object(),
+    "array of objects": lambda A: np.array(list(A), dtype=object),
+    "array subclass equal to anything": lambda A: np.zeros_like(A).view(AlwaysEqual),
+    "object equal to anything": lambda A: Liar(),
+    "odd __array__": lambda A: OddArray(),
+    "complex": lambda A: A + 0j,
+    "strings": lambda A: A.astype(str),
+}
+
+
+@pytest.mark.parametrize("kind", ODD)
+def test_odd_return_values_get_a_verdict_never_a_pass(kind, capsys):
+    odd = ODD[kind]
+
+    class Odd(LoopConv2d):
+        def forward(self, X):
+            return odd(super().forward(X))
+
+        def backward(self, dA):
+            dX = super().backward(dA)
+            self.dW = odd(self.dW)
+            return odd(dX)
+
+    with pytest.raises(AssertionError, match="wrong: forward A, backward dX, backward dW "):
+        check_layer(Odd(), Conv2d(1, 2, 3), X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("forward A: ") and "OK" not in lines[0]
+    with pytest.raises(AssertionError, match="^A: "):
+        check_array("A", odd(np.ones((2, 3))), np.ones((2, 3)))
+    with pytest.raises(AssertionError, match="^forward A: |^wrong: backward dX "):  # a number, or zeros
+        check_gradients(type("OddLayer", (), {"forward": lambda self, X: odd(X), "backward": lambda self, d: d})(),
+                        (2, 3))
+
+
+@pytest.mark.parametrize("kind", ODD)
+def test_odd_parameters_get_a_verdict(kind, capsys):
+    class OddWeights(LoopConv2d):
+        def __init__(self):
+            super().__init__()
+            self.W = ODD[kind](self.W)
+
+    if _shape_of_kind(kind) == (2, 1, 3, 3):  # of the right shape: replaced by the reference's W
+        check_layer(OddWeights(), Conv2d(1, 2, 3), X)
+        assert "wrong" not in capsys.readouterr().out
+    else:
+        with pytest.raises(AssertionError, match="^your layer's W: expected shape \\(2, 1, 3, 3\\), got "):
+            check_layer(OddWeights(), Conv2d(1, 2, 3), X)
+
+
+def _shape_of_kind(kind):
+    value = ODD[kind](np.zeros((2, 1, 3, 3)))
+    return value.shape if isinstance(value, np.ndarray) else np.shape(value) if type(value) in (list, tuple) else None
+
+
+def test_a_property_that_raises_is_reported():
+    class Raising(LoopConv2d):
+        @property
+        def dB(self):
+            raise KeyError("no")
+
+        @dB.setter
+        def dB(self, value):
+            pass
+
+    with pytest.raises(AssertionError, match="wrong: backward dB "):
+        check_layer(Raising(), Conv2d(1, 2, 3), X)

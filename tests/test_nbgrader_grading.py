@@ -1,9 +1,9 @@
 """sprintlib.grading inside nbgrader, end to end, on a one-problem course built here:
 generate_assignment strips the solution and the hidden tests; autograde scores a right,
-an empty, a wrong and a hard-coded submission (the hidden test puts it back and catches
-it); the feedback carries grading's message. A right answer
-getting full marks also shows that the test cells write nothing to stderr (nbgrader fails a
-cell that does) and do not wait on TensorFlow.
+an empty, a wrong, a hard-coded submission (the hidden test puts it back and catches
+it) and one that imports sprintlib's layer as its own; the feedback carries grading's message. A right answer (which prints, warns and logs
+on stderr) getting full marks also shows that the test cells write nothing to stderr
+(nbgrader fails a cell that does) and do not wait on TensorFlow.
 """
 import csv
 import os
@@ -29,6 +29,11 @@ class MyConv1d:
 
     def forward(self, x):
         ### BEGIN SOLUTION
+        # a right answer that talks on stderr: grading shows it on stdout, the cell passes
+        import logging, sys, warnings
+        print("forward", x.shape, file=sys.stderr)
+        warnings.warn("a student's warning")
+        logging.warning("a student's log line")
         self.x = x
         F = len(self.W)
         return np.array([x[i:i + F] @ self.W for i in range(len(x) - F + 1)]) + self.B
@@ -133,7 +138,8 @@ def course(tmp_path_factory):
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "sprints"\n'
         'c.CourseDirectory.db_assignments = [dict(name="sprint1")]\n'
-        'c.CourseDirectory.db_students = [dict(id="alice"), dict(id="bob"), dict(id="carol"), dict(id="dave")]\n')
+        'c.CourseDirectory.db_students = [dict(id="alice"), dict(id="bob"), dict(id="carol"), dict(id="dave"), '
+        'dict(id="erin")]\n')
     (course / "source" / "sprint1").mkdir(parents=True)
     nbformat.write(_source_notebook(), course / "source" / "sprint1" / "conv1d.ipynb")
     _nbgrader(course, "generate_assignment", "sprint1", "--force")
@@ -147,6 +153,9 @@ def course(tmp_path_factory):
     hard_coded = _source_notebook()  # passes the visible case only: the hidden test catches it
     hard_coded.cells[1].source = HARD_CODED
     _submit(course, "dave", hard_coded)
+    copied = _source_notebook()  # sprintlib's layer handed in as the student's own
+    copied.cells[1].source = "import numpy as np\nfrom sprintlib import SimpleConv1d as MyConv1d\n"
+    _submit(course, "erin", copied)
     _nbgrader(course, "autograde", "sprint1", "--force")
     _nbgrader(course, "generate_feedback", "sprint1", "--force")
     _nbgrader(course, "export")
@@ -165,13 +174,18 @@ def test_autograde_scores_right_empty_and_wrong(course):
     root, _ = course
     with open(root / "grades.csv") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    assert scores == {"alice": (4.0, 4.0), "bob": (1.0, 4.0), "carol": (2.0, 4.0), "dave": (2.0, 4.0)}
+    assert scores == {"alice": (4.0, 4.0), "bob": (1.0, 4.0), "carol": (2.0, 4.0), "dave": (2.0, 4.0),
+                      "erin": (2.0, 4.0)}
 
 
 def test_the_notebook_knows_it_is_being_graded(course):
     root, _ = course
     graded = nbformat.read(root / "autograded" / "alice" / "sprint1" / "conv1d.ipynb", as_version=4)
     assert graded.cells[-1].outputs[0]["text"] == "mode: autograde\n"
+    # the model answer's stderr, shown on stdout by grading
+    test_output = "".join(o.get("text", "") for o in graded.cells[2].outputs)
+    assert "note: your forward wrote to stderr" in test_output and "a student's log line" in test_output
+    assert "note: your forward warned: UserWarning: a student's warning" in test_output
     # nothing on stderr anywhere (the training cell's progress bar is a widget)
     assert not [o for cell in graded.cells if cell.cell_type == "code" for o in cell.outputs
                 if o.output_type == "stream" and o.name == "stderr"]
@@ -182,6 +196,8 @@ def test_the_feedback_says_what_is_wrong(course):
     html = (root / "feedback" / "carol" / "sprint1" / "conv1d.html").read_text()
     assert "backward dW: wrong values" in html and "0.5 times the expected one" in html
     assert "forward A: OK" in html
+    copied = (root / "feedback" / "erin" / "sprint1" / "conv1d.html").read_text()
+    assert "own work: your SimpleConv1d uses sprintlib" in copied and "SimpleConv1d): write your own" in copied
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,0 +1,215 @@
+"""Students' layers for the grading tests, written as the sprints' students write them (NumPy
+only, no sprintlib), each with a ``mistake`` switch that injects one mistake students
+really make. ``mistake=None`` is a right answer."""
+import numpy as np
+
+
+def _pair(v):
+    return (v, v) if np.isscalar(v) else tuple(v)
+
+
+class StudentConv2d:
+    """Sprint 2's student Conv2d: a loop over the filter's offsets (with a batch axis).
+
+    Mistakes: "flipped" and "transposed" read W flipped or with its spatial axes swapped;
+    "mean dB" averages dB over the batch and positions (as the sprint's student did);
+    "mean dW" divides dW by the batch size; "uncropped" returns the padded input's dX;
+    "NHWC" returns A channels last; "no dB" never sets dB; "no return" returns None.
+    """
+
+    def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
+        FH, FW = _pair(filter_size)
+        self.W, self.B = np.zeros((out_channels, in_channels, FH, FW)), np.zeros(out_channels)
+        self.stride, self.pad, self.mistake = _pair(stride), _pair(pad), mistake
+
+    def _kernel(self):
+        if self.mistake == "flipped":
+            return self.W[..., ::-1, ::-1]
+        return self.W.swapaxes(-1, -2) if self.mistake == "transposed" else self.W
+
+    def _windows(self, OH, OW):
+        """For each filter offset (i, j), the slices of the padded input it meets."""
+        (SH, SW), (FH, FW) = self.stride, self.W.shape[2:]
+        for i in range(FH):
+            for j in range(FW):
+                yield i, j, (slice(None), slice(None), slice(i, i + SH * OH, SH), slice(j, j + SW * OW, SW))
+
+    def forward(self, X):
+        (PH, PW), (SH, SW) = self.pad, self.stride
+        self.Xp = np.pad(X, ((0, 0), (0, 0), (PH, PH), (PW, PW)))
+        FH, FW = self.W.shape[2:]
+        OH, OW = (self.Xp.shape[2] - FH) // SH + 1, (self.Xp.shape[3] - FW) // SW + 1
+        W = self._kernel()
+        A = np.zeros((len(X), len(W), OH, OW)) + self.B[:, None, None]
+        for i, j, window in self._windows(OH, OW):
+            A += np.einsum("nchw,oc->nohw", self.Xp[window], W[:, :, i, j])
+        return A.transpose(0, 2, 3, 1) if self.mistake == "NHWC" else A
+
+    def backward(self, dA):
+        W, (PH, PW) = self._kernel(), self.pad
+        dXp, dW = np.zeros_like(self.Xp), np.zeros_like(W)
+        for i, j, window in self._windows(*dA.shape[2:]):
+            dW[:, :, i, j] = np.einsum("nohw,nchw->oc", dA, self.Xp[window])
+            dXp[window] += np.einsum("nohw,oc->nchw", dA, W[:, :, i, j])
+        dW = self._kernel_layout(dW)
+        self.dW = dW / len(dA) if self.mistake == "mean dW" else dW
+        if self.mistake != "no dB":
+            self.dB = dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=(0, 2, 3))
+        H, W_ = dXp.shape[2:]
+        dX = dXp if self.mistake == "uncropped" else dXp[:, :, PH:H - PH, PW:W_ - PW]
+        return None if self.mistake == "no return" else dX
+
+    def _kernel_layout(self, dW):
+        """The gradient of the kernel as it was read, put back in W's layout."""
+        if self.mistake == "flipped":
+            return dW[..., ::-1, ::-1]
+        return dW.swapaxes(-1, -2) if self.mistake == "transposed" else dW
+
+
+class StudentConv1d:
+    """Sprint 1's student Conv1d (X (N, C_in, L), padding P): a loop over the filter's
+    offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX."""
+
+    def __init__(self, in_channels, out_channels, filter_size, pad=0, mistake=None):
+        self.W, self.B = np.zeros((out_channels, in_channels, filter_size)), np.zeros(out_channels)
+        self.pad, self.mistake = pad, mistake
+
+    def _kernel(self):
+        return self.W[..., ::-1] if self.mistake == "flipped" else self.W
+
+    def forward(self, X):
+        self.Xp = np.pad(X, ((0, 0), (0, 0), (self.pad, self.pad)))
+        W = self._kernel()
+        L = self.Xp.shape[-1] - W.shape[-1] + 1
+        return sum(np.einsum("ncl,oc->nol", self.Xp[:, :, s:s + L], W[:, :, s]) for s in range(W.shape[-1])) \
+            + self.B[:, None]
+
+    def backward(self, dA):
+        W, L = self._kernel(), dA.shape[-1]
+        dXp, dW = np.zeros_like(self.Xp), np.zeros_like(W)
+        for s in range(W.shape[-1]):
+            dW[:, :, s] = np.einsum("nol,ncl->oc", dA, self.Xp[:, :, s:s + L])
+            dXp[:, :, s:s + L] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
+        self.dW = dW[..., ::-1] if self.mistake == "flipped" else dW
+        self.dB = dA.sum(axis=(0, 2))
+        return dXp if self.mistake == "uncropped" else dXp[:, :, self.pad:dXp.shape[-1] - self.pad]
+
+
+class StudentMaxPool2D:
+    """Sprint 2's student MaxPool2D (windows side by side): forward marks each window's
+    maximum in ``forward_index``; backward spreads each gradient over its window and
+    keeps it at the maximum. "transposed" is the sprint's backward: the spread gradient
+    of each channel transposed (``np.vstack(...).T``) before the mask."""
+
+    def __init__(self, pool=2, mistake=None):
+        self.P, self.mistake = pool, mistake
+
+    def forward(self, X):
+        N, C, H, W = X.shape
+        P = self.P
+        self.forward_index = np.zeros(X.shape)
+        out = np.empty((N, C, H // P, W // P))
+        for n in range(N):
+            for c in range(C):
+                for i in range(H // P):
+                    for j in range(W // P):
+                        window = X[n, c, i * P:(i + 1) * P, j * P:(j + 1) * P]
+                        a, b = np.unravel_index(np.argmax(window), window.shape)
+                        self.forward_index[n, c, i * P + a, j * P + b] = 1
+                        out[n, c, i, j] = window.max()
+        return out
+
+    def backward(self, delta):
+        spread = np.kron(delta, np.ones((self.P, self.P)))  # each gradient over its window
+        if self.mistake == "transposed":
+            spread = spread.swapaxes(-1, -2)
+        return spread * self.forward_index
+
+
+class StudentSimpleConv1d:
+    """Sprint 1's student SimpleConv1d: forward by np.convolve with W reversed, backward
+    as the sprint's student wrote it in its optimizer. "flipped" forgets to reverse W."""
+
+    def __init__(self, filter_size=3, mistake=None):
+        self.W, self.B, self.mistake = np.zeros(filter_size), np.zeros(1), mistake
+
+    def forward(self, X):
+        self.X = X
+        w = self.W if self.mistake == "flipped" else self.W[::-1]
+        return np.convolve(X, w, mode="valid") + self.B
+
+    def backward(self, dA):
+        X, w_num = self.X, self.W.shape[0]
+        self.dB = np.convolve(dA, np.ones(dA.shape[0]), mode="valid")
+        self.dW = np.convolve(X, dA[::-1], mode="valid")
+        diff = X.shape[0] - dA.shape[0]
+        dA_trans = np.concatenate([np.zeros(diff), dA, np.zeros(diff)])
+        return np.array([np.dot(dA_trans[i:w_num + i], self.W[::-1]) for i in range(X.shape[0])])
+
+
+class StudentRNN:
+    """Sprint 4's student RNN (tanh), with the time loop of its forward and the BPTT of
+    its backward. Mistakes: "final state" uses the last state h_T where backward needs
+    h_{t-1} (as the sprint's student did); "no W_h" leaves h_{t-1} W_h out of forward;
+    "no carry" does not pass the gradient back through W_h."""
+
+    def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
+        self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
+        self.return_sequences, self.mistake = return_sequences, mistake
+
+    def forward(self, X):
+        self.X = X
+        self.h = np.zeros((X.shape[0], self.W_h.shape[0]))
+        self.hs = [self.h]
+        for t in range(X.shape[1]):
+            a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
+            self.h = np.tanh(a)
+            self.hs.append(self.h)
+        return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
+
+    def backward(self, dz):
+        T = self.X.shape[1]
+        if not self.return_sequences:  # only h_T reached the output
+            dz = np.concatenate([np.zeros((len(dz), T - 1, dz.shape[-1])), dz[:, None]], axis=1)
+        self.dW_x, self.dW_h, self.dB = np.zeros_like(self.W_x), np.zeros_like(self.W_h), np.zeros_like(self.B)
+        dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
+        for t in reversed(range(T)):
+            da = (dz[:, t] + dh) * (1 - self.hs[t + 1] ** 2)
+            self.dW_x += self.X[:, t].T @ da
+            self.dW_h += (self.h if self.mistake == "final state" else self.hs[t]).T @ da
+            self.dB += da.sum(axis=0)
+            dX[:, t] = da @ self.W_x.T
+            dh = 0 if self.mistake in ("no carry", "no W_h") else da @ self.W_h.T
+        return dX
+
+
+class StudentSigmoid:
+    """Sprint 4's student Sigmoid; "one plus" is its ``1/1+np.exp(-A)``."""
+
+    def __init__(self, mistake=None):
+        self.mistake = mistake
+
+    def forward(self, A):
+        self.A = A
+        return 1/1+np.exp(-A) if self.mistake == "one plus" else 1 / (1 + np.exp(-A))  # noqa: E226
+
+    def backward(self, dout):
+        Z = self.forward(self.A)
+        return Z * (1 - Z) * dout
+
+
+class StudentFC:
+    """An FC layer; "average" takes np.average(dA) as dB (sprint 4's student), "mean" the mean over the batch."""
+
+    def __init__(self, n1, n2, mistake=None):
+        self.W, self.B, self.mistake = np.zeros((n1, n2)), np.zeros(n2), mistake
+
+    def forward(self, X):
+        self.X = X
+        return X @ self.W + self.B
+
+    def backward(self, dA):
+        self.dW = self.X.T @ dA
+        self.dB = {"average": lambda: np.average(dA), "mean": lambda: dA.mean(axis=0)}.get(
+            self.mistake, lambda: dA.sum(axis=0))()
+        return dA @ self.W.T
