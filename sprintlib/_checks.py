@@ -112,9 +112,6 @@ def check_labels(y, owner: str, n_classes: int | None = None, n_samples: int | N
     return arr
 
 
-check_array = as_array  # the old name, until every caller is renamed
-
-
 def check_same_shape(actual: np.ndarray, expected_shape, owner: str, name: str, what: str) -> None:
     """For gradients: ``dA`` must have exactly the shape ``forward`` returned."""
     if tuple(actual.shape) != tuple(expected_shape):

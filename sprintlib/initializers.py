@@ -138,7 +138,7 @@ class FixedInitializer:
     def _own_copy(values, name: str) -> np.ndarray:
         """A float64 copy of ``values`` (of any shape), which must be finite numbers."""
         any_shape = [f"d{i}" for i in range(np.ndim(values))]
-        return _checks.check_array(values, "FixedInitializer", name, any_shape).copy()
+        return _checks.as_array(values, "FixedInitializer", name, any_shape).copy()
 
     def sample(self, shape, fan_in=None) -> np.ndarray:
         if self._W.shape != tuple(shape):

@@ -17,7 +17,7 @@ def test_values_by_hand():
 
 
 def test_sigmoid_is_not_the_seed_formula():
-    # seed 004 writes 1/1+np.exp(-A), which is 1 + exp(-A): at A = 0 that gives 2, not 0.5
+    # the sprint 4 document writes 1/1+np.exp(-A), which is 1 + exp(-A): at A = 0 that gives 2, not 0.5
     seed_value = 1 / 1 + np.exp(-0.0)
     assert seed_value == 2.0
     assert Sigmoid().forward(np.array([[0.0]]))[0, 0] == 0.5

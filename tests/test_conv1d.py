@@ -5,28 +5,23 @@ import pytest
 
 from sprintlib import SGD, Conv1d, SimpleConv1d, SimpleInitializer
 from sprintlib.initializers import FixedInitializer
+import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients, rel_error
 
 
 # -- SimpleConv1d (problem 1) -------------------------------------------------------------
+CASE_1A = reference.case("sprint1_conv1d", "1a")
+
+
 def simple_1a(optimizer=None):
-    return SimpleConv1d(3, FixedInitializer([3, 5, 7], [1]), optimizer)
-
-
-def test_1a_forward_backward():
-    conv = simple_1a()
-    np.testing.assert_array_equal(conv.forward(np.array([1, 2, 3, 4])), [35, 50])
-    dX = conv.backward(np.array([10, 20]))
-    np.testing.assert_array_equal(conv.dB, [30])
-    np.testing.assert_array_equal(conv.dW, [50, 80, 110])
-    np.testing.assert_array_equal(dX, [30, 110, 170, 140])
+    return SimpleConv1d(3, FixedInitializer(**CASE_1A["params"]), optimizer)
 
 
 def test_1a_optimizer_updates_at_the_end_of_backward():
     conv = simple_1a(SGD(lr=0.1))
-    conv.forward([1, 2, 3, 4])
-    dX = conv.backward([10, 20])
-    np.testing.assert_array_equal(dX, [30, 110, 170, 140])  # with the W of the forward pass
+    conv.forward(CASE_1A["X"])
+    dX = conv.backward(CASE_1A["dA"])
+    np.testing.assert_array_equal(dX, CASE_1A["expected"]["dX"])  # with the W of the forward pass
     np.testing.assert_allclose(conv.W, [3 - 5, 5 - 8, 7 - 11])
     np.testing.assert_allclose(conv.B, [1 - 3])
 
@@ -61,26 +56,7 @@ def test_simple_conv1d_errors():
 
 
 # -- Conv1d (problems 4-7) ----------------------------------------------------------------
-X_4A = np.array([[1, 2, 3, 4], [2, 3, 4, 5]])
-A_4A = np.array([[16, 22], [17, 23], [18, 24]])
-
-
-def test_4a_forward_backward():
-    conv = Conv1d(2, 3, 3, initializer=FixedInitializer(np.ones((3, 2, 3)), [1, 2, 3]))
-    A = conv.forward(X_4A)
-    np.testing.assert_array_equal(A, A_4A)
-    dX = conv.backward(A)  # delta_a = a
-    np.testing.assert_array_equal(conv.dB, [38, 40, 42])
-    np.testing.assert_array_equal(conv.dW, [[[60, 98, 136], [98, 136, 174]],
-                                            [[63, 103, 143], [103, 143, 183]],
-                                            [[66, 108, 150], [108, 150, 192]]])
-    np.testing.assert_array_equal(dX, [[51, 120, 120, 69], [51, 120, 120, 69]])
-
-
-def test_4b_backward():
-    conv = Conv1d(2, 3, 3, initializer=FixedInitializer(np.arange(18).reshape(3, 2, 3), [1, 2, 3]))
-    conv.forward(X_4A)
-    np.testing.assert_array_equal(conv.backward(A_4A), [[318, 795, 915, 564], [471, 1155, 1275, 771]])
+X_4A = reference.case("sprint1_conv1d", "4a")["X"]
 
 
 def test_batch_is_the_samples_stacked():

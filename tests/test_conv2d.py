@@ -4,56 +4,37 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, SGD, Conv2d, Flatten, HeInitializer, MaxPool2D, ReLU, SimpleInitializer
-from sprintlib import functional as F
+from sprintlib import functional
 from sprintlib.initializers import FixedInitializer
+import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients
 
 
-# REFERENCE.md, sprint 2, case 2a
-X_2A = np.arange(1, 17).reshape(1, 1, 4, 4)  # integers: computed in float
-W_2A = np.array([[[[0, 0, 0], [0, 1, 0], [0, -1, 0]]], [[[0, 0, 0], [0, -1, 1], [0, 0, 0]]]])
-DELTA_2A = np.array([[[[-4, -4], [10, 11]], [[1, -7], [1, -11]]]], dtype=float)
+# sprint 2, case 2a (data/reference/sprint2_conv2d.json; its values: tests/test_reference_values.py)
+CASE_2A = reference.case("sprint2_conv2d", "2a")
+X_2A, W_2A, DELTA_2A = CASE_2A["X"], CASE_2A["params"]["W"], CASE_2A["dA"].astype(float)
 
 
 def conv_2a():
     return Conv2d(1, 2, 3, initializer=FixedInitializer(W_2A, [0, 0]))
 
 
-def test_2a_forward_backward():
-    conv = conv_2a()
-    A = conv.forward(X_2A)
-    np.testing.assert_array_equal(A, [[[[-4, -4], [-4, -4]], [[1, 1], [1, 1]]]])
-    dX = conv.backward(DELTA_2A)
-    np.testing.assert_array_equal(dX, [[[[0, 0, 0, 0], [0, -5, 4, -7], [0, 13, 27, -11], [0, -10, -11, 0]]]])
-    np.testing.assert_array_equal(conv.dW[0, 0], [[104, 117, 130], [156, 169, 182], [208, 221, 234]])
-    np.testing.assert_array_equal(conv.dW[1, 0], [[-74, -90, -106], [-138, -154, -170], [-202, -218, -234]])
-    np.testing.assert_array_equal(conv.dB, [13, -16])
-
-
-def test_2b_forward():
-    conv = Conv2d(1, 2, 3, initializer=FixedInitializer(np.arange(18).reshape(2, 1, 3, 3), [1, 1]))
-    A = conv.forward(np.arange(64).reshape(1, 1, 8, 8))
-    assert A.shape == (1, 2, 6, 6)
-    assert (A[0, 0, 0, 0], A[0, 0, 5, 5], A[0, 1, 0, 0], A[0, 1, 5, 5]) == (475, 2095, 1204, 6469)
-    np.testing.assert_array_equal(A[0, 0, 0], [475, 511, 547, 583, 619, 655])
-
-
 def test_errata_bias_gradient_is_a_sum_not_a_mean():
     conv = conv_2a()
     conv.forward(X_2A)
     conv.backward(DELTA_2A)
-    seed_002_dB = np.mean(DELTA_2A[0], axis=(1, 2))  # seed 002: dB = np.mean(delta, axis=(1, 2))
-    assert not np.allclose(seed_002_dB, [13, -16])
+    mean_dB = np.mean(DELTA_2A[0], axis=(1, 2))  # the sprint 2 document: dB = np.mean(delta, axis=(1, 2))
+    assert not np.allclose(mean_dB, [13, -16])
     np.testing.assert_array_equal(conv.dB, [13, -16])
 
 
-def test_errata_seed_003_reshape_scrambles_the_output():
-    col = F.im2col(X_2A.astype(float), 3)  # rows ordered (n, y, x)
+def test_errata_reshaping_the_im2col_product_straight_to_nchw_scrambles_the_output():
+    col = functional.im2col(X_2A.astype(float), 3)  # rows ordered (n, y, x)
     product = col @ W_2A.reshape(2, -1).T  # (N*OH*OW, C_out)
     reference = [[[[-4, -4], [-4, -4]], [[1, 1], [1, 1]]]]
-    seed_003 = product.reshape(1, 2, 2, 2)  # seed 003: out.reshape(N, output_c, out_h, out_w)
+    scrambled = product.reshape(1, 2, 2, 2)  # the LeNet document: out.reshape(N, output_c, out_h, out_w)
     right = product.reshape(1, 2, 2, 2).transpose(0, 3, 1, 2)  # (N, OH, OW, C) then channels second
-    assert not np.array_equal(seed_003, reference)
+    assert not np.array_equal(scrambled, reference)
     np.testing.assert_array_equal(right, reference)
     np.testing.assert_array_equal(conv_2a().forward(X_2A), reference)
 
@@ -129,7 +110,7 @@ def _he():
 
 
 def test_output_shape_n_params_and_lenet():
-    # LeNet as seed 003 builds it with 'same' padding: 107,786 parameters (REFERENCE.md)
+    # LeNet as sprint 3 builds it with 'same' padding: 107,786 parameters (data/reference/sprint3_lenet.json)
     layers = [Conv2d(1, 6, 5, pad=2), ReLU(), MaxPool2D(2), Conv2d(6, 16, 5, pad=2), ReLU(),
               MaxPool2D(2), Flatten(), FC(784, 120, _he()), ReLU(), FC(120, 84, _he()), ReLU(),
               FC(84, 10, _he())]

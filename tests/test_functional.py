@@ -5,53 +5,27 @@ import doctest
 import numpy as np
 import pytest
 
-import sprintlib.functional as F
+from sprintlib import functional
 from sprintlib.functional import sizes
 from sprintlib.testing import rel_error
 
 
-# -- output sizes and parameter counts (REFERENCE.md, sprints 1 and 2) ----------------------
-def test_output_size_1b():
-    assert F.output_size(4, 3, stride=1, pad=0) == 2
-
-
-@pytest.mark.parametrize(
-    "in_size, channels, filters, stride, expected_out, expected_params",
-    [
-        ((144, 144), 3, 6, 1, (142, 142), 168),
-        ((60, 60), 24, 48, 1, (58, 58), 10_416),
-        ((20, 20), 10, 20, 2, (9, 9), 1_820),  # (20 - 3) / 2 = 8.5: needs allow_remainder
-    ],
-)
-def test_output_size_and_param_count_exercises(in_size, channels, filters, stride,
-                                               expected_out, expected_params):
-    out = F.output_size_2d(in_size, (3, 3), stride, 0, allow_remainder=True)
-    assert out == expected_out
-    assert F.conv_param_count(channels, filters, (3, 3)) == expected_params
-
-
-def test_the_documents_parameter_counts_are_wrong():
-    # seed 002 prints 55, 433 and 181 (it forgot the input channels)
-    counts = [F.conv_param_count(3, 6, (3, 3)), F.conv_param_count(24, 48, (3, 3)),
-              F.conv_param_count(10, 20, (3, 3))]
-    assert counts == [168, 10_416, 1_820] and counts != [55, 433, 181]
-
-
+# -- output sizes and parameter counts (the sprints' exercises: tests/test_reference_values.py) --
 def test_param_count_1d_and_lenet():
-    assert F.conv_param_count(2, 3, 3) == 3 * 2 * 3 + 3  # Conv1d of sprint 1, problem 4
-    assert F.conv_param_count(1, 6, (5, 5)) == 156
-    assert F.conv_param_count(6, 16, (5, 5)) == 2_416
+    assert functional.conv_param_count(2, 3, 3) == 3 * 2 * 3 + 3  # Conv1d of sprint 1, problem 4
+    assert functional.conv_param_count(1, 6, (5, 5)) == 156
+    assert functional.conv_param_count(6, 16, (5, 5)) == 2_416
 
 
 def test_non_tiling_raises_by_default_and_names_the_sizes_that_tile():
     with pytest.raises(ValueError, match=r"output_size expects windows that tile the padded input, "
                        r".*got \(20 \+ 2\*0 - 3\) % 2 = 1: n_in = 19 or n_in = 21 would tile "
                        r"\(or pass allow_remainder=True"):
-        F.output_size(20, 3, stride=2)
+        functional.output_size(20, 3, stride=2)
     with pytest.raises(ValueError, match="along the width"):
-        F.output_size_2d((21, 20), 3, 2)
-    assert F.output_size(20, 3, stride=2, allow_remainder=True) == 9  # TF 'VALID': floor
-    assert F.output_size(21, 3, stride=2) == 10
+        functional.output_size_2d((21, 20), 3, 2)
+    assert functional.output_size(20, 3, stride=2, allow_remainder=True) == 9  # TF 'VALID': floor
+    assert functional.output_size(21, 3, stride=2) == 10
 
 
 def test_docstring_examples():
@@ -60,8 +34,8 @@ def test_docstring_examples():
 
 
 def test_output_size_2d_non_square_pairs():
-    assert F.output_size_2d((28, 20), (5, 3), stride=(1, 1), pad=(2, 1)) == (28, 20)
-    assert F.output_size_2d((9, 13), (3, 5), stride=(3, 2), pad=(0, 1)) == (3, 6)
+    assert functional.output_size_2d((28, 20), (5, 3), stride=(1, 1), pad=(2, 1)) == (28, 20)
+    assert functional.output_size_2d((9, 13), (3, 5), stride=(3, 2), pad=(0, 1)) == (3, 6)
 
 
 @pytest.mark.parametrize(
@@ -77,12 +51,12 @@ def test_output_size_2d_non_square_pairs():
 )
 def test_output_size_errors(args, message):
     with pytest.raises(ValueError, match=message):
-        F.output_size(*args)
+        functional.output_size(*args)
 
 
 # -- im2col / col2im ---------------------------------------------------------------------
 def test_im2col_shape_of_the_document():
-    assert F.im2col(np.zeros((1, 1, 28, 28)), 5, stride=1, pad=0).shape == (576, 25)
+    assert functional.im2col(np.zeros((1, 1, 28, 28)), 5, stride=1, pad=0).shape == (576, 25)
 
 
 @pytest.mark.parametrize("stride, pad", [(1, 0), (2, 1), ((1, 3), (2, 0))])
@@ -90,9 +64,9 @@ def test_im2col_rows_are_the_windows(stride, pad):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((2, 3, 7, 8))
     (SH, SW), (PH, PW) = np.broadcast_to(stride, 2), np.broadcast_to(pad, 2)
-    col = F.im2col(X, (3, 2), stride, pad, allow_remainder=True)
+    col = functional.im2col(X, (3, 2), stride, pad, allow_remainder=True)
     Xp = np.pad(X, ((0, 0), (0, 0), (PH, PH), (PW, PW)))
-    OH, OW = F.output_size_2d((7, 8), (3, 2), stride, pad, allow_remainder=True)
+    OH, OW = functional.output_size_2d((7, 8), (3, 2), stride, pad, allow_remainder=True)
     assert col.shape == (2 * OH * OW, 3 * 3 * 2)
     for n in range(2):  # the obvious definition, row by row
         for y in range(OH):
@@ -106,9 +80,9 @@ def test_col2im_is_the_adjoint_of_im2col(filter_size, stride, pad):
     # <im2col(X), Y> == <X, col2im(Y)> for all X, Y: the definition of the gradient's path
     rng = np.random.default_rng(1)
     X = rng.standard_normal((3, 2, 9, 8))
-    col = F.im2col(X, filter_size, stride, pad, allow_remainder=True)
+    col = functional.im2col(X, filter_size, stride, pad, allow_remainder=True)
     Y = rng.standard_normal(col.shape)
-    back = F.col2im(Y, X.shape, filter_size, stride, pad, allow_remainder=True)
+    back = functional.col2im(Y, X.shape, filter_size, stride, pad, allow_remainder=True)
     assert back.shape == X.shape
     assert abs(np.sum(col * Y) - np.sum(X * back)) < 1e-10 * np.sum(np.abs(col * Y))
 
@@ -116,20 +90,20 @@ def test_col2im_is_the_adjoint_of_im2col(filter_size, stride, pad):
 def test_col2im_adds_overlapping_windows():
     # a 3x3 filter at stride 1 on 4x4: the centre pixels are in 4 windows, corners in 1
     ones = np.ones((4, 9))
-    counts = F.col2im(ones, (1, 1, 4, 4), 3)
+    counts = functional.col2im(ones, (1, 1, 4, 4), 3)
     np.testing.assert_array_equal(counts[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
 
 
 def test_im2col_1d_and_col2im_1d():
     X = np.arange(8.0).reshape(1, 2, 4)
-    col = F.im2col_1d(X, 3)
+    col = functional.im2col_1d(X, 3)
     np.testing.assert_array_equal(col, [[0, 1, 2, 4, 5, 6], [1, 2, 3, 5, 6, 7]])
-    np.testing.assert_array_equal(F.col2im_1d(np.ones_like(col), X.shape, 3), [[[1, 2, 2, 1]] * 2])
+    np.testing.assert_array_equal(functional.col2im_1d(np.ones_like(col), X.shape, 3), [[[1, 2, 2, 1]] * 2])
 
 
 def test_col2im_checks_the_shape_of_col():
     with pytest.raises(ValueError, match=r"col2im expects col of shape \(4, 9\)"):
-        F.col2im(np.ones((4, 8)), (1, 1, 4, 4), 3)
+        functional.col2im(np.ones((4, 8)), (1, 1, 4, 4), 3)
 
 
 # -- im2col in two steps (what the convolutions use) ---------------------------------------
@@ -138,14 +112,14 @@ def test_two_step_im2col_is_the_books_im2col(filter_size, stride, pad):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3, 2, 9, 8))
     (FH, FW), (SH, SW), pad = (np.broadcast_to(v, 2).tolist() for v in (filter_size, stride, pad))
-    OH, OW = F.output_size_2d((9, 8), (FH, FW), (SH, SW), pad, allow_remainder=True)
-    rows = F.width_windows(F.to_hcwn(X, pad), FW, SW, OW)
+    OH, OW = functional.output_size_2d((9, 8), (FH, FW), (SH, SW), pad, allow_remainder=True)
+    rows = functional.width_windows(functional.to_hcwn(X, pad), FW, SW, OW)
     assert rows.shape == (9 + 2 * pad[0], 2 * FW, OW * 3)
-    cols = F.height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N), rows ordered (i, c, j)
+    cols = functional.height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N), rows ordered (i, c, j)
     assert cols.shape == (OH, FH * 2 * FW, OW * 3) and not cols.flags.writeable
     # into the book's layout: rows (n, y, x), columns (c, i, j)
     book = cols.reshape(OH, FH, 2, FW, OW, 3).transpose(5, 0, 4, 2, 1, 3).reshape(3 * OH * OW, -1)
-    np.testing.assert_array_equal(book, F.im2col(X, (FH, FW), (SH, SW), pad, allow_remainder=True))
+    np.testing.assert_array_equal(book, functional.im2col(X, (FH, FW), (SH, SW), pad, allow_remainder=True))
 
 
 @pytest.mark.parametrize("FW, SW", [(3, 1), (3, 2), (1, 1), (2, 3)])
@@ -153,9 +127,9 @@ def test_fold_width_is_the_adjoint_of_width_windows(FW, SW):
     rng = np.random.default_rng(3)
     Xr = rng.standard_normal((4, 2, 9, 3))  # (H, C, W, N)
     OW = (9 - FW) // SW + 1
-    rows = F.width_windows(Xr, FW, SW, OW)
+    rows = functional.width_windows(Xr, FW, SW, OW)
     Y = rng.standard_normal(rows.shape)
-    back = F.fold_width(Y, Xr.shape, FW, SW)
+    back = functional.fold_width(Y, Xr.shape, FW, SW)
     assert back.shape == Xr.shape
     assert abs(np.sum(rows * Y) - np.sum(Xr * back)) < 1e-10 * np.sum(np.abs(rows * Y))
 
@@ -163,15 +137,15 @@ def test_fold_width_is_the_adjoint_of_width_windows(FW, SW):
 def test_conv2d_output_is_a_view_in_the_hcwn_order_and_backward_reads_it_as_is():
     rng = np.random.default_rng(4)
     X, W, B = rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), np.zeros(4)
-    A, rows = F.conv2d_forward(X, W, B, 1, 1)
+    A, rows = functional.conv2d_forward(X, W, B, 1, 1)
     assert A.shape == (5, 4, 8, 8)
     assert A.transpose(2, 1, 3, 0).flags.c_contiguous  # (H, C, W, N) in memory
     dA = rng.standard_normal(A.shape)
-    expected = F.conv2d_backward(dA, W, rows, X.shape, 1, 1)  # a C-ordered dA: copied first
+    expected = functional.conv2d_backward(dA, W, rows, X.shape, 1, 1)  # a C-ordered dA: copied first
     dA_hcwn = np.ascontiguousarray(dA.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
-    for ours, theirs in zip(F.conv2d_backward(dA_hcwn, W, rows, X.shape, 1, 1), expected):
+    for ours, theirs in zip(functional.conv2d_backward(dA_hcwn, W, rows, X.shape, 1, 1), expected):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
-    dX, dW, dB = F.conv2d_backward(dA, W, rows, X.shape, 1, 1, need_dX=False)
+    dX, dW, dB = functional.conv2d_backward(dA, W, rows, X.shape, 1, 1, need_dX=False)
     assert dX is None
     np.testing.assert_array_equal(dW, expected[1])
     np.testing.assert_array_equal(dB, expected[2])
@@ -187,11 +161,11 @@ def test_conv2d_fast_equals_naive(seed):
         H += S
     X = rng.standard_normal((2, C_in, H, H + S))
     W, B = rng.standard_normal((C_out, C_in, FS, FS)), rng.standard_normal(C_out)
-    A, col = F.conv2d_forward(X, W, B, S, P)
-    assert rel_error(A, F.conv2d_naive_forward(X, W, B, S, P)) < 1e-12
+    A, col = functional.conv2d_forward(X, W, B, S, P)
+    assert rel_error(A, functional.conv2d_naive_forward(X, W, B, S, P)) < 1e-12
     dA = rng.standard_normal(A.shape)
-    fast = F.conv2d_backward(dA, W, col, X.shape, S, P)
-    slow = F.conv2d_naive_backward(dA, X, W, S, P)
+    fast = functional.conv2d_backward(dA, W, col, X.shape, S, P)
+    slow = functional.conv2d_naive_backward(dA, X, W, S, P)
     for f, s in zip(fast, slow):
         assert rel_error(f, s) < 1e-12
 
@@ -204,11 +178,11 @@ def test_conv2d_fast_equals_naive_non_square(filt, stride, pad, x_shape):
     FH, FW = np.broadcast_to(filt, 2)
     X, W = rng.standard_normal(x_shape), rng.standard_normal((3, x_shape[1], FH, FW))
     B = rng.standard_normal(3)
-    A, rows = F.conv2d_forward(X, W, B, stride, pad)
-    assert rel_error(A, F.conv2d_naive_forward(X, W, B, stride, pad)) < 1e-12
+    A, rows = functional.conv2d_forward(X, W, B, stride, pad)
+    assert rel_error(A, functional.conv2d_naive_forward(X, W, B, stride, pad)) < 1e-12
     dA = rng.standard_normal(A.shape)
-    for f, s in zip(F.conv2d_backward(dA, W, rows, X.shape, stride, pad),
-                    F.conv2d_naive_backward(dA, X, W, stride, pad)):
+    for f, s in zip(functional.conv2d_backward(dA, W, rows, X.shape, stride, pad),
+                    functional.conv2d_naive_backward(dA, X, W, stride, pad)):
         assert rel_error(f, s) < 1e-12
 
 
@@ -217,18 +191,18 @@ def test_max_pool_fast_equals_naive_with_ties(pool, stride):
     rng = np.random.default_rng(pool * 10 + stride)
     H = pool + stride * 3
     X = rng.integers(0, 3, (2, 3, H, H)).astype(float)  # many ties
-    A = F.max_pool2d_forward(X, pool, stride)
-    np.testing.assert_array_equal(A, F.max_pool2d_naive_forward(X, pool, stride))
+    A = functional.max_pool2d_forward(X, pool, stride)
+    np.testing.assert_array_equal(A, functional.max_pool2d_naive_forward(X, pool, stride))
     dA = rng.standard_normal(A.shape)
     # overlapping windows add in a different order: equal up to rounding, not bit for bit
-    np.testing.assert_allclose(F.max_pool2d_backward(dA, X, A, pool, stride),
-                               F.max_pool2d_naive_backward(dA, X, pool, stride), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(functional.max_pool2d_backward(dA, X, A, pool, stride),
+                               functional.max_pool2d_naive_backward(dA, X, pool, stride), rtol=1e-14, atol=1e-14)
 
 
 def test_avg_pool_backward_is_the_adjoint_of_forward():
     rng = np.random.default_rng(3)
     X = rng.standard_normal((2, 3, 7, 7))
-    A = F.avg_pool2d_forward(X, 3, 2)
+    A = functional.avg_pool2d_forward(X, 3, 2)
     dA = rng.standard_normal(A.shape)
-    dX = F.avg_pool2d_backward(dA, X.shape, 3, 2)
+    dX = functional.avg_pool2d_backward(dA, X.shape, 3, 2)
     assert abs(np.sum(A * dA) - np.sum(X * dX)) < 1e-12 * np.sum(np.abs(A * dA))

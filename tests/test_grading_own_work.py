@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import sprintlib
-import sprintlib.functional as F
+from sprintlib import functional
 from sprintlib import FC, Conv2d, Flatten, Layer, MaxPool2D, ReLU, Sigmoid, SimpleRNN, Tanh
 from sprintlib.functional import im2col, output_size
 from sprintlib.layers.activations import get_activation
@@ -84,7 +84,7 @@ def _unbound(self, X):  # sprintlib's method on the student's own object
 
 
 def _functional(self, X):
-    return F.conv2d_forward(X, self.W, self.B)[0]
+    return functional.conv2d_forward(X, self.W, self.B)[0]
 
 
 def _functional_module(self, X):
@@ -97,7 +97,7 @@ def _im2col_only(self, X):  # one helper of sprintlib's convolution is enough to
 
 
 def _naive(self, X):
-    return F.naive.conv2d_naive_forward(X, self.W, self.B)
+    return functional.naive.conv2d_naive_forward(X, self.W, self.B)
 
 
 COPIES = {  # the student's layer, and the words of the verdict
@@ -159,7 +159,7 @@ class UsesOtherParts(StudentConv2d, Layer):
         flatten.backward(flatten.forward(X))
         ReLU().forward(X)
         FC(25, 2).forward(X.reshape(len(X), -1))
-        assert F.output_size(5, 3) == F.output_size_2d((5, 5), 3)[0]
+        assert functional.output_size(5, 3) == functional.output_size_2d((5, 5), 3)[0]
         return super().forward(X)
 
 
@@ -229,7 +229,7 @@ def test_functions_that_call_the_reference_fail():
                                              r"\(your output_size ran sprintlib.functional's output_size\)"):
         check_function(lambda n, f, s=1, p=0: output_size(n, f, s, p), output_size, 28, 5, 1, 2)
     with pytest.raises(AssertionError, match=r"ran sprintlib.functional's im2col"):
-        check_function(lambda *a: im2col(*a) + 0, F.im2col, X, 3)
+        check_function(lambda *a: im2col(*a) + 0, functional.im2col, X, 3)
 
     def reference(x):
         return 2 * x

@@ -1,29 +1,18 @@
 """MaxPool2D, AveragePool2D and Flatten: the reference cases of sprint 2, the transposed
-backward of seed 002, ties, numerical gradients, TensorFlow on random configurations."""
+backward the sprint 2 document prints, ties, numerical gradients, TensorFlow on random configurations."""
 import numpy as np
 import pytest
 
 from sprintlib import AveragePool2D, Flatten, MaxPool2D
+import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients
 
-X_4A = np.arange(128).reshape(1, 2, 8, 8)
-OUT_4A_C0 = np.array([[9, 11, 13, 15], [25, 27, 29, 31], [41, 43, 45, 47], [57, 59, 61, 63]])
+CASE_4A = reference.case("sprint2_conv2d", "4a")  # its values: tests/test_reference_values.py
+X_4A, OUT_4A_C0 = CASE_4A["X"], CASE_4A["expected"]["A"][0, 0]
 
 
-def test_4a_max_pool_forward_backward():
-    pool = MaxPool2D(2)
-    A = pool.forward(X_4A)
-    np.testing.assert_array_equal(A[0, 0], OUT_4A_C0)
-    np.testing.assert_array_equal(A[0, 1], OUT_4A_C0 + 64)
-    dX = pool.backward(A)  # delta = the forward output
-    expected = np.zeros((1, 2, 8, 8))
-    expected[:, :, 1::2, 1::2] = A  # each window's maximum is its bottom-right entry
-    np.testing.assert_array_equal(dX, expected)
-    np.testing.assert_array_equal(dX[0, 0, 1], [0, 9, 0, 11, 0, 13, 0, 15])
-
-
-def seed_002_max_pool_backward(delta, forward_index, FH=2, FW=2):
-    """Seed 002's MaxPool2D.backward as printed (no batch axis: delta (C, OH, OW))."""
+def document_max_pool_backward(delta, forward_index, FH=2, FW=2):
+    """The sprint 2 document's MaxPool2D.backward as printed (no batch axis: delta (C, OH, OW))."""
     n_channel, n_high, n_wide = delta.shape
     filte = np.ones((n_channel, FH, FW))
     result_high = []
@@ -33,15 +22,15 @@ def seed_002_max_pool_backward(delta, forward_index, FH=2, FW=2):
     return np.vstack(result_high).T * forward_index
 
 
-def test_errata_seed_002_max_pool_backward_is_transposed():
+def test_errata_the_documents_max_pool_backward_is_transposed():
     pool = MaxPool2D(2)
     A = pool.forward(X_4A)
     forward_index = np.zeros((2, 8, 8))
-    forward_index[:, 1::2, 1::2] = 1  # where seed 002's forward marks the maxima
-    seed = seed_002_max_pool_backward(A[0], forward_index)
-    np.testing.assert_array_equal(seed[0, 1], [0, 9, 0, 25, 0, 41, 0, 57])  # as the document prints
+    forward_index[:, 1::2, 1::2] = 1  # where the document's forward marks the maxima
+    printed = document_max_pool_backward(A[0], forward_index)
+    np.testing.assert_array_equal(printed[0, 1], [0, 9, 0, 25, 0, 41, 0, 57])  # as the document prints
     reference_row = [0, 9, 0, 11, 0, 13, 0, 15]
-    assert not np.array_equal(seed[0, 1], reference_row)
+    assert not np.array_equal(printed[0, 1], reference_row)
     np.testing.assert_array_equal(pool.backward(A)[0, 0, 1], reference_row)
 
 

@@ -1,45 +1,20 @@
-"""SimpleRNN: the document's values, the seed's BPTT bug, numerical gradients, Keras, bad input."""
+"""SimpleRNN: the sprint's small-array case, a BPTT with the final state in dW_h, numerical gradients, Keras, bad input."""
 import numpy as np
 import pytest
 
 from sprintlib import SGD, SimpleInitializer, XavierInitializer
 from sprintlib import SimpleRNN
+import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients, numerical_gradient, rel_error
 
-# -- REFERENCE.md, Sprint 4 ------------------------------------------------------------
-X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # (1, 3, 2)
-W_X_DOC = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100
-W_H_DOC = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100
-B_DOC = np.ones(4)  # the document's b = 1, broadcast to the 4 nodes
-
-H_DOC = [
-    [0.76188798, 0.76213958, 0.76239095, 0.76255841],
-    [0.792209, 0.8141834, 0.83404912, 0.84977719],
-    [0.79494228, 0.81839002, 0.83939649, 0.85584174],
-]
-# upstream dL/dh_t = 1 for every t and node
-EVERY = dict(
-    dX=[[[0.0723797458, 0.1037313357], [0.0519975277, 0.0764668291], [0.0470859219, 0.0696356326]]],
-    dW_x=[[0.0232542122, 0.0215187099, 0.0198813489, 0.0186307829],
-          [0.0352476897, 0.0328603637, 0.0305988622, 0.0288960958]],
-    dW_h=[[0.5886763511, 0.5337866269, 0.4820668482, 0.4416353998],
-          [0.5968625045, 0.541133281, 0.4886402918, 0.4475901694],
-          [0.6042724381, 0.5477834917, 0.4945907319, 0.4529807277],
-          [0.6101267131, 0.5530373122, 0.4992915308, 0.4572390177]],
-    dB=[1.1993477495, 1.1341653858, 1.071751323, 1.0265312885],
-    dh0=[[0.0723797458, 0.0903431368, 0.1037313357, 0.1262699188]],
-)
-# upstream dL/dh_3 = 1, zero on h_1 and h_2
-LAST = dict(
-    dX=[[[0.0003463061, 0.0004777998], [0.0034907032, 0.0049037704], [0.0470859219, 0.0696356326]]],
-    dW_x=[[0.0114073482, 0.0103277135, 0.00930683, 0.0085229771],
-          [0.0152780106, 0.0138494248, 0.0124934448, 0.0114592715]],
-    dW_h=[[0.3049455386, 0.2769500783, 0.2501770548, 0.2299229378],
-          [0.3130379946, 0.2842119163, 0.2566739206, 0.2358077928],
-          [0.3203543164, 0.2907773885, 0.2625478529, 0.2411285004],
-          [0.326146231, 0.2959747597, 0.2671976854, 0.2453402588]],
-    dB=[0.3870662439, 0.352171138, 0.3186614824, 0.2936294359],
-)
+# -- sprint 4's small-array case (data/reference/sprint4_rnn.json; every value is checked in
+# tests/test_reference_values.py, these tests use them for what else they show) --------------
+EVERY_CASE = reference.case("sprint4_rnn", "backward, dL/dh_t = 1 for every t")
+LAST_CASE = reference.case("sprint4_rnn", "backward, dL/dh_3 = 1 only")
+X_DOC = EVERY_CASE["X"]  # (1, 3, 2)
+W_X_DOC, W_H_DOC, B_DOC = (EVERY_CASE["params"][n] for n in ("W_x", "W_h", "B"))
+H_DOC = reference.case("sprint4_rnn", "forward")["expected"]["A"][0]
+EVERY, LAST = EVERY_CASE["expected"], LAST_CASE["expected"]
 
 
 def doc_rnn(return_sequences, **kwargs):
@@ -50,14 +25,11 @@ def doc_rnn(return_sequences, **kwargs):
 
 
 def assert_given_digits(actual, expected, decimals, name=""):
-    """Equal to the digits REFERENCE.md prints: within half a unit of the last decimal."""
+    """Equal to the digits the sprint gives: within half a unit of the last decimal."""
     np.testing.assert_allclose(actual, expected, rtol=1e-8, atol=0.5 * 10.0**-decimals, err_msg=name)
 
 
-def test_forward_document_values():
-    H = doc_rnn(True).forward(X_DOC)
-    assert H.shape == (1, 3, 4)
-    assert_given_digits(H[0], H_DOC, 8)
+def test_forward_last_state_only():
     last = doc_rnn(False).forward(X_DOC)
     assert last.shape == (1, 4)
     assert_given_digits(last, [H_DOC[2]], 8)
@@ -70,22 +42,11 @@ def test_forward_integer_input():
     assert_given_digits(rnn.forward(np.array([[[1, 2], [2, 3], [3, 4]]]))[0], H_DOC, 8)
 
 
-def test_bptt_upstream_on_every_state():
-    rnn = doc_rnn(True)
-    rnn.forward(X_DOC)
-    dX = rnn.backward(np.ones((1, 3, 4)))
-    got = dict(dX=dX, dW_x=rnn.dW_x, dW_h=rnn.dW_h, dB=rnn.dB, dh0=rnn.dh0)
-    for name, expected in EVERY.items():
-        assert_given_digits(got[name], expected, 10, name)
-
-
 def test_bptt_upstream_on_last_state_only():
     rnn = doc_rnn(False)
     rnn.forward(X_DOC)
     dX = rnn.backward(np.ones((1, 4)))
-    got = dict(dX=dX, dW_x=rnn.dW_x, dW_h=rnn.dW_h, dB=rnn.dB)
-    for name, expected in LAST.items():
-        assert_given_digits(got[name], expected, 10, name)
+    assert_given_digits(dX, LAST["dX"], 10)
     # the same as return_sequences with the upstream gradient zero on h_1 and h_2
     seq = doc_rnn(True)
     seq.forward(X_DOC)
@@ -95,9 +56,9 @@ def test_bptt_upstream_on_last_state_only():
     np.testing.assert_allclose(seq.dh0, rnn.dh0, rtol=1e-12)
 
 
-def seed_dW_h(X, W_x, W_h, B, dh):
-    """The seed's BPTT, its other slips fixed (no /batch_size, sums kept), its dW_h bug kept:
-    it multiplies by ``self.h``, which after forward holds the final state h_T."""
+def final_state_dW_h(X, W_x, W_h, B, dh):
+    """The sprint 4 document's BPTT, its other slips fixed (no /batch_size, sums kept), its dW_h
+    bug kept: it multiplies by ``self.h``, which after forward holds the final state h_T."""
     T = X.shape[1]
     hs = [np.zeros((X.shape[0], W_h.shape[0]))]
     for t in range(T):
@@ -110,9 +71,9 @@ def seed_dW_h(X, W_x, W_h, B, dh):
     return dW_h
 
 
-def test_seed_bug_final_state_gives_wrong_dW_h():
+def test_final_state_in_bptt_gives_wrong_dW_h():
     dh = np.ones((1, 3, 4))
-    wrong = seed_dW_h(X_DOC, W_X_DOC, W_H_DOC, B_DOC, dh)
+    wrong = final_state_dW_h(X_DOC, W_X_DOC, W_H_DOC, B_DOC, dh)
     assert rel_error(wrong, EVERY["dW_h"]) > 0.1  # far from the reference...
     rnn = doc_rnn(True)
     rnn.forward(X_DOC)

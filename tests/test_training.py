@@ -1,10 +1,10 @@
 """Full MNIST training of the sprints' models (make train; not part of make test).
 
-Each prints its accuracy, epochs and wall time; the thresholds are issue 6's.
+Each prints its accuracy, epochs and wall time; the thresholds are the course's bars.
 
 The settings are the models' defaults (models/cnn.py, TRAINING_DEFAULTS), found by a
 search over batch size (64..256), lr (5e-4..3e-3), lr_decay (none, 0.7, 0.6, 0.5) and
-epochs, float32, seeds 0-2, one thread (issue 6). With a constant learning rate LeNet's
+epochs, float32, seeds 0-2, one thread. With a constant learning rate LeNet's
 test accuracy swings between 98.4% and 98.9% from epoch to epoch; lr_decay=0.6 (each
 epoch trains with 0.6x the previous learning rate) settles it. Seeds 0, 1, 2 give, with
 these settings:

@@ -3,7 +3,35 @@
 Read them in this order: ``sizes`` (how many outputs), ``im2col`` (windows as matrix
 rows, and the two-step version the convolutions use), ``conv`` (a convolution is a matrix
 product on those rows), ``pool``; ``naive`` holds the slow loop versions the fast ones
-are tested against.
+are tested against. ``im2col``/``col2im`` are the book's version, the one the sprints teach
+(and a reference that graded im2col answers are compared with); the convolutions use the
+two-step version, which tests/test_functional.py checks against it. Import the module whole
+(``from sprintlib import functional``).
+
+Glossary: the letters of every docstring, message and variable in sprintlib
+----------------------------------------------------------------------------
+==========  ===================================================================
+N           samples in a batch (the first axis of X, A, dA, dX)
+C           channels; C_in, C_out: of a convolution's input and output
+H, W        height and width of an image, in shapes only: (N, C, H, W) (as a
+            name of an array, W is always weights)
+OH, OW      height and width of an output (after a convolution or pooling)
+L, L_out    length of a 1-D input and of the 1-D output
+F           filter size of a 1-D convolution; FH, FW: of a 2-D filter or pool
+S, P        stride and padding (SH, SW and PH, PW along height and width)
+T           time steps of a sequence (the documents' n_sequences)
+n_features  features of one time step (RNN); n_nodes: nodes of its state h_t
+K           classes (the columns of the scores and of Softmax's output)
+X, dX       a layer's input, and the loss's gradient with respect to it
+A, dA       a layer's output, and the gradient backward receives for it
+W, B        weights and biases; dW, dB their gradients (summed over the batch)
+W_x, W_h    the RNN's input-to-state and state-to-state weights; dW_x, dW_h
+h_t, h0     the RNN's state at step t, and the state before the first step
+Z, Y        Softmax's probabilities, and the targets (one-hot rows or labels)
+==========  ===================================================================
+
+The activations follow the same names (``forward(X) -> A``); the sprints' documents write
+the same pair as ``forward(A) -> Z``.
 """
 from .conv import conv1d_backward, conv1d_forward, conv2d_backward, conv2d_forward
 from .im2col import (col2im, col2im_1d, fold_width, fold_windows, height_windows, im2col,
