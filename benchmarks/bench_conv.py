@@ -4,7 +4,7 @@ the documents' one-loop-per-output version (sprintlib.functional.naive) at N=2.
 
     python -m benchmarks conv      # -> output/bench/conv.json
 
-Targets (issue 4): within 2x of TensorFlow float32; at least 200x faster than the loops.
+Targets: within 2x of TensorFlow float32; at least 200x faster than the loops.
 Both libraries use every core unless OPENBLAS_NUM_THREADS is set, in which case TensorFlow
 gets the same number of threads. On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier
 (and for these skinny matrix products, often faster) numbers.

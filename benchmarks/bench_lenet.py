@@ -16,7 +16,7 @@ best of several rounds, sprintlib and Keras interleaved within each round.
 
     python -m benchmarks lenet      # -> output/bench/lenet.json
 
-Targets (issue 6): the float32 step at most 1.5x Keras float32's time; the float64 step
+Targets: the float32 step at most 1.5x Keras float32's time; the float64 step
 at most 3x Keras float32's. Both libraries use every core unless OPENBLAS_NUM_THREADS is
 set, in which case TensorFlow gets the same number of threads. Keras is fastest with
 oneDNN (TensorFlow's default): TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
