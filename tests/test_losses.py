@@ -71,3 +71,25 @@ def test_bad_labels():
         sm.loss(np.array([0.5, 1, 2]))
     with pytest.raises(RuntimeError, match="before forward"):
         Softmax().loss(np.array([0]))
+
+
+@pytest.mark.parametrize("Y, message", [
+    (np.zeros((3, 4)), r"every row of Y to sum to 1 .*got a sum of 0 in row 0"),
+    (2 * np.eye(4)[[0, 1, 2]], r"Y with entries in \[0, 1\] .*got values from 0 to 2"),
+    (np.array([[1.5, -0.5, 0, 0]] * 3), r"Y with entries in \[0, 1\] .*got values from -0.5 to 1.5"),
+    (np.array([[0.5, 0.5, 0.5, 0]] * 3), r"every row of Y to sum to 1 .*got a sum of 1.5 in row 0"),
+])
+def test_targets_that_are_not_distributions_are_refused(Y, message):
+    # (Z - Y) / N is the gradient of the cross-entropy only for rows that sum to 1
+    sm = Softmax()
+    sm.forward(np.zeros((3, 4)))
+    for method in (sm.loss, sm.backward):
+        with pytest.raises(ValueError, match="Softmax expects " + message):
+            method(Y)
+
+
+def test_probability_targets_are_accepted():
+    sm = Softmax()
+    Z = sm.forward(np.zeros((2, 4)))
+    Y = np.full((2, 4), 0.25)
+    np.testing.assert_allclose(sm.backward(Y), (Z - Y) / 2)
