@@ -1,5 +1,6 @@
-# The two commands of the README: `make demo` and `make test`. Each creates .venv,
-# installs the project with its pinned dependencies, then runs. A second call skips
+# The two commands of the README: `make demo` (the instructor's grading run on the sample
+# submissions) and `make test`. Each creates .venv, installs the project with its pinned
+# dependencies, then runs. A second call skips
 # the install: the stamp's name carries a hash of the dependency spec, so editing
 # pyproject.toml or requirements.lock triggers a fresh install, nothing else does.
 SHELL   := /bin/bash
@@ -13,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test bench train lock clean
+.PHONY: setup demo demo-dnn notebooks samples grade lab test bench train lock clean
 
 setup: $(STAMP)
 
@@ -24,8 +25,28 @@ $(STAMP): $(SPEC)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
 	touch $@
 
-demo: $(STAMP)
+# make demo: build the release, grade the sample submissions (correct, blank, seeds) in
+# parallel, write feedback and output/grades.csv, print the grade table.
+demo: grade
+
+# The DNN demo of sprintlib: train a 784-400-200-10 network on MNIST.
+demo-dnn: $(STAMP)
 	$(PY) -m sprintlib.demo
+
+# percent scripts -> source, release and student notebooks, and the sample submissions
+notebooks: $(STAMP)
+	$(PY) autograder/build.py
+
+samples: $(STAMP)
+	$(PY) autograder/build.py --samples-only
+
+# make grade SUBMISSIONS=dir  (nbgrader's <student>/<assignment>/ layout; default: the samples)
+grade: $(STAMP)
+	$(PY) autograder/grade.py $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
+
+# The student notebooks in JupyterLab, as Binder opens them
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -43,4 +64,4 @@ lock: $(STAMP)
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) output .pytest_cache
+	rm -rf $(VENV) output .pytest_cache autograder/gradebook.db autograder/autograded autograder/feedback autograder/.work

@@ -1,0 +1,154 @@
+"""The nbgrader course end to end, as `make demo` runs it: build every notebook from its percent
+script, grade the sample submissions in parallel, generate feedback, export the grades.
+
+The expensive run happens once per test session (the ``course`` fixture), in a copy of
+autograder/ in a temporary folder, so the repository's files are never touched; every test
+of this file reads its results. pytest-xdist's ``--dist loadfile`` sends a file's tests to
+one worker, so the run is not repeated on the other one.
+
+- the committed notebooks (source, release, notebooks/, the samples) equal what the
+  build makes from the percent scripts: a stale one fails here (run `make notebooks`);
+- the grade table: correct = every autograded point, blank = 0, seeds = some but not all;
+- the blank submission (the release as handed out) fails every graded test cell;
+- feedback exists, carries the hints, and shows no hidden test code.
+"""
+import csv
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "autograder"))
+import build  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("course")
+
+ASSIGNMENTS = build.assignments(ROOT)
+COPIED = ["nbgrader_config.py", "build.py", "grade.py", "percent", "samples"]
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory):
+    """A fresh course built and graded in a temporary folder: (root, grade.py's stdout)."""
+    root = tmp_path_factory.mktemp("repo")
+    (root / "autograder").mkdir()
+    (root / "notebooks").mkdir()
+    for name in COPIED:
+        src = ROOT / "autograder" / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / "autograder" / name)
+    run = subprocess.run([sys.executable, str(root / "autograder" / "grade.py"), "--output", str(root / "output")],
+                         capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return root, run.stdout
+
+
+def _cells(path: Path):
+    """What a notebook says, without what changes from one run to the next."""
+    nb = nbformat.read(str(path), as_version=4)
+    return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells], nb.metadata.get("kernelspec")
+
+
+def _built_files(assignment):
+    yield f"autograder/source/{assignment}/{assignment}.ipynb"
+    yield f"autograder/release/{assignment}/{assignment}.ipynb"
+    yield f"notebooks/{assignment}.ipynb"
+    for student in build.SAMPLE_STUDENTS:
+        yield f"autograder/submitted/{student}/{assignment}/{assignment}.ipynb"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_notebooks_are_current(course, assignment):
+    root, _ = course
+    stale = [f for f in _built_files(assignment)
+             if not (ROOT / f).exists() or _cells(ROOT / f) != _cells(root / f)]
+    assert not stale, f"out of date (run `make notebooks` and commit): {', '.join(stale)}"
+
+
+def _grades(root):
+    with open(root / "output" / "grades.csv") as f:
+        return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+
+
+def _points(nb_path):
+    nb = nbformat.read(str(nb_path), as_version=4)
+    code = [c.metadata.nbgrader for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    written = [c.metadata.nbgrader for c in nb.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    return sum(m["points"] for m in code), sum(m["points"] for m in written)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_table(course, assignment):
+    """correct: every autograded point; blank: 0; seeds: partial (more than 0, less than full)."""
+    root, stdout = course
+    auto, written = _points(root / "autograder" / "source" / assignment / f"{assignment}.ipynb")
+    grades = _grades(root)
+    for student in build.SAMPLE_STUDENTS:
+        assert float(grades[(student, assignment)]["max_score"]) == auto + written
+    # written answers wait for a person: score is the autograded part
+    assert float(grades[("correct", assignment)]["score"]) == auto
+    assert float(grades[("blank", assignment)]["score"]) == 0
+    seeds = float(grades[("seeds", assignment)]["score"])
+    if (ROOT / "autograder" / "samples" / "buggy" / f"{assignment}.py").exists():
+        assert 0 < seeds < auto
+    else:
+        assert seeds == 0
+    # the table on screen says the same
+    table = {line.split()[0]: line for line in stdout.splitlines() if line.split()[:1] and line.split()[0] in build.SAMPLE_STUDENTS}
+    assert f"{auto:g}/{auto:g}" in table["correct"]
+    assert f"0/{auto:g}" in table["blank"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_test_fails_before_the_student_writes_code(course, assignment):
+    root, _ = course
+    nb = nbformat.read(str(root / "autograder" / "autograded" / "blank" / assignment / f"{assignment}.ipynb"), 4)
+    tests = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert tests
+    passed = [c.metadata.nbgrader.grade_id for c in tests if not any(o.output_type == "error" for o in c.outputs)]
+    assert not passed, f"these test cells pass on the release as handed out: {passed}"
+
+
+def _feedback_text(root, student, assignment):
+    page = (root / "autograder" / "feedback" / student / assignment / f"{assignment}.html").read_text()
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_results_but_no_hidden_test_code(course, assignment):
+    root, _ = course
+    for student in build.SAMPLE_STUDENTS:
+        text = _feedback_text(root, student, assignment)
+        assert "BEGIN HIDDEN TESTS" not in text and "hidden_rng" not in text, student
+    assert "OK (relative error" in _feedback_text(root, "correct", assignment)
+
+
+#: what the seeds' own code is told (hints from sprintlib.grading), per assignment
+SEED_HINTS = {
+    "sprint1_conv1d": ["forward A: OK", "does the function or method end with a return?",
+                       "your layer has no attribute dW after backward"],
+    "sprint2_conv2d": ["last two axes swapped"],
+}
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if a in SEED_HINTS])
+def test_the_seeds_feedback_carries_hints(course, assignment):
+    root, _ = course
+    text = _feedback_text(root, "seeds", assignment)
+    missing = [h for h in SEED_HINTS[assignment] if h not in text]
+    assert not missing, f"not in the seeds' feedback: {missing}"
+
+
+def test_the_instructor_sees_times_and_where_things_are(course):
+    root, stdout = course
+    assert "s a submission" in stdout and "grades.csv" in stdout
+    assert (root / "autograder" / "gradebook.db").exists()
+    assert not (root / "autograder" / ".work").exists()  # the workers' folders are cleaned up
