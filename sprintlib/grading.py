@@ -991,12 +991,3 @@ def show_source(obj) -> None:
     else:
         print(source)
 
-
-# placeholder until the grading branch is merged
-def hidden_rng(name: str) -> np.random.Generator:
-    """The generator a hidden test draws its inputs from: seeded by the course's
-    ``SPRINTLIB_GRADING_SEED`` (set in autograder/nbgrader_config.py) mixed with ``name``
-    (the test cell's grade_id), so each test cell draws its own cases."""
-    import zlib
-    seed = int(os.environ.get("SPRINTLIB_GRADING_SEED", "20261130"))
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
