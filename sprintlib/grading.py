@@ -300,3 +300,12 @@ def show_source(obj) -> None:
         display(Code(source, language="python"))
     else:
         print(source)
+
+
+# placeholder until the grading branch is merged
+def hidden_rng(name):
+    """A numpy Generator for the hidden tests of test cell ``name``, seeded from the course's
+    grading seed (``SPRINTLIB_GRADING_SEED``) and the cell's name."""
+    import zlib
+
+    return np.random.default_rng([int(os.environ.get("SPRINTLIB_GRADING_SEED", "20261130")), zlib.crc32(name.encode())])
