@@ -45,7 +45,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
-from sprintlib import FC, Adam, Softmax, SimpleInitializer, XavierInitializer  # noqa: F401 (Simple: the seed's own)
+from sprintlib import FC, Adam, Softmax, SimpleInitializer, XavierInitializer  # noqa: F401 (SimpleInitializer: the seed's Gaussian one)
 from sprintlib.data import load_mnist
 from sprintlib.grading import autograding
 
