@@ -4,6 +4,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -186,7 +188,7 @@ def reference_lenet(padding="same", random_state=0, weights=None):
     weights: a file of trained weights, or None: He-initialised weights and small random
     biases (not zeros, so that no unit sits exactly at ReLU's kink), drawn with random_state.
     """
-    from sprintlib.models import LeNet
+    from sprintlib import LeNet
 
     reference = LeNet(padding, random_state=random_state)
     if weights is None:

@@ -4,6 +4,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -396,7 +398,7 @@ for _ in range(4):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Problem 4 — train on MNIST, one row at a time
+# ## Problem 4 — train on MNIST, one row at a time (MNISTの学習と推定: beyond the document's problems)
 #
 # An MNIST image read top to bottom is a sequence of T = 28 rows of F = 28 pixels: `X` of
 # shape `(N, 28, 28)`. Your RNN reads the rows one by one; a fully connected layer (`FC`,
