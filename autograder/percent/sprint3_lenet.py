@@ -246,7 +246,7 @@ def reference_gradients(reference, X, y):
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1: the output shape after every layer, for both paddings (REFERENCE.md, Sprint 3)
-from sprintlib.grading import check_array, hidden_rng
+from sprintlib.grading import check_array
 
 EXPECTED_SHAPES = {
     "same": [(6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 14, 14), (16, 14, 14), (16, 7, 7),
@@ -271,6 +271,7 @@ for padding, expected in EXPECTED_SHAPES.items():
         wrong.append(padding)
 assert not wrong, f"the output shapes differ from LeNet's for padding {wrong} (see the tables above)"
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_shapes")
 for padding in ("same", "valid"):
     N = int(rng.integers(1, 6))
@@ -280,7 +281,7 @@ for padding in ("same", "valid"):
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1: forward with the shipped trained weights, against sprintlib's LeNet with the same weights
-from sprintlib.grading import check_array, hidden_rng
+from sprintlib.grading import check_array
 
 reference = reference_lenet("same", weights=WEIGHTS)
 model = give_weights(ScratchLeNet("same"), reference)
@@ -290,6 +291,7 @@ side_by_side("predicted labels of the first 5 test images", np.argmax(scores, ax
 side_by_side("scores of the first test image (a 7)", np.asarray(scores)[0], expected[0])
 check_array("forward scores, 5 test images, trained weights", scores, expected)
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_forward")
 for _ in range(2):
     padding, N = str(rng.choice(["same", "valid"])), int(rng.integers(1, 6))
@@ -310,7 +312,7 @@ for _ in range(2):
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1: backward, by numerical gradients and against sprintlib's LeNet
-from sprintlib.grading import check_array, hidden_rng
+from sprintlib.grading import check_array
 
 reference = reference_lenet("valid", random_state=0)
 model = give_weights(ScratchLeNet("valid"), reference)
@@ -345,6 +347,7 @@ for i, (layer, (dW, dB)) in enumerate(zip(with_weights, grads)):
     check_array(f"layer with weights {i} ({type(layer).__name__}) dW", grad_of(layer, "W"), dW)
     check_array(f"layer with weights {i} ({type(layer).__name__}) dB", grad_of(layer, "B"), dB)
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_backward")
 for _ in range(2):
     padding, N = str(rng.choice(["same", "valid"])), int(rng.integers(1, 5))
@@ -412,7 +415,7 @@ def print_summary(layers, input_shape, title="model"):
 
 # %% nbgrader={"grade": true, "grade_id": "p2_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 2 on sprintlib's LeNet, both paddings (REFERENCE.md, Sprint 3)
-from sprintlib.grading import check_array, hidden_rng
+from sprintlib.grading import check_array
 
 EXPECTED_COUNTS = {"same": [156, 0, 0, 2416, 0, 0, 0, 94200, 0, 10164, 0, 850],
                    "valid": [156, 0, 0, 2416, 0, 0, 0, 30840, 0, 10164, 0, 850]}
@@ -426,6 +429,7 @@ for padding in ("same", "valid"):
     for i, shape in enumerate(EXPECTED_SHAPES[padding]):
         check_array(f"{padding!r}: output shape of layer {i}", np.array(shapes[i]), np.array(shape))
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p2_test")
 for _ in range(3):
     C, K, F = int(rng.integers(1, 4)), int(rng.integers(2, 9)), int(rng.choice([3, 5]))

@@ -109,12 +109,13 @@ class ScratchTanh:
 
 # %% nbgrader={"grade": true, "grade_id": "p0_test_sigmoid", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 from sprintlib import Sigmoid as ReferenceSigmoid
-from sprintlib.grading import check_layer, hidden_rng
+from sprintlib.grading import check_layer
 
 A = np.array([[-2.0, 0.0, 2.0]])
 side_by_side("sigmoid([-2, 0, 2])", ScratchSigmoid().forward(A), [[0.11920292, 0.5, 0.88079708]])
 check_layer(ScratchSigmoid(), ReferenceSigmoid(), A, dA=np.ones((1, 3)))
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p0_test_sigmoid")
 for _ in range(3):
     shape = tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 4))))
@@ -123,12 +124,13 @@ for _ in range(3):
 
 # %% nbgrader={"grade": true, "grade_id": "p0_test_tanh", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 from sprintlib import Tanh as ReferenceTanh
-from sprintlib.grading import check_layer, hidden_rng
+from sprintlib.grading import check_layer
 
 A = np.array([[-2.0, 0.0, 2.0]])
 side_by_side("tanh([-2, 0, 2])", ScratchTanh().forward(A), [[-0.96402758, 0.0, 0.96402758]])
 check_layer(ScratchTanh(), ReferenceTanh(), A, dA=np.ones((1, 3)))
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p0_test_tanh")
 for _ in range(3):
     shape = tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 4))))
@@ -255,7 +257,7 @@ check_layer(ScratchSimpleRNN(2, 4), reference, x, backward=False)
 # %% nbgrader={"grade": true, "grade_id": "p1_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1 on a batch of several sequences and random weights, against sprintlib's SimpleRNN
 from sprintlib import SimpleRNN as ReferenceRNN
-from sprintlib.grading import check_layer, hidden_rng
+from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
 X = rng.standard_normal((3, 5, 4))  # N=3 sequences, T=5 steps, F=4 features
@@ -264,6 +266,7 @@ reference.B = 0.1 * rng.standard_normal(6)
 print("N=3, T=5, F=4, H=6:")
 check_layer(ScratchSimpleRNN(4, 6), reference, X, backward=False)
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_random")
 for _ in range(4):
     N, T, F, H = (int(v) for v in rng.integers(1, [9, 11, 9, 11]))
@@ -379,7 +382,7 @@ for case, e in EXPECTED.items():
 # %% nbgrader={"grade": true, "grade_id": "p3_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 3 on a batch of several sequences and random weights, against sprintlib's SimpleRNN
 from sprintlib import SimpleRNN as ReferenceRNN
-from sprintlib.grading import check_layer, hidden_rng
+from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
 X = rng.standard_normal((3, 5, 4))
@@ -388,6 +391,7 @@ reference.B = 0.1 * rng.standard_normal(6)
 print("N=3, T=5, F=4, H=6:")
 check_layer(ScratchSimpleRNN(4, 6), reference, X)
 ### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
 rng = hidden_rng("p3_test_random")
 for _ in range(4):
     N, T, F, H = (int(v) for v in rng.integers(1, [9, 11, 9, 11]))
