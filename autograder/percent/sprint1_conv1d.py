@@ -257,6 +257,11 @@ check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3, FixedInitializer(W=[3, 5,
 #
 # Such an array of windows (a row per output) is what the next sprint calls **im2col**.
 # Problem 4's model answer uses it; any correct way scores the same.
+#
+# (The document builds its index arrays with `.astype(np.int)`: `np.int` and `np.float` were
+# removed from NumPy (1.24); write `int` and `float`. And give your layers floating-point
+# arrays: with an integer `x` such as `[1, 2, 3, 4]`, an in-place update of integer weights
+# fails or rounds.)
 
 # %% [markdown]
 # ## Problem 4 — Conv1d with any number of channels (【問題4】チャンネル数を限定しない1次元畳み込み層クラスの作成)

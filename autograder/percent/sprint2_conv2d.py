@@ -39,7 +39,7 @@ import sprintlib
 from sprintlib import FC, ReLU, Softmax, Adam, HeInitializer, FixedInitializer, GetMiniBatch
 from sprintlib.data import load_mnist
 from sprintlib.grading import autograding, check_array, check_function, check_layer
-from sprintlib.plotting import plot_learning_curve
+from sprintlib.plotting import plot_confusion_matrix, plot_learning_curve
 
 # %% [markdown]
 # ## Problem 1 — Conv2d (【問題1】2次元畳み込み層の作成)
@@ -549,7 +549,8 @@ for _ in range(3):
 # `fit(X, y, X_val, y_val)` trains with mini-batches and Adam, shows a progress bar and
 # records `history`; `predict(X)` returns labels `(N,)`. `FC`, `ReLU`, `Softmax`, `Adam`,
 # `HeInitializer` and `GetMiniBatch` come from sprintlib. (If one of your layers is not
-# ready, use sprintlib's in its place.)
+# ready, use sprintlib's in its place.) After training, the learning curve and a confusion
+# matrix (rows: the true digit, columns: the predicted one) show how it went.
 #
 # Expected: above 95% test accuracy after one epoch on the 60,000 training images.
 
@@ -619,7 +620,8 @@ class Scratch2dCNNClassifier:
 n_train, n_val = (600, 200) if autograding() else (60000, 2000)
 model = Scratch2dCNNClassifier(epochs=1)
 model.fit(X_train[:n_train], y_train[:n_train], X_test[:n_val], y_test[:n_val])
-plot_learning_curve(model.history, title="Scratch2dCNNClassifier on MNIST");
+plot_learning_curve(model.history, title="Scratch2dCNNClassifier on MNIST")
+plot_confusion_matrix(y_test[:n_val], model.predict(X_test[:n_val]), title="which digits it confuses");
 
 # %% [markdown]
 # **Test (2 points): predictions** on test images the model has not seen.
