@@ -523,20 +523,25 @@ class Scratch1dCNNClassifier:
         ### END SOLUTION
         return self
 
-    ### BEGIN SOLUTION
     def _forward(self, X):
+        """X (N, n_features) -> class probabilities Z (N, 10), through every layer"""
+        ### BEGIN SOLUTION
         A = self.relu.forward(self.conv.forward(X[:, np.newaxis, :]))  # (N, C, 784)
         self.feature_shape = A.shape
         A = A.reshape(len(X), -1)  # flatten: (N, C * 784)
         for layer in self.dense:
             A = layer.forward(A)
-        return self.softmax.forward(A)
+        Z = self.softmax.forward(A)
+        ### END SOLUTION
+        return Z
 
     def _backward(self, dA):
+        """dA (N, 10), the gradient at the scores: back through every layer (each updates its weights)"""
+        ### BEGIN SOLUTION
         for layer in reversed(self.dense):
             dA = layer.backward(dA)
-        self.conv.backward(self.relu.backward(dA.reshape(self.feature_shape)))
-    ### END SOLUTION
+        self.conv.backward(self.relu.backward(dA.reshape(self.feature_shape)))  # unflatten first
+        ### END SOLUTION
 
     def predict(self, X):
         """X (N, n_features) -> labels (N,)"""

@@ -79,9 +79,10 @@ from sprintlib.plotting import plot_confusion_matrix, plot_learning_curve
 # positions: the gradient of a shared bias is the **sum**.)
 
 # %% nbgrader={"grade": false, "grade_id": "p1_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
-### BEGIN SOLUTION
 def im2col(X, FH, FW, stride=1, pad=0):
-    """X (N, C, H, W) -> cols (N * OH * OW, C * FH * FW), one row per window, and (OH, OW)."""
+    """X (N, C, H, W) -> cols (N * OH * OW, C * FH * FW), one row per window, and (OH, OW).
+    (Optional: a help for a vectorised Conv2d. A Conv2d written with loops does not need it.)"""
+    ### BEGIN SOLUTION
     N, C, H, W = X.shape
     X = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     OH, OW = (H + 2 * pad - FH) // stride + 1, (W + 2 * pad - FW) // stride + 1
@@ -92,10 +93,12 @@ def im2col(X, FH, FW, stride=1, pad=0):
             cols[:, :, s, t] = X[:, :, s:s + stride * OH:stride, t:t + stride * OW:stride]
     # rows ordered (n, i, j), columns (c, s, t): the order of W.reshape(C_out, -1)
     return cols.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, -1), (OH, OW)
+    ### END SOLUTION
 
 
 def col2im(dcols, x_shape, FH, FW, stride=1, pad=0):
     """The inverse direction: add each row of dcols back onto its window; returns dX (N, C, H, W)."""
+    ### BEGIN SOLUTION
     N, C, H, W = x_shape
     OH, OW = (H + 2 * pad - FH) // stride + 1, (W + 2 * pad - FW) // stride + 1
     dcols = dcols.reshape(N, OH, OW, C, FH, FW).transpose(0, 3, 4, 5, 1, 2)
@@ -104,7 +107,7 @@ def col2im(dcols, x_shape, FH, FW, stride=1, pad=0):
         for t in range(FW):
             dX[:, :, s:s + stride * OH:stride, t:t + stride * OW:stride] += dcols[:, :, s, t]  # += : windows overlap
     return dX[:, :, pad:pad + H, pad:pad + W]  # the padding is not an input
-### END SOLUTION
+    ### END SOLUTION
 
 
 class Conv2d:
@@ -597,12 +600,14 @@ class Scratch2dCNNClassifier:
         ### END SOLUTION
         return self
 
-    ### BEGIN SOLUTION
     def _forward(self, X):
+        """X (N, C, H, W) -> class probabilities Z (N, 10), through every layer"""
+        ### BEGIN SOLUTION
         for layer in self.layers:
             X = layer.forward(X)
-        return self.softmax.forward(X)
-    ### END SOLUTION
+        Z = self.softmax.forward(X)
+        ### END SOLUTION
+        return Z
 
     def predict(self, X):
         """X (N, C, H, W) -> labels (N,)"""
