@@ -44,9 +44,9 @@ samples: $(STAMP)
 grade: $(STAMP)
 	$(PY) autograder/grade.py $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
 
-# The student notebooks in JupyterLab, as Binder opens them
+# The student notebooks in JupyterLab, as Binder opens them (--allow-root only for root)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)
 	$(PY) -m pytest
