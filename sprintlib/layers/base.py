@@ -26,6 +26,8 @@ Everything else is done here, for every layer alike:
   with parameters, whose dX nobody uses; a first convolution then skips its costliest part);
 * memory order: dX comes back laid out in memory as forward's X was, so that the layers
   before it combine arrays of one order (several times faster; see ``functional.im2col``);
+* threads: the maths runs with the BLAS threads of ``_threads.layer_threads()`` (one,
+  unless SPRINTLIB_NUM_THREADS asks for more: a layer's products are too small to share);
 * the optimizer: it updates the parameters at the end of backward, after dX was computed
   with the weights forward used (``optimizer=None`` only computes the gradients: that is how
   the tests and the notebooks' test cells compare layers).
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _threads
 from ..functional import in_memory_order, memory_order
 
 
@@ -91,7 +93,8 @@ class Layer:
         self.output_shape(X.shape)  # size errors (a filter larger than the input...) named here
         self._check_params()
         self._x_order = memory_order(X)
-        A = self._forward(X)
+        with _threads.layer_threads():  # small products: one BLAS thread (see _threads.py)
+            A = self._forward(X)
         self._disown(given)
         if self._shares_memory(A, given):
             A = A.copy(order="K")
@@ -104,8 +107,9 @@ class Layer:
             raise RuntimeError(f"{self.name}.backward was called before forward: call forward(X) first")
         given = dA
         dA = _checks.as_array(dA, self.name, "dA", self._out_shape, self.dtype)
-        dX = self._backward(dA)
-        self._update()
+        with _threads.layer_threads():
+            dX = self._backward(dA)
+            self._update()
         if not self.needs_input_grad:
             return None
         dX = in_memory_order(dX, self._x_order)
@@ -134,7 +138,7 @@ class Layer:
             return  # a list or a scalar was converted: the arrays are the layer's already
         for key, value in self._kept_arrays():
             if np.may_share_memory(value, given):
-                setattr(self, key, value.copy())
+                setattr(self, key, value.copy(order="K"))  # in its memory order, as computed
 
     def _shares_memory(self, out, given) -> bool:
         """True when ``out`` is (a view of) the caller's array, a parameter or a kept array."""

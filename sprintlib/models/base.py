@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import _checks
+from .. import _checks, _threads
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
 from ..losses import Softmax, cross_entropy, one_hot
@@ -148,10 +148,11 @@ class ScratchClassifier:
         self.build(X.shape[1:], n_classes)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         lr = self.optimizer_.lr
-        try:
-            for epoch in range(self.epochs):
-                self.optimizer_.lr = lr * self.lr_decay**epoch
-                self._fit_epoch(X, y, X_val, y_val, epoch)
+        try:  # the layers' thread setting once for the whole run, not twice per layer and batch
+            with _threads.layer_threads():
+                for epoch in range(self.epochs):
+                    self.optimizer_.lr = lr * self.lr_decay**epoch
+                    self._fit_epoch(X, y, X_val, y_val, epoch)
         finally:
             self.optimizer_.lr = lr  # an Optimizer passed in gets its learning rate back
         return self
@@ -197,7 +198,8 @@ class ScratchClassifier:
         """Class probabilities (N, n_classes), computed in chunks to bound memory."""
         X = self._check_X(X)
         batch_size = _checks.check_int(batch_size, self.name, "batch_size")
-        return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+        with _threads.layer_threads():
+            return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (N,)."""
