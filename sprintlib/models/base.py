@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from .. import _checks, _threads
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
+from ..layers.base import model_chain
 from ..losses import Softmax, cross_entropy, one_hot
 from ..minibatch import GetMiniBatch
 from ..optimizers import check_hyperparameter, get_optimizer
@@ -182,8 +183,9 @@ class ScratchClassifier:
         bar.close()
 
     def _forward(self, X):
-        for layer in self.layers:
-            X = layer.forward(X)
+        with model_chain():  # X and every layer's output are the model's own: kept uncopied
+            for layer in self.layers:
+                X = layer.forward(X)
         return self.output.forward(X)
 
     def _backward(self, dA):
