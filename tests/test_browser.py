@@ -2,7 +2,9 @@
 Chromium (Debian's, driven by Playwright) opens the sprint 1 notebook, types an answer into
 problem 1's solution cell, runs every cell from the Run menu and reads the test cells'
 verdicts as a student reads them: the forward test passes, the backward test fails with
-the hint for its mistake (dW a mean over the positions where it is their sum). Screenshots go
+the hint for its mistake (dW a mean over the positions where it is their sum). JupyterLab is
+configured as the Binder image configures it (binder/student_config.py: no instructor
+pages). Screenshots go
 to output/screenshots/ (`make screenshots` copies sprint1.png to docs/screenshots/ for
 the README).
 
@@ -13,12 +15,16 @@ import json
 import os
 import secrets
 import shutil
+import sys
 import time
 
 import nbformat
 import pytest
 
 from servers import BIN, ROOT, Process, chromium, free_port, screenshot, wait_for_http
+
+sys.path.insert(0, str(ROOT / "binder"))
+import student_config  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +64,7 @@ class SimpleConv1d:
 
 
 class Lab:
-    """JupyterLab serving ``root`` on 127.0.0.1 with a token."""
+    """JupyterLab serving ``root`` on 127.0.0.1 with a token, configured as a student's."""
 
     def __init__(self, root, home):
         self.root, self.port, self.token = root, free_port(), secrets.token_hex(16)
@@ -67,6 +73,7 @@ class Lab:
         # no "would you like news?" pop-up (it would also try the network)
         (config / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        student_config.write(config)  # as in the Binder image
         # every cell in the page (JupyterLab renders only the visible ones by default)
         settings = home / "settings" / "@jupyterlab" / "notebook-extension"
         settings.mkdir(parents=True)
@@ -135,6 +142,12 @@ def test_a_student_types_an_answer_runs_all_and_reads_the_verdicts(lab, page):
     cells = page.locator(".jp-Notebook .jp-Cell")
     cells.first.wait_for(timeout=90_000)
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+
+    # a student's menu: the assignment list, not the instructor's formgrader
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
+    items = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert "Assignment List" in items and "Formgrader" not in items, items
 
     # type the answer over the release's cell (its `raise NotImplementedError()` included)
     solution = cells.nth(_cell_index("p1_solution"))
