@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser-deps demo demo-dnn notebooks samples grade lab test screenshots bench train lock clean
+.PHONY: setup browser-deps hub-deps demo demo-dnn notebooks samples grade lab test hub-test class screenshots bench train lock clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,20 @@ browser-deps:
 	  fi; \
 	fi
 
+# JupyterHub's proxy, configurable-http-proxy, from npm into hub/node_modules at the versions of
+# hub/package-lock.json (npm ci); again only when the lock file changes. Node.js and npm come
+# from Debian (apt-get as root) when missing.
+HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
+hub-deps: $(HUB_PROXY)
+
+$(HUB_PROXY): hub/package.json hub/package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	    echo ">> installing Debian's nodejs and npm for JupyterHub's proxy (apt-get, once)"; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; } >/dev/null; \
+	  else echo "The hub tests need Node.js and npm: install Debian's packages 'nodejs' and 'npm'"; exit 1; fi; }
+	cd hub && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # make demo: build the release, grade the sample submissions (correct, blank, seeds) in
 # parallel, write feedback and output/grades.csv, print the grade table.
 demo: grade
@@ -63,17 +77,27 @@ grade: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps hub-deps
 	$(PY) -m pytest
 
-# The README's pictures: the browser tests save them in output/screenshots/, copied to
+# A class on one machine, tested: JupyterHub, an instructor, three students, nbgrader's exchange
+# (tests/test_hub.py, about 1.5 min). `make class` runs the same term and prints the grades;
+# `make class KEEP=1` leaves the Hub up to look around (any password).
+hub-test: $(STAMP) browser-deps hub-deps
+	$(PY) -m pytest -n 0 tests/test_hub.py
+
+class: $(STAMP) hub-deps
+	$(PY) hub/classroom.py $(if $(KEEP),--keep)
+
+# The README's pictures: the browser tests (tests/test_browser.py, and the formgrader of
+# tests/test_hub.py's class) save them in output/screenshots/, copied to
 # docs/screenshots/. A Japanese font first (the notebooks' titles), when root can install one.
-screenshots: $(STAMP) browser-deps
+screenshots: $(STAMP) browser-deps hub-deps
 	@fc-list :lang=ja | grep -q . || { [ "$$(id -u)" != 0 ] || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-ipafont-gothic; } >/dev/null; }
-	$(PY) -m pytest -n 0 -m browser
+	$(PY) -m pytest -n 0 -m "browser or hub"
 	mkdir -p docs/screenshots
-	cp output/screenshots/sprint1.png docs/screenshots/
+	cp output/screenshots/sprint1.png output/screenshots/formgrader.png docs/screenshots/
 
 # Against TensorFlow at its fastest: oneDNN on (its default), not the tests' deterministic setting.
 bench: export TF_ENABLE_ONEDNN_OPTS := 1
