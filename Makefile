@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo demo-dnn notebooks samples grade lab test bench train lock clean
+.PHONY: setup browser-deps demo demo-dnn notebooks samples grade lab test screenshots bench train lock clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,21 @@ $(STAMP): $(SPEC)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
 	touch $@
+
+# The browser tests drive Debian's chromium (pip's playwright, never `playwright install`):
+# installed with apt when missing and run as root, otherwise a message naming the package.
+# CHROMIUM=/path/to/chromium uses another one.
+browser-deps:
+	@if [ -z "$$CHROMIUM" ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo ">> installing Debian's chromium for the browser tests (apt-get, once)"; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } >/dev/null \
+	      || { echo "apt-get install chromium failed"; exit 1; }; \
+	  else \
+	    echo "The browser tests need Chromium: install Debian's package 'chromium' (sudo apt-get install chromium)," \
+	         "or set CHROMIUM=/path/to/chromium."; exit 1; \
+	  fi; \
+	fi
 
 # make demo: build the release, grade the sample submissions (correct, blank, seeds) in
 # parallel, write feedback and output/grades.csv, print the grade table.
@@ -44,12 +59,21 @@ samples: $(STAMP)
 grade: $(STAMP)
 	$(PY) autograder/grade.py $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
 
-# The student notebooks in JupyterLab, as Binder opens them
+# The student notebooks in JupyterLab, as Binder opens them (--allow-root only for root)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest
+
+# The README's pictures: the browser tests save them in output/screenshots/, copied to
+# docs/screenshots/. A Japanese font first (the notebooks' titles), when root can install one.
+screenshots: $(STAMP) browser-deps
+	@fc-list :lang=ja | grep -q . || { [ "$$(id -u)" != 0 ] || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-ipafont-gothic; } >/dev/null; }
+	$(PY) -m pytest -n 0 -m browser
+	mkdir -p docs/screenshots
+	cp output/screenshots/sprint1.png docs/screenshots/
 
 # Against TensorFlow at its fastest: oneDNN on (its default), not the tests' deterministic setting.
 bench: export TF_ENABLE_ONEDNN_OPTS := 1

@@ -1,7 +1,8 @@
-"""`make bench`: run every benchmarks/bench_*.py (each has main()), or the ones named.
+"""`make bench`: run every benchmarks/bench_*.py (each has main()), or the ones named, then
+print the targets they checked, quiet and with one core busy.
 
-    python -m benchmarks            # all
-    python -m benchmarks conv rnn   # bench_conv.py and bench_rnn.py
+    python -m benchmarks            # all (about 10 minutes on 2 cores)
+    python -m benchmarks lenet rnn  # bench_lenet.py and bench_rnn.py
 """
 import importlib
 import os
@@ -10,7 +11,13 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from ._timing import print_table, write_json  # noqa: E402
+
 names = sys.argv[1:] or sorted(p.stem[len("bench_"):] for p in Path(__file__).parent.glob("bench_*.py"))
+targets = []
 for name in names:
-    print(f"\n# benchmarks/bench_{name}.py")
-    importlib.import_module(f"benchmarks.bench_{name}").main()
+    print(f"\n# benchmarks/bench_{name}.py", flush=True)
+    targets += importlib.import_module(f"benchmarks.bench_{name}").main() or []
+if targets:
+    print_table("Targets", targets, ["case", "condition", "what", "value", "target", "met"])
+    write_json("targets", targets)

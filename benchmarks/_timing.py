@@ -1,26 +1,83 @@
-"""Timing helpers shared by the benchmarks: best-of-k wall time, tables, JSON."""
+"""Timing helpers shared by the benchmarks: every figure measured quiet and with one core
+held busy, as the median of interleaved rounds; tables; JSON.
+
+Why this way: the course machine (and Binder, and a hub) shares its cores with other
+processes, whose load moves a timing by 10-40% from one minute to the next. So
+
+* every case is timed in the same rounds as the cases it is compared with (sprintlib and
+  TensorFlow take turns), so that a busy spell slows both rather than one;
+* each round runs every case twice, quiet and then with one core held busy by a spinning
+  process that ``busy_core`` starts and stops itself: the two conditions see the same
+  minutes of the machine;
+* the figure is the median of the rounds (at least 5), not the best: the best hides how
+  a library behaves when the machine is shared, which is what the busy figures are for.
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 OUT_DIR = Path(os.environ.get("BENCH_OUT", "output/bench"))
+CONDITIONS = ("quiet", "busy")
+#: rounds of every measurement (at least 5: the median of fewer is too easily moved)
+ROUNDS = max(5, int(os.environ.get("BENCH_ROUNDS", "5")))
+
+_SPIN = "while True: pass"
 
 
-def best_time(fn, repeat: int = 7, number: int = 1, warmup: int = 2) -> float:
-    """Best (least disturbed) seconds per call of fn() over ``repeat`` rounds."""
-    for _ in range(warmup):
+@contextlib.contextmanager
+def busy_core():
+    """One core held busy, inside the block, by a process that spins (started and ended here).
+
+    In a session of its own, as another user's program would be: Linux shares the CPU
+    between sessions first (autogroup), so a spinner in the benchmark's own session would
+    take half of the benchmark's share instead of a core."""
+    spinner = subprocess.Popen([sys.executable, "-c", _SPIN], start_new_session=True)
+    try:
+        time.sleep(0.2)  # until it runs
+        yield spinner.pid
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def time_calls(fn, number: int = 1) -> float:
+    """Seconds per call of fn(), over ``number`` calls."""
+    start = time.perf_counter()
+    for _ in range(number):
         fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
+    return (time.perf_counter() - start) / number
+
+
+def measure(fns: dict, rounds: int = ROUNDS, number: int = 1, warmup: int = 1, pause: float = 0.05) -> dict:
+    """{condition: {name: median seconds per call}} for every fn of ``fns`` (name -> callable).
+
+    Each round: quiet, every fn in turn; then, one core busy, every fn in turn. A pause
+    before each turn lets the previous library's idle threads go to sleep."""
+    for fn in fns.values():
+        for _ in range(warmup):
             fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
+    times = {c: {name: [] for name in fns} for c in CONDITIONS}
+    for _ in range(rounds):
+        for condition in CONDITIONS:
+            with busy_core() if condition == "busy" else contextlib.nullcontext():
+                for name, fn in fns.items():
+                    time.sleep(pause)
+                    times[condition][name].append(time_calls(fn, number))
+    return {c: {name: statistics.median(ts) for name, ts in per.items()} for c, per in times.items()}
+
+
+def target_row(case: str, condition: str, value: float, target: float, what: str) -> dict:
+    """A line of the targets table: ``value`` (a ratio) against ``target`` (at most)."""
+    return {"case": case, "condition": condition, "what": what, "value": value,
+            "target": f"<= {target}", "met": "yes" if value <= target else "NO"}
 
 
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:
@@ -39,28 +96,21 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
+def machine() -> dict:
+    """What the figures were measured on and with: CPUs, load, the thread policy."""
+    import sprintlib
+    return {"cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average": os.getloadavg(), "sprintlib_thread_policy": sprintlib.thread_policy._asdict(),
+            "sprintlib_keeps_freed_memory": sprintlib.keeps_freed_memory,
+            "rounds": ROUNDS}
+
+
 def write_json(name: str, rows: list[dict], extra: dict | None = None) -> Path:
     """output/bench/<name>.json with the rows and the machine they were measured on."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"{name}.json"
-    payload = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                           "platform": platform.platform()},
-               "rows": rows, **(extra or {})}
+    payload = {"machine": machine(), "rows": rows, **(extra or {})}
     path.write_text(json.dumps(payload, indent=2))
     print(f"-> {path}")
     return path
-
-
-def match_tf_threads(tf) -> int | str:
-    """Give TensorFlow the thread count NumPy has: OPENBLAS_NUM_THREADS=1 python -m benchmarks
-    measures both single-threaded (steadier on a shared machine); unset, both use all cores.
-
-    Returns the thread count, or "all", for the JSON record."""
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))
-    if threads:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
-        except RuntimeError:  # TensorFlow already started by another benchmark
-            pass
-    return threads or "all"

@@ -1,17 +1,16 @@
 """Conv2d, MaxPool2D and Conv1d, forward + backward: sprintlib against TensorFlow-CPU
 (tf.function, NHWC, inputs already tensors) at N=128 in float32 and float64, and against
-the documents' one-loop-per-output version (sprintlib.functional.naive) at N=2.
+the documents' one-loop-per-output version (sprintlib.functional.naive) at N=2. Every
+figure is the median of interleaved rounds, quiet and with one core busy
+(benchmarks/_timing.py).
 
     python -m benchmarks conv      # -> output/bench/conv.json
 
 Targets: within 2x of TensorFlow float32; at least 200x faster than the loops.
-Both libraries use every core unless OPENBLAS_NUM_THREADS is set, in which case TensorFlow
-gets the same number of threads. On a busy machine, OPENBLAS_NUM_THREADS=1 gives steadier
-(and for these skinny matrix products, often faster) numbers.
+TensorFlow keeps its defaults (thread pools sized to the machine), sprintlib its thread
+policy (sprintlib/_threads.py).
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from sprintlib import Conv1d, Conv2d, MaxPool2D
 from sprintlib import functional as F
 from sprintlib.testing import rel_error
 
-from ._timing import best_time, print_table, write_json, match_tf_threads
+from ._timing import CONDITIONS, measure, print_table, write_json
 
 # name, layer factory, input shape (NCHW or NCL)
 CASES = [
@@ -67,7 +66,7 @@ def tf_step(tf, layer, X, dA, dtype):
 
 
 def against_tensorflow(tf):
-    rows = []
+    fns, cases = {}, []
     for dt in (np.float32, np.float64):
         for name, make, shape in CASES:
             rng = np.random.default_rng(0)
@@ -76,10 +75,14 @@ def against_tensorflow(tf):
             dA = rng.standard_normal(layer.output_shape(shape)).astype(dt)
             sp, tf_fn = sprintlib_step(layer, X, dA), tf_step(tf, layer, X, dA, tf.as_dtype(dt))
             _check_same(name, layer, X, sp(), tf_fn(), dt)
-            t_sp, t_tf = best_time(sp), best_time(tf_fn)
-            rows.append({"case": name, "dtype": np.dtype(dt).name, "N": shape[0],
-                         "sprintlib_ms": 1e3 * t_sp, "tf_ms": 1e3 * t_tf, "sprintlib/tf": t_sp / t_tf})
-    return rows
+            key = (name, np.dtype(dt).name, shape[0])
+            fns[("sprintlib",) + key], fns[("tf",) + key] = sp, tf_fn
+            cases.append(key)
+    t = measure(fns, number=5, warmup=2)
+    return [{"case": name, "condition": c, "dtype": dt, "N": n,
+             "sprintlib_ms": 1e3 * t[c][("sprintlib", name, dt, n)], "tf_ms": 1e3 * t[c][("tf", name, dt, n)],
+             "sprintlib/tf": t[c][("sprintlib", name, dt, n)] / t[c][("tf", name, dt, n)]}
+            for c in CONDITIONS for name, dt, n in cases]
 
 
 def _check_same(name, layer, X, dX, tf_out, dt):
@@ -107,38 +110,39 @@ def naive_step(X, layer, dA):
 def against_loops(n=2):
     """The loops at N=n. A loop's time grows as N, so its time per sample at N=n is its time
     per sample at any N; sprintlib's is lower at N=128, where a training step runs."""
-    rows = []
+    fns, sizes = {}, {}
     for name, make, shape in CASES:
         layer = make(np.float64)
-        times = {}
         for N in (n, shape[0]):
             rng = np.random.default_rng(0)
             X = rng.standard_normal((N,) + shape[1:])
             dA = rng.standard_normal(layer.output_shape(X.shape))
-            times[N] = best_time(sprintlib_step(layer, X, dA), repeat=100 if N == n else 7)
-        t_loop = best_time(naive_step(X[:n], layer, dA[:n]), repeat=5, warmup=1)
-        rows.append({"case": name, "dtype": "float64", "N": n, "loop_ms": 1e3 * t_loop,
-                     "sprintlib_ms": 1e3 * times[n], "loop/sprintlib": t_loop / times[n],
-                     "per sample, sprintlib at N=128": (t_loop / n) / (times[shape[0]] / shape[0])})
+            fns[(name, N)] = sprintlib_step(layer, X, dA)
+        fns[(name, "loop")] = naive_step(X[:n], layer, dA[:n])
+        sizes[name] = shape[0]
+    t = measure(fns, warmup=1)
+    rows = []
+    for c in CONDITIONS:
+        for name, N in sizes.items():
+            loop, small, batch = t[c][(name, "loop")], t[c][(name, n)], t[c][(name, N)]
+            rows.append({"case": name, "condition": c, "dtype": "float64", "N": n, "loop_ms": 1e3 * loop,
+                         "sprintlib_ms": 1e3 * small, "loop/sprintlib": loop / small,
+                         "per sample, sprintlib at N=128": (loop / n) / (batch / N)})
     return rows
 
 
 def main():
-    # the loops first, before TensorFlow starts: its idle threads keep spinning for a while
-    # after each run, and a call of 50 microseconds feels that more than one of 50 ms
     loop_rows = against_loops()
     import tensorflow as tf
 
-    threads = match_tf_threads(tf)
     tf_rows = against_tensorflow(tf)
     print_table("forward + backward: sprintlib / TensorFlow-CPU (target <= 2 in float32)", tf_rows,
-                ["case", "dtype", "N", "sprintlib_ms", "tf_ms", "sprintlib/tf"])
+                ["case", "condition", "dtype", "N", "sprintlib_ms", "tf_ms", "sprintlib/tf"])
     print_table("forward + backward: documents' loops / sprintlib (target >= 200)", loop_rows,
-                ["case", "dtype", "N", "loop_ms", "sprintlib_ms", "loop/sprintlib",
+                ["case", "condition", "dtype", "N", "loop_ms", "sprintlib_ms", "loop/sprintlib",
                  "per sample, sprintlib at N=128"])
-    write_json("conv", tf_rows + loop_rows, {"tensorflow": tf.__version__, "numpy": np.__version__,
-                                             "threads": threads,
-                                             "load_average": os.getloadavg()})
+    write_json("conv", tf_rows + loop_rows, {"tensorflow": tf.__version__, "numpy": np.__version__})
+    return []
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """LeNet ('same', 107,786 parameters) training: sprintlib against Keras on TensorFlow-CPU,
-and against the documents' loops.
+quiet and with one core busy, and against the documents' loops.
 
 * one training step (forward, backward, Adam update) on a batch of 128 MNIST images,
   (128, 1, 28, 28), in float32 and float64;
-* one epoch of ``fit`` on the 60,000 training images of data/mnist (batch 128);
+* one epoch of ``fit`` on 6,400 MNIST images (50 batches of 128), the model built anew;
 * the same step written with the documents' loops (sprintlib.functional.naive) on 2 images.
 
 Keras gets the same architecture (channels last, logits + from_logits cross-entropy),
@@ -11,22 +11,21 @@ the same weights (copied, and the outputs compared before anything is timed) and
 fastest path: both a tf.function step (GradientTape + Adam.apply_gradients) and the
 compiled model's train_on_batch are timed, and the faster is the reference. The epoch is
 ``model.fit(..., verbose=0)`` after a warm-up fit that traces it. float64 Keras models get
-``dtype="float64"`` on every layer (no global keras.config change). Every timing is the
-best of several rounds, sprintlib and Keras interleaved within each round.
+``dtype="float64"`` on every layer (no global keras.config change). Every figure is the
+median of interleaved rounds, quiet and busy (benchmarks/_timing.py).
 
     python -m benchmarks lenet      # -> output/bench/lenet.json
 
-Targets: the float32 step at most 1.5x Keras float32's time; the float64 step
-at most 3x Keras float32's. Both libraries use every core unless OPENBLAS_NUM_THREADS is
-set, in which case TensorFlow gets the same number of threads. Keras is fastest with
-oneDNN (TensorFlow's default): TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
-deterministic results, makes its convolutions several times slower, so the table says
+Targets: the float32 step at most 1.0x Keras float32's time, the float64 step at most
+2.5x, the float32 epoch at most 1.0x, quiet and busy alike. TensorFlow keeps its defaults
+(its thread pools sized to the machine, oneDNN on, as make bench sets it), sprintlib its
+thread policy (sprintlib/_threads.py). TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
+deterministic results, makes Keras's convolutions several times slower, so the JSON says
 which setting was in effect.
 """
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
@@ -35,9 +34,10 @@ from sprintlib.data import load_mnist
 from sprintlib import LeNet
 from sprintlib.testing import rel_error
 
-from ._timing import best_time, print_table, write_json, match_tf_threads
+from ._timing import CONDITIONS, measure, print_table, target_row, write_json
 
 BATCH, LR, SEED = 128, 1e-3, 0
+N_EPOCH = 6400  # images of the timed epoch: 50 batches
 DTYPES = (np.float32, np.float64)
 
 
@@ -167,36 +167,17 @@ def against_loops(X, y, n=2):
     for g, layer in zip(loops(), fcs + [ours.layers[3], ours.layers[0]]):
         if not rel_error(g, layer.dW) < 1e-10:
             raise AssertionError(f"the loop version's dW of {layer!r} differs from sprintlib's")
-    t_loop = best_time(loops, repeat=2, warmup=1)
-    t_small = best_time(sprintlib_step(ours, X[:n], y[:n]), repeat=20)
-    t_batch = best_time(sprintlib_step(ours, X[:BATCH], y[:BATCH]), repeat=10)
-    return [{"case": "training step (ms), documents' loops", "dtype": "float64", "N": n,
-             "loops": 1e3 * t_loop, "sprintlib": 1e3 * t_small, "loops/sprintlib": t_loop / t_small,
-             "per image, sprintlib at N=128": (t_loop / n) / (t_batch / BATCH)}]
+    t = measure({"loops": loops, "small": sprintlib_step(ours, X[:n], y[:n]),
+                 "batch": sprintlib_step(ours, X[:BATCH], y[:BATCH])})
+    return [{"case": "training step (ms), documents' loops", "condition": c, "dtype": "float64", "N": n,
+             "loops": 1e3 * t[c]["loops"], "sprintlib": 1e3 * t[c]["small"],
+             "loops/sprintlib": t[c]["loops"] / t[c]["small"],
+             "per image, sprintlib at N=128": (t[c]["loops"] / n) / (t[c]["batch"] / BATCH)} for c in CONDITIONS]
 
 
 # -- timing ----------------------------------------------------------------------------------
-def interleaved_best(fns: dict, rounds: int, number: int = 1, warmup: int = 1, pause: float = 0.3) -> dict:
-    """Best seconds per call of each fn, the fns taking turns within every round, so that a
-    busy spell of the machine hits all of them rather than one.
-
-    Each turn starts after ``pause`` seconds: OpenBLAS's idle threads keep spinning on a core
-    for about 0.1 s after a matrix product, which would slow down whoever runs next."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            time.sleep(pause)
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / number)
-    return best
-
-
 def steps(tf, keras, X, y):
+    """The training step of both libraries in both dtypes, all in the same rounds."""
     fns, models = {}, {}
     for dt in DTYPES:
         name = np.dtype(dt).name
@@ -205,72 +186,67 @@ def steps(tf, keras, X, y):
         fns[f"sprintlib {name}"] = sprintlib_step(ours, Xd, y[:BATCH])
         fns[f"keras tf.function {name}"], fns[f"keras train_on_batch {name}"], models[name] = \
             keras_steps(tf, keras, dt, ours, Xd, y[:BATCH])
-    t = interleaved_best(fns, rounds=7, number=10, warmup=3)
-    keras_best = {}
-    for dt in DTYPES:
-        name = np.dtype(dt).name
-        tf_fn, tob = t[f"keras tf.function {name}"], t[f"keras train_on_batch {name}"]
-        keras_best[name] = (min(tf_fn, tob), "tf.function(GradientTape + Adam)" if tf_fn <= tob
-                            else "train_on_batch")
-    rows = []
-    for dt, target in zip(DTYPES, ("<= 1.5", "<= 3")):
-        name = np.dtype(dt).name
-        k, path = keras_best[name]
-        rows.append({"case": "training step (ms)", "dtype": name, "N": BATCH,
-                     "sprintlib": 1e3 * t[f"sprintlib {name}"], "keras": 1e3 * k,
-                     "keras path": path, "keras f32": 1e3 * keras_best["float32"][0],
-                     "sprintlib/keras f32": t[f"sprintlib {name}"] / keras_best["float32"][0],
-                     "target": target,
-                     "keras tf.function": 1e3 * t[f"keras tf.function {name}"],
-                     "keras train_on_batch": 1e3 * t[f"keras train_on_batch {name}"]})
-    return rows, models
+    t = measure(fns, number=10, warmup=3)
+    rows, targets = [], []
+    for c in CONDITIONS:
+        keras_best = {}
+        for dt in DTYPES:
+            name = np.dtype(dt).name
+            tf_fn, tob = t[c][f"keras tf.function {name}"], t[c][f"keras train_on_batch {name}"]
+            keras_best[name] = (min(tf_fn, tob), "tf.function" if tf_fn <= tob else "train_on_batch")
+        for dt, target in zip(DTYPES, (1.0, 2.5)):
+            name = np.dtype(dt).name
+            k, path = keras_best[name]
+            ratio = t[c][f"sprintlib {name}"] / keras_best["float32"][0]
+            rows.append({"case": "training step (ms)", "condition": c, "dtype": name, "N": BATCH,
+                         "sprintlib": 1e3 * t[c][f"sprintlib {name}"], "keras": 1e3 * k, "keras path": path,
+                         "keras f32": 1e3 * keras_best["float32"][0], "sprintlib/keras f32": ratio,
+                         "target": f"<= {target}"})
+            targets.append(target_row(f"LeNet step {name}, batch {BATCH}", c, ratio, target, "sprintlib / Keras float32"))
+    return rows, targets, models
 
 
 def epochs(X, y, keras_models):
-    """One epoch of fit on all of X, sprintlib and Keras taking turns (float32: best of 2)."""
-    rows = []
-    for dt in DTYPES:
-        name = np.dtype(dt).name
-        Xd = X.astype(dt)
-        X_nhwc = Xd.transpose(0, 2, 3, 1).copy()
-        model = keras_models[name]
-        model.fit(X_nhwc[:2 * BATCH + 8], y[:2 * BATCH + 8], batch_size=BATCH, epochs=1, verbose=0)  # trace
-        fns = {"sprintlib": lambda: LeNet("same", epochs=1, batch_size=BATCH, lr=LR, dtype=dt,
-                                          random_state=SEED, verbose=False).fit(Xd, y),
-               "keras": lambda: model.fit(X_nhwc, y, batch_size=BATCH, epochs=1, verbose=0)}
-        t = interleaved_best(fns, rounds=2 if dt == np.float32 else 1, warmup=0)
-        rows.append({"case": f"epoch (s), {len(X):,} images", "dtype": name, "N": BATCH,
-                     "sprintlib": t["sprintlib"], "keras": t["keras"], "keras path": "fit",
-                     "sprintlib/keras": t["sprintlib"] / t["keras"]})
-    return rows
+    """One epoch of fit on N_EPOCH images, float32, sprintlib and Keras taking turns."""
+    Xd, yd = X[:N_EPOCH], y[:N_EPOCH]
+    X_nhwc = Xd.transpose(0, 2, 3, 1).copy()
+    model = keras_models["float32"]
+    model.fit(X_nhwc[:2 * BATCH + 8], yd[:2 * BATCH + 8], batch_size=BATCH, epochs=1, verbose=0)  # trace
+    fns = {"sprintlib": lambda: LeNet("same", epochs=1, batch_size=BATCH, lr=LR, dtype=np.float32,
+                                      random_state=SEED, verbose=False).fit(Xd, yd),
+           "keras": lambda: model.fit(X_nhwc, yd, batch_size=BATCH, epochs=1, verbose=0)}
+    t = measure(fns)
+    rows = [{"case": f"epoch of fit (s), {N_EPOCH:,} images", "condition": c, "dtype": "float32", "N": BATCH,
+             "sprintlib": t[c]["sprintlib"], "keras": t[c]["keras"], "keras path": "fit",
+             "sprintlib/keras f32": t[c]["sprintlib"] / t[c]["keras"], "target": "<= 1.0"} for c in CONDITIONS]
+    targets = [target_row(f"LeNet epoch of fit, {N_EPOCH:,} images", r["condition"], r["sprintlib/keras f32"],
+                          1.0, "sprintlib / Keras float32") for r in rows]
+    return rows, targets
 
 
 def main():
     import keras
     import tensorflow as tf
 
-    threads = match_tf_threads(tf)
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)")
     if onednn == "0":
         print("!! TF_ENABLE_ONEDNN_OPTS=0: Keras runs without oneDNN, several times slower than "
               "its default; unset it for a fair comparison")
-    load_before = os.getloadavg()
     (X, y), _ = load_mnist(flatten=False, dtype=np.float32)
 
-    step_rows, keras_models = steps(tf, keras, X, y)
-    print_table("LeNet training step, batch 128: sprintlib / Keras float32 (targets: float32 <= 1.5, "
-                "float64 <= 3)", step_rows,
-                ["case", "dtype", "N", "sprintlib", "keras", "keras path", "sprintlib/keras f32", "target"])
-    epoch_rows = epochs(X, y, keras_models)
-    print_table("One epoch of fit (s)", epoch_rows,
-                ["case", "dtype", "N", "sprintlib", "keras", "sprintlib/keras"])
+    step_rows, step_targets, keras_models = steps(tf, keras, X, y)
+    columns = ["case", "condition", "dtype", "N", "sprintlib", "keras", "keras path", "sprintlib/keras f32", "target"]
+    print_table("LeNet training step, batch 128 (ms): sprintlib / Keras float32", step_rows, columns)
+    epoch_rows, epoch_targets = epochs(X, y, keras_models)
+    print_table("One epoch of fit (s)", epoch_rows, columns)
     loop_rows = against_loops(X.astype(np.float64), y)
     print_table("The documents' loops / sprintlib", loop_rows,
-                ["case", "dtype", "N", "loops", "sprintlib", "loops/sprintlib", "per image, sprintlib at N=128"])
+                ["case", "condition", "dtype", "N", "loops", "sprintlib", "loops/sprintlib",
+                 "per image, sprintlib at N=128"])
     write_json("lenet", step_rows + epoch_rows + loop_rows,
                {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
-                "threads": threads, "TF_ENABLE_ONEDNN_OPTS": onednn,
-                "load_average_before": load_before, "load_average_after": os.getloadavg()})
+                "TF_ENABLE_ONEDNN_OPTS": onednn, "load_average_after": os.getloadavg()})
+    return step_targets + epoch_targets
 
 
 if __name__ == "__main__":

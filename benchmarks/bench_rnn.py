@@ -5,18 +5,17 @@ of 128 MNIST-shaped sequences (128, 28, 28), the loss ``sum(h_T * dh)`` for a fi
 random dh. TensorFlow runs the same step as a tf.function (GradientTape, then
 ``SGD.apply``), and differentiates with respect to the weights only, as a training step
 of a first layer does; sprintlib's backward also returns dX. The ratio is
-sprintlib's time over TensorFlow's (below 1: sprintlib is faster). Target: <= 0.8 in
-float32.
+sprintlib's time over TensorFlow's in the same dtype (below 1: sprintlib is faster), the
+median of interleaved rounds, quiet and with one core busy (benchmarks/_timing.py).
+Target: <= 0.6 in float32, quiet and busy alike.
 
     python -m benchmarks rnn
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from benchmarks._timing import best_time, print_table, write_json
+from benchmarks._timing import CONDITIONS, measure, print_table, target_row, write_json
 from sprintlib import SGD, SimpleRNN, XavierInitializer
 
 N, T, F, H = 128, 28, 28, 128
@@ -55,25 +54,23 @@ def keras_step(dtype, X, dh):
     return lambda: step().numpy()  # .numpy() waits for the step to finish
 
 
-def main(repeat: int = 20):
+def main():
     rng = np.random.default_rng(0)
     X, dh = rng.random((N, T, F)), rng.standard_normal((N, H))
-    rows = []
+    fns = {}
     for dtype in (np.float32, np.float64):
-        ours = best_time(scratch_step(dtype, X, dh), repeat=repeat, warmup=3)
-        theirs = best_time(keras_step(dtype, X, dh), repeat=repeat, warmup=3)
-        rows.append({"dtype": np.dtype(dtype).name, "sprintlib_ms": 1e3 * ours, "keras_ms": 1e3 * theirs,
-                     "ratio": ours / theirs})
+        name = np.dtype(dtype).name
+        fns[f"sprintlib {name}"] = scratch_step(dtype, X, dh)
+        fns[f"keras {name}"] = keras_step(dtype, X, dh)
+    t = measure(fns, number=10, warmup=3)
+    rows = [{"condition": c, "dtype": name, "sprintlib_ms": 1e3 * t[c][f"sprintlib {name}"],
+             "keras_ms": 1e3 * t[c][f"keras {name}"], "ratio": t[c][f"sprintlib {name}"] / t[c][f"keras {name}"]}
+            for c in CONDITIONS for name in ("float32", "float64")]
     print_table(f"SimpleRNN({H}) training step on ({N}, {T}, {F}): forward + BPTT + SGD", rows,
-                ["dtype", "sprintlib_ms", "keras_ms", "ratio"])
-    # TensorFlow's speed depends on oneDNN (the Makefile turns it off for deterministic maths)
-    env = {k: os.environ.get(k) for k in ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-    # multi-threaded OpenBLAS on small matrices slows down by orders of magnitude when another
-    # process holds a core: a load average near the core count makes these numbers meaningless
-    env["load_average_1min"] = round(os.getloadavg()[0], 2)
-    print(f"environment: {env}")
-    write_json("rnn", rows, {"shape": [N, T, F], "n_nodes": H, "target_ratio_float32": 0.8, "environment": env})
-    return rows
+                ["condition", "dtype", "sprintlib_ms", "keras_ms", "ratio"])
+    write_json("rnn", rows, {"shape": [N, T, F], "n_nodes": H, "target_ratio_float32": 0.6})
+    return [target_row(f"SimpleRNN({H}) step, ({N}, {T}, {F})", r["condition"], r["ratio"], 0.6,
+                       "sprintlib / Keras float32") for r in rows if r["dtype"] == "float32"]
 
 
 if __name__ == "__main__":

@@ -36,3 +36,12 @@ def tf():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """``item.failed`` for fixtures that keep evidence of a failure (the browser tests'
+    screenshots)."""
+    outcome = yield
+    if call.when == "call" and outcome.get_result().failed:
+        item.failed = True

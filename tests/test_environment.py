@@ -45,3 +45,30 @@ def test_lock_file_agrees_with_pyproject():
     lock = _pins((ROOT / "requirements.lock").read_text().splitlines())
     for name, version in pyproject_pins().items():
         assert lock.get(name) == version, f"requirements.lock has {name}=={lock.get(name)}, pyproject {version}"
+
+
+def test_binder_opens_the_notebooks_and_downloads_nothing():
+    """Binder builds environment.yml (sprintlib installed from the repository, JupyterLab),
+    the README's badge opens notebooks/ in JupyterLab, and no student notebook fetches
+    anything: MNIST comes from data/mnist through sprintlib.data."""
+    import json
+
+    env, _, pip_section = environment_pins()
+    assert "jupyterlab" in env and "-e ." in pip_section
+    assert "urlpath=lab/tree/notebooks" in (ROOT / "README.md").read_text()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        # (sprint 3's optional Keras comparison may import TensorFlow; keras.datasets' load_data
+        # would download MNIST, which the notebooks take from data/mnist instead)
+        for word in ("urllib", "requests", "http://", "https://", "wget", "load_data("):
+            assert word not in code, f"{path.name} mentions {word!r}"
+        if "mnist" in code.lower():
+            assert "from sprintlib.data import load_mnist" in code, path.name
+
+
+def test_make_lab_opens_the_same_folder():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "jupyter lab notebooks/" in makefile

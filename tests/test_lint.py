@@ -13,3 +13,12 @@ def test_pyflakes_finds_nothing(folder):
     out = io.StringIO()
     n = api.checkRecursive([str(ROOT / folder)], reporter.Reporter(out, out))
     assert n == 0, f"pyflakes, {n} warning(s):\n{out.getvalue()}"
+
+
+def test_pyflakes_on_the_course_scripts():
+    """autograder/'s scripts (not the percent sources: their cells share one namespace with the
+    notebook; nor nbgrader_config.py, whose get_config comes from nbgrader)."""
+    out = io.StringIO()
+    files = [ROOT / "autograder" / "build.py", ROOT / "autograder" / "grade.py"]
+    n = sum(api.checkPath(str(f), reporter.Reporter(out, out)) for f in files)
+    assert n == 0, f"pyflakes, {n} warning(s):\n{out.getvalue()}"

@@ -257,6 +257,11 @@ check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3, FixedInitializer(W=[3, 5,
 #
 # Such an array of windows (a row per output) is what the next sprint calls **im2col**.
 # Problem 4's model answer uses it; any correct way scores the same.
+#
+# (The document builds its index arrays with `.astype(np.int)`: `np.int` and `np.float` were
+# removed from NumPy (1.24); write `int` and `float`. And give your layers floating-point
+# arrays: with an integer `x` such as `[1, 2, 3, 4]`, an in-place update of integer weights
+# fails or rounds.)
 
 # %% [markdown]
 # ## Problem 4 — Conv1d with any number of channels (【問題4】チャンネル数を限定しない1次元畳み込み層クラスの作成)
@@ -518,20 +523,25 @@ class Scratch1dCNNClassifier:
         ### END SOLUTION
         return self
 
-    ### BEGIN SOLUTION
     def _forward(self, X):
+        """X (N, n_features) -> class probabilities Z (N, 10), through every layer"""
+        ### BEGIN SOLUTION
         A = self.relu.forward(self.conv.forward(X[:, np.newaxis, :]))  # (N, C, 784)
         self.feature_shape = A.shape
         A = A.reshape(len(X), -1)  # flatten: (N, C * 784)
         for layer in self.dense:
             A = layer.forward(A)
-        return self.softmax.forward(A)
+        Z = self.softmax.forward(A)
+        ### END SOLUTION
+        return Z
 
     def _backward(self, dA):
+        """dA (N, 10), the gradient at the scores: back through every layer (each updates its weights)"""
+        ### BEGIN SOLUTION
         for layer in reversed(self.dense):
             dA = layer.backward(dA)
-        self.conv.backward(self.relu.backward(dA.reshape(self.feature_shape)))
-    ### END SOLUTION
+        self.conv.backward(self.relu.backward(dA.reshape(self.feature_shape)))  # unflatten first
+        ### END SOLUTION
 
     def predict(self, X):
         """X (N, n_features) -> labels (N,)"""

@@ -39,7 +39,7 @@ import sprintlib
 from sprintlib import FC, ReLU, Softmax, Adam, HeInitializer, FixedInitializer, GetMiniBatch
 from sprintlib.data import load_mnist
 from sprintlib.grading import autograding, check_array, check_function, check_layer
-from sprintlib.plotting import plot_learning_curve
+from sprintlib.plotting import plot_confusion_matrix, plot_learning_curve
 
 # %% [markdown]
 # ## Problem 1 — Conv2d (【問題1】2次元畳み込み層の作成)
@@ -79,9 +79,10 @@ from sprintlib.plotting import plot_learning_curve
 # positions: the gradient of a shared bias is the **sum**.)
 
 # %% nbgrader={"grade": false, "grade_id": "p1_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
-### BEGIN SOLUTION
 def im2col(X, FH, FW, stride=1, pad=0):
-    """X (N, C, H, W) -> cols (N * OH * OW, C * FH * FW), one row per window, and (OH, OW)."""
+    """X (N, C, H, W) -> cols (N * OH * OW, C * FH * FW), one row per window, and (OH, OW).
+    (Optional: a help for a vectorised Conv2d. A Conv2d written with loops does not need it.)"""
+    ### BEGIN SOLUTION
     N, C, H, W = X.shape
     X = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     OH, OW = (H + 2 * pad - FH) // stride + 1, (W + 2 * pad - FW) // stride + 1
@@ -92,10 +93,12 @@ def im2col(X, FH, FW, stride=1, pad=0):
             cols[:, :, s, t] = X[:, :, s:s + stride * OH:stride, t:t + stride * OW:stride]
     # rows ordered (n, i, j), columns (c, s, t): the order of W.reshape(C_out, -1)
     return cols.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, -1), (OH, OW)
+    ### END SOLUTION
 
 
 def col2im(dcols, x_shape, FH, FW, stride=1, pad=0):
     """The inverse direction: add each row of dcols back onto its window; returns dX (N, C, H, W)."""
+    ### BEGIN SOLUTION
     N, C, H, W = x_shape
     OH, OW = (H + 2 * pad - FH) // stride + 1, (W + 2 * pad - FW) // stride + 1
     dcols = dcols.reshape(N, OH, OW, C, FH, FW).transpose(0, 3, 4, 5, 1, 2)
@@ -104,7 +107,7 @@ def col2im(dcols, x_shape, FH, FW, stride=1, pad=0):
         for t in range(FW):
             dX[:, :, s:s + stride * OH:stride, t:t + stride * OW:stride] += dcols[:, :, s, t]  # += : windows overlap
     return dX[:, :, pad:pad + H, pad:pad + W]  # the padding is not an input
-### END SOLUTION
+    ### END SOLUTION
 
 
 class Conv2d:
@@ -549,7 +552,8 @@ for _ in range(3):
 # `fit(X, y, X_val, y_val)` trains with mini-batches and Adam, shows a progress bar and
 # records `history`; `predict(X)` returns labels `(N,)`. `FC`, `ReLU`, `Softmax`, `Adam`,
 # `HeInitializer` and `GetMiniBatch` come from sprintlib. (If one of your layers is not
-# ready, use sprintlib's in its place.)
+# ready, use sprintlib's in its place.) After training, the learning curve and a confusion
+# matrix (rows: the true digit, columns: the predicted one) show how it went.
 #
 # Expected: above 95% test accuracy after one epoch on the 60,000 training images.
 
@@ -596,12 +600,14 @@ class Scratch2dCNNClassifier:
         ### END SOLUTION
         return self
 
-    ### BEGIN SOLUTION
     def _forward(self, X):
+        """X (N, C, H, W) -> class probabilities Z (N, 10), through every layer"""
+        ### BEGIN SOLUTION
         for layer in self.layers:
             X = layer.forward(X)
-        return self.softmax.forward(X)
-    ### END SOLUTION
+        Z = self.softmax.forward(X)
+        ### END SOLUTION
+        return Z
 
     def predict(self, X):
         """X (N, C, H, W) -> labels (N,)"""
@@ -619,7 +625,8 @@ class Scratch2dCNNClassifier:
 n_train, n_val = (600, 200) if autograding() else (60000, 2000)
 model = Scratch2dCNNClassifier(epochs=1)
 model.fit(X_train[:n_train], y_train[:n_train], X_test[:n_val], y_test[:n_val])
-plot_learning_curve(model.history, title="Scratch2dCNNClassifier on MNIST");
+plot_learning_curve(model.history, title="Scratch2dCNNClassifier on MNIST")
+plot_confusion_matrix(y_test[:n_val], model.predict(X_test[:n_val]), title="which digits it confuses");
 
 # %% [markdown]
 # **Test (2 points): predictions** on test images the model has not seen.

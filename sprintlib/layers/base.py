@@ -21,21 +21,47 @@ Everything else is done here, for every layer alike:
   must keep the shape it was created with, and be finite;
 * no aliasing: what forward returns never shares memory with what the layer keeps or with
   its input, and what the layer keeps never shares memory with the caller's X, so editing
-  an output or an input in place (scaling, clipping, dropout) cannot change a later backward;
+  an output or an input in place (scaling, clipping, dropout) cannot change a later backward.
+  Inside ``model_chain()`` (a model running its layers) the caller's X is a batch or a
+  layer's output that the model alone holds and never edits: a layer keeps it uncopied;
 * ``needs_input_grad = False``: backward returns None (a model sets it on its first layer
   with parameters, whose dX nobody uses; a first convolution then skips its costliest part);
 * memory order: dX comes back laid out in memory as forward's X was, so that the layers
   before it combine arrays of one order (several times faster; see ``functional.im2col``);
+* threads: the maths runs with the BLAS threads of ``_threads.layer_threads()`` (one,
+  unless SPRINTLIB_NUM_THREADS asks for more: a layer's products are too small to share);
 * the optimizer: it updates the parameters at the end of backward, after dX was computed
   with the weights forward used (``optimizer=None`` only computes the gradients: that is how
   the tests and the notebooks' test cells compare layers).
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _threads
 from ..functional import in_memory_order, memory_order
+
+
+class _Chain(threading.local):
+    active = False  # True inside model_chain(), in this thread
+
+
+_chain = _Chain()
+
+
+@contextlib.contextmanager
+def model_chain():
+    """``with model_chain():`` a model runs its layers: it hands each layer a batch or the
+    previous layer's output, which only the model holds and which nobody edits, so a layer
+    may keep its X without the copy that protects a caller's array (LeNet: 3 MB a step)."""
+    before, _chain.active = _chain.active, True
+    try:
+        yield
+    finally:
+        _chain.active = before
 
 
 class Layer:
@@ -91,8 +117,10 @@ class Layer:
         self.output_shape(X.shape)  # size errors (a filter larger than the input...) named here
         self._check_params()
         self._x_order = memory_order(X)
-        A = self._forward(X)
-        self._disown(given)
+        with _threads.layer_threads():  # small products: one BLAS thread (see _threads.py)
+            A = self._forward(X)
+        if not _chain.active:
+            self._disown(given)
         if self._shares_memory(A, given):
             A = A.copy(order="K")
         self._out_shape = A.shape
@@ -104,8 +132,9 @@ class Layer:
             raise RuntimeError(f"{self.name}.backward was called before forward: call forward(X) first")
         given = dA
         dA = _checks.as_array(dA, self.name, "dA", self._out_shape, self.dtype)
-        dX = self._backward(dA)
-        self._update()
+        with _threads.layer_threads():
+            dX = self._backward(dA)
+            self._update()
         if not self.needs_input_grad:
             return None
         dX = in_memory_order(dX, self._x_order)
@@ -134,7 +163,7 @@ class Layer:
             return  # a list or a scalar was converted: the arrays are the layer's already
         for key, value in self._kept_arrays():
             if np.may_share_memory(value, given):
-                setattr(self, key, value.copy())
+                setattr(self, key, value.copy(order="K"))  # in its memory order, as computed
 
     def _shares_memory(self, out, given) -> bool:
         """True when ``out`` is (a view of) the caller's array, a parameter or a kept array."""

@@ -13,9 +13,10 @@ import numbers
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import _checks
+from .. import _checks, _threads
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
+from ..layers.base import model_chain
 from ..losses import Softmax, cross_entropy, one_hot
 from ..minibatch import GetMiniBatch
 from ..optimizers import check_hyperparameter, get_optimizer
@@ -148,10 +149,11 @@ class ScratchClassifier:
         self.build(X.shape[1:], n_classes)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         lr = self.optimizer_.lr
-        try:
-            for epoch in range(self.epochs):
-                self.optimizer_.lr = lr * self.lr_decay**epoch
-                self._fit_epoch(X, y, X_val, y_val, epoch)
+        try:  # the layers' thread setting once for the whole run, not twice per layer and batch
+            with _threads.layer_threads():
+                for epoch in range(self.epochs):
+                    self.optimizer_.lr = lr * self.lr_decay**epoch
+                    self._fit_epoch(X, y, X_val, y_val, epoch)
         finally:
             self.optimizer_.lr = lr  # an Optimizer passed in gets its learning rate back
         return self
@@ -181,8 +183,9 @@ class ScratchClassifier:
         bar.close()
 
     def _forward(self, X):
-        for layer in self.layers:
-            X = layer.forward(X)
+        with model_chain():  # X and every layer's output are the model's own: kept uncopied
+            for layer in self.layers:
+                X = layer.forward(X)
         return self.output.forward(X)
 
     def _backward(self, dA):
@@ -197,7 +200,8 @@ class ScratchClassifier:
         """Class probabilities (N, n_classes), computed in chunks to bound memory."""
         X = self._check_X(X)
         batch_size = _checks.check_int(batch_size, self.name, "batch_size")
-        return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+        with _threads.layer_threads():
+            return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (N,)."""

@@ -1,0 +1,652 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Sprint 3 — LeNet in NumPy (lenet構成のCNN)
+#
+# LeNet-5 stacks the layers of sprint 2 into a network that reads handwritten digits:
+#
+# ```
+# Conv(6 filters, 5x5) -> ReLU -> MaxPool(2x2, stride 2)
+# -> Conv(16 filters, 5x5) -> ReLU -> MaxPool(2x2, stride 2) -> Flatten
+# -> FC(120) -> ReLU -> FC(84) -> ReLU -> FC(10) -> softmax with cross-entropy
+# ```
+#
+# | problem | points |
+# | --- | --- |
+# | 1. LeNet: build it, forward, backward (lenet構成のCNN) | 6 |
+# | 2. Its summary: output shape and parameter count of every layer (パラメータ数) | 2 |
+# | 3. Train it on MNIST (学習) | 2 |
+# | Written question: 'same' or 'valid' padding | 2 (graded by hand) |
+# | Optional, not graded: the same network in Keras (Kerasのmnist) | 0 |
+#
+# The layers come from `sprintlib`, the model answers of the earlier sprints: `Conv2d`,
+# `MaxPool2D`, `Flatten`, `FC`, `ReLU`, `Softmax`, the optimizers and the initializers. This
+# sprint is about putting them together. Each problem has a visible test that prints what it
+# checks; when you hand the notebook in, hidden tests repeat the checks on random weights,
+# paddings and batch sizes, against sprintlib's `LeNet`.
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from tqdm.auto import tqdm
+
+import sprintlib
+from sprintlib import FC, Adam, Conv2d, Flatten, HeInitializer, MaxPool2D, ReLU, Softmax
+from sprintlib.data import load_mnist
+from sprintlib.grading import autograding
+
+np.set_printoptions(precision=6, suppress=True)
+#: a LeNet ('same') trained on MNIST for 6 epochs, 99.07% on the test set (data/weights/README.md)
+WEIGHTS = Path(sprintlib.__file__).resolve().parents[1] / "data" / "weights" / "lenet_same.npz"
+
+# (60000, 1, 28, 28), pixels in [0, 1]; float32 halves the memory (the float64 layers convert what they get)
+(X_train, y_train), (X_test, y_test) = load_mnist(flatten=False, dtype=np.float32)
+
+
+def side_by_side(name, got, expected):
+    """Print the expected values above yours (the check after it says whether they agree)."""
+    print(f"{name}\n  expected: {np.array2string(np.asarray(expected), prefix='  expected: ')}"
+          f"\n  yours:    {np.array2string(np.asarray(got), prefix='  yours:    ')}")
+
+
+# %% [markdown]
+# ## Problem 1 — LeNet (lenet構成のCNN)
+#
+# Write `ScratchLeNet`. Its `__init__` builds `self.layers`, a list of the **12 layers in this
+# order** (the tests walk through it and give the layers with weights the reference's weights):
+#
+# | # | layer | output, `padding="same"` | output, `padding="valid"` | parameters ('same' / 'valid') |
+# | --- | --- | --- | --- | --- |
+# | 0 | `Conv2d(1, 6, 5, stride=1, pad=2 or 0)` | (6, 28, 28) | (6, 24, 24) | 156 |
+# | 1 | `ReLU()` | (6, 28, 28) | (6, 24, 24) | 0 |
+# | 2 | `MaxPool2D(2)` | (6, 14, 14) | (6, 12, 12) | 0 |
+# | 3 | `Conv2d(6, 16, 5, stride=1, pad=2 or 0)` | (16, 14, 14) | (16, 8, 8) | 2,416 |
+# | 4 | `ReLU()` | (16, 14, 14) | (16, 8, 8) | 0 |
+# | 5 | `MaxPool2D(2)` | (16, 7, 7) | (16, 4, 4) | 0 |
+# | 6 | `Flatten()` | (784,) | (256,) | 0 |
+# | 7 | `FC(784 or 256, 120)` | (120,) | (120,) | 94,200 / 30,840 |
+# | 8 | `ReLU()` | (120,) | (120,) | 0 |
+# | 9 | `FC(120, 84)` | (84,) | (84,) | 10,164 |
+# | 10 | `ReLU()` | (84,) | (84,) | 0 |
+# | 11 | `FC(84, 10)` | (10,) | (10,) | 850 |
+#
+# (every shape after the batch axis N; totals 107,786 for 'same', 44,426 for 'valid', as
+# REFERENCE.md and the Keras summary of the seed give.) Pass `initializer`, `optimizer` and
+# `dtype` on to every layer with weights (`Conv2d(..., initializer, optimizer, dtype)`,
+# `FC(n1, n2, initializer, optimizer, dtype)`; the others take `dtype=dtype`).
+#
+# Then:
+#
+# - `forward(X)`: `X (N, 1, 28, 28)` through every layer → class scores `(N, 10)` (before the softmax);
+# - `loss(X, y)`: the mean cross-entropy of the softmax of `forward(X)` against labels `y (N,)`
+#   (use sprintlib's `Softmax`: `forward(A)`, then `loss(y)`);
+# - `backward(y)`, called after `loss(X, y)`: the softmax's gradient back through the layers
+#   in reverse order; returns `dX (N, 1, 28, 28)`. Each layer with weights fills its `dW`, `dB`
+#   and, when it has an optimizer, updates its weights;
+# - `predict(X)`: labels `(N,)`.
+#
+# > **If you write your own convolution instead**, as seed 003 did: the seed's `Convolution`
+# > computes `col @ W` with `col` from im2col, a matrix whose rows run over (n, out_h, out_w), and
+# > then reshapes the product straight to `(N, C, out_h, out_w)`. That mixes the channels and
+# > the pixels up: reshape to `(N, out_h, out_w, C)` and transpose to `(N, C, out_h, out_w)`.
+# > Its weights are `(filter_h * filter_w * C_in, C_out)`; sprintlib's are `(C_out, C_in, FH, FW)`,
+# > the layout the tests give your layers. The seed's `gradient()` method also reads
+# > `self.lastLayer` and `self.layers.values()`, attributes of the book's network that its
+# > LeNet does not have, so its gradient check never ran.
+
+# %% nbgrader={"grade": false, "grade_id": "p1_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class ScratchLeNet:
+    """LeNet-5 on X (N, 1, 28, 28), built from sprintlib's layers.
+
+    Parameters
+    ----------
+    padding : "same" (pad 2: each 5x5 convolution keeps the image size) or "valid" (no padding)
+    initializer : given to every layer with weights (e.g. HeInitializer(random_state=0));
+        None: each layer's default (He)
+    optimizer : given to every layer with weights (e.g. Adam(lr=2e-3)); None: backward only
+        computes the gradients
+    dtype : np.float64 (exact, for the checks) or np.float32 (about twice as fast, for training)
+    """
+
+    def __init__(self, padding="same", initializer=None, optimizer=None, dtype=np.float64):
+        ### BEGIN SOLUTION
+        pad = {"same": 2, "valid": 0}[padding]
+        side = 28
+        for _ in range(2):  # a 5x5 convolution at stride 1, then a 2x2 pooling at stride 2
+            side = (side + 2 * pad - 5) + 1
+            side = side // 2
+        n_flat = 16 * side * side  # 16 * 7 * 7 = 784 ('same') or 16 * 4 * 4 = 256 ('valid')
+        init, opt = initializer, optimizer
+        self.layers = [
+            Conv2d(1, 6, 5, 1, pad, init, opt, dtype), ReLU(dtype=dtype), MaxPool2D(2, dtype=dtype),
+            Conv2d(6, 16, 5, 1, pad, init, opt, dtype), ReLU(dtype=dtype), MaxPool2D(2, dtype=dtype),
+            Flatten(dtype=dtype),
+            FC(n_flat, 120, init, opt, dtype), ReLU(dtype=dtype),
+            FC(120, 84, init, opt, dtype), ReLU(dtype=dtype),
+            FC(84, 10, init, opt, dtype),
+        ]
+        self.softmax = Softmax(dtype)
+        ### END SOLUTION
+
+    def forward(self, X):
+        """X (N, 1, 28, 28) -> class scores (N, 10)."""
+        ### BEGIN SOLUTION
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+        ### END SOLUTION
+
+    def loss(self, X, y):
+        """Mean cross-entropy of softmax(forward(X)) against the labels y (N,)."""
+        ### BEGIN SOLUTION
+        self.softmax.forward(self.forward(X))
+        return self.softmax.loss(y)
+        ### END SOLUTION
+
+    def backward(self, y):
+        """After loss(X, y): back through every layer (which updates its weights if it has an
+        optimizer); returns dX (N, 1, 28, 28)."""
+        ### BEGIN SOLUTION
+        dA = self.softmax.backward(y)  # (Z - Y) / N, the gradient of the mean loss
+        for layer in reversed(self.layers):
+            dA = layer.backward(dA)
+        return dA
+        ### END SOLUTION
+
+    def predict(self, X, batch_size=500):
+        """Predicted labels (N,), computed batch by batch."""
+        ### BEGIN SOLUTION
+        return np.concatenate([self.forward(X[i:i + batch_size]).argmax(axis=1)
+                               for i in range(0, len(X), batch_size)])
+        ### END SOLUTION
+
+
+# %% [markdown]
+# What the tests use: sprintlib's `LeNet` as the reference, and a helper that copies its
+# weights into the layers of yours that have weights (the two `Conv2d` and the three `FC`, in
+# order). The training part below uses the same helper to start your network from the shipped
+# trained weights.
+
+# %% nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def reference_lenet(padding="same", random_state=0, weights=None):
+    """sprintlib's LeNet (float64), set up for checking: no optimizer, every gradient computed.
+
+    weights: a file of trained weights, or None: He-initialised weights and small random
+    biases (not zeros, so that no unit sits exactly at ReLU's kink), drawn with random_state.
+    """
+    from sprintlib import LeNet
+
+    reference = LeNet(padding, random_state=random_state)
+    if weights is None:
+        reference.build((1, 28, 28), 10)
+        rng = np.random.default_rng(random_state)
+        for layer in reference.layers:
+            if layer.param_names:
+                layer.B[...] = 0.1 * rng.standard_normal(layer.B.shape)
+    else:
+        reference.load_weights(weights)
+    for layer in reference.layers:
+        layer.optimizer = None
+        layer.needs_input_grad = True
+    return reference
+
+
+def give_weights(model, reference):
+    """Copy W and B of reference's layers with weights into model's, in order, in model's dtype."""
+    mine = [layer for layer in getattr(model, "layers", []) if hasattr(layer, "W")]
+    theirs = [layer for layer in reference.layers if layer.param_names]
+    if len(mine) != len(theirs):
+        raise AssertionError(f"model.layers: expected {len(theirs)} layers with weights W and B "
+                             f"(2 Conv2d, then 3 FC), got {len(mine)}")
+    for i, (m, r) in enumerate(zip(mine, theirs)):
+        for name in ("W", "B"):
+            expected, got = getattr(r, name), np.shape(getattr(m, name, None))
+            if got != expected.shape:
+                raise AssertionError(f"layer with weights number {i} ({type(m).__name__}): expected {name} "
+                                     f"of shape {expected.shape} (like {r!r}), got {got}")
+            dtype = getattr(m, name).dtype if isinstance(getattr(m, name), np.ndarray) else np.float64
+            setattr(m, name, expected.astype(dtype))
+    return model
+
+
+def grad_of(layer, name):
+    """The layer's gradient d<name> (dW, dB; the book names the bias gradient db), or None."""
+    return getattr(layer, "d" + name, getattr(layer, "d" + name.lower(), None))
+
+
+def reference_scores(reference, X):
+    for layer in reference.layers:
+        X = layer.forward(X)
+    return X
+
+
+def reference_gradients(reference, X, y):
+    """(loss, dX, [(dW, dB) of each layer with weights]) of the reference on X, y."""
+    output = Softmax()
+    output.forward(reference_scores(reference, X))
+    loss, dA = output.loss(y), output.backward(y)
+    for layer in reversed(reference.layers):
+        dA = layer.backward(dA)
+    return loss, dA, [(layer.dW, layer.dB) for layer in reference.layers if layer.param_names]
+
+
+# %% nbgrader={"grade": true, "grade_id": "p1_test_shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Problem 1: the output shape after every layer, for both paddings (REFERENCE.md, Sprint 3)
+from sprintlib.grading import check_array
+
+EXPECTED_SHAPES = {
+    "same": [(6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 14, 14), (16, 14, 14), (16, 7, 7),
+             (784,), (120,), (120,), (84,), (84,), (10,)],
+    "valid": [(6, 24, 24), (6, 24, 24), (6, 12, 12), (16, 8, 8), (16, 8, 8), (16, 4, 4),
+              (256,), (120,), (120,), (84,), (84,), (10,)],
+}
+wrong = []
+for padding, expected in EXPECTED_SHAPES.items():
+    model = ScratchLeNet(padding)
+    A, got = X_train[:2], []
+    for layer in model.layers:
+        A = layer.forward(A)
+        got.append(tuple(np.shape(A)[1:]))
+    print(f"padding={padding!r}: layer, expected output shape, yours")
+    for i in range(max(len(expected), len(got))):
+        e = expected[i] if i < len(expected) else "-"
+        g = got[i] if i < len(got) else "-"
+        name = type(model.layers[i]).__name__ if i < len(model.layers) else ""
+        print(f"  {i:2d} {name:<12} {str(e):<14} {str(g):<14} {'OK' if e == g else '<- differs'}")
+    if got != expected:
+        wrong.append(padding)
+assert not wrong, f"the output shapes differ from LeNet's for padding {wrong} (see the tables above)"
+### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p1_test_shapes")
+for padding in ("same", "valid"):
+    N = int(rng.integers(1, 6))
+    check_array(f"padding={padding!r}, N={N}: forward(X) shape", np.array(np.shape(ScratchLeNet(padding).forward(
+        rng.random((N, 1, 28, 28))))), np.array([N, 10]))
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "p1_test_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Problem 1: forward with the shipped trained weights, against sprintlib's LeNet with the same weights
+from sprintlib.grading import check_array
+
+reference = reference_lenet("same", weights=WEIGHTS)
+model = give_weights(ScratchLeNet("same"), reference)
+X = X_test[:5]
+scores, expected = model.forward(X), reference_scores(reference, X)
+side_by_side("predicted labels of the first 5 test images", np.argmax(scores, axis=1), expected.argmax(axis=1))
+side_by_side("scores of the first test image (a 7)", np.asarray(scores)[0], expected[0])
+check_array("forward scores, 5 test images, trained weights", scores, expected)
+### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p1_test_forward")
+for _ in range(2):
+    padding, N = str(rng.choice(["same", "valid"])), int(rng.integers(1, 6))
+    reference = reference_lenet(padding, random_state=int(rng.integers(2**31)))
+    model = give_weights(ScratchLeNet(padding), reference)
+    X = rng.random((N, 1, 28, 28))
+    print(f"padding={padding!r}, N={N}, random weights:")
+    check_array("forward scores", model.forward(X), reference_scores(reference, X))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Checking the whole network's gradients (勾配確認)
+#
+# The next test does what seed 003's "勾配確認" section set out to do: for a few entries of
+# every weight array it moves the weight by ±h, recomputes the loss, and compares the slope
+# $(L(w + h) - L(w - h)) / 2h$ with the gradient your `backward` found. Then it compares every
+# gradient (and `dX`) with sprintlib's LeNet on the same batch and weights.
+
+# %% nbgrader={"grade": true, "grade_id": "p1_test_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Problem 1: backward, by numerical gradients and against sprintlib's LeNet
+from sprintlib.grading import check_array
+
+reference = reference_lenet("valid", random_state=0)
+model = give_weights(ScratchLeNet("valid"), reference)
+X, y = X_train[:3], y_train[:3]
+_, dX_expected, grads = reference_gradients(reference, X, y)
+model.loss(X, y)
+dX = model.backward(y)
+pick = np.random.default_rng(0)
+analytic, numerical, h = [], [], 1e-5
+print("layer  weight  index            backward     numerical")
+with_weights = [layer for layer in model.layers if hasattr(layer, "W")]
+for layer, expected_grads in zip(with_weights, grads):
+    i = model.layers.index(layer)
+    for name, expected_grad in zip(("W", "B"), expected_grads):
+        param, grad = getattr(layer, name), np.asarray(grad_of(layer, name))
+        # two entries whose gradient is not 0 (a unit that ReLU switched off teaches nothing)
+        nonzero = np.flatnonzero(expected_grad) if np.any(expected_grad) else np.arange(expected_grad.size)
+        for flat in pick.choice(nonzero, 2, replace=False):
+            index = tuple(int(k) for k in np.unravel_index(flat, param.shape))
+            old = param[index]
+            param[index] = old + h
+            loss_plus = model.loss(X, y)
+            param[index] = old - h
+            loss_minus = model.loss(X, y)
+            param[index] = old
+            analytic.append(grad[index])
+            numerical.append((loss_plus - loss_minus) / (2 * h))
+            print(f"{i:5d}  d{name:<5} {str(index):<16} {analytic[-1]: .6e} {numerical[-1]: .6e}")
+check_array("backward against numerical gradients (20 weights)", np.array(analytic), np.array(numerical), rtol=1e-5)
+check_array("dX", dX, dX_expected)
+for i, (layer, (dW, dB)) in enumerate(zip(with_weights, grads)):
+    check_array(f"layer with weights {i} ({type(layer).__name__}) dW", grad_of(layer, "W"), dW)
+    check_array(f"layer with weights {i} ({type(layer).__name__}) dB", grad_of(layer, "B"), dB)
+### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p1_test_backward")
+for _ in range(2):
+    padding, N = str(rng.choice(["same", "valid"])), int(rng.integers(1, 5))
+    reference = reference_lenet(padding, random_state=int(rng.integers(2**31)))
+    model = give_weights(ScratchLeNet(padding), reference)
+    X, y = rng.random((N, 1, 28, 28)), rng.integers(0, 10, N)
+    print(f"padding={padding!r}, N={N}, random weights:")
+    loss_expected, dX_expected, grads = reference_gradients(reference, X, y)
+    check_array("loss", np.array(model.loss(X, y)), np.array(loss_expected))
+    check_array("dX", model.backward(y), dX_expected)
+    for i, (layer, (dW, dB)) in enumerate(zip([la for la in model.layers if hasattr(la, "W")], grads)):
+        check_array(f"layer with weights {i} dW", grad_of(layer, "W"), dW)
+        check_array(f"layer with weights {i} dB", grad_of(layer, "B"), dB)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Problem 2 — the summary: output shapes and parameter counts (パラメータ数)
+#
+# Write `layer_summary(layers, input_shape)` for any list of layers (with `forward`; the
+# layers with weights have `W` and `B`) and the shape of one input without the batch axis
+# (`(1, 28, 28)` for MNIST). It returns two lists with one entry per layer:
+#
+# - `shapes`: the output shape of the layer, without the batch axis, as a tuple (`(6, 28, 28)`);
+# - `counts`: its number of parameters, the entries of `W` plus those of `B` (0 for layers without weights).
+#
+# For LeNet ('same'), `counts` is `[156, 0, 0, 2416, 0, 0, 0, 94200, 0, 10164, 0, 850]`, in all
+# 107,786; for 'valid' the first FC has 256 * 120 + 120 = 30,840 and the total is 44,426.
+# (Seed 003 counted 107,786 by summing `param.size` over its parameter list: right, and the same
+# as the Keras summary it printed.)
+#
+# Hint: push one input of zeros, `np.zeros((1,) + input_shape)`, through the layers and look at
+# the shapes.
+
+# %% nbgrader={"grade": false, "grade_id": "p2_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def layer_summary(layers, input_shape):
+    """Output shape (without the batch axis) and parameter count of every layer.
+
+    layers : list of layers; input_shape : one input's shape, e.g. (1, 28, 28)
+    Returns (shapes, counts): a list of tuples and a list of ints, one entry per layer.
+    """
+    ### BEGIN SOLUTION
+    A = np.zeros((1,) + tuple(input_shape))
+    shapes, counts = [], []
+    for layer in layers:
+        A = layer.forward(A)
+        shapes.append(tuple(A.shape[1:]))
+        counts.append(sum(int(np.size(getattr(layer, name))) for name in ("W", "B") if hasattr(layer, name)))
+    return shapes, counts
+    ### END SOLUTION
+
+
+# %% [markdown]
+# `print_summary` prints what `layer_summary` finds as Keras's `model.summary()` does (used
+# below, after the test).
+
+# %%
+def print_summary(layers, input_shape, title="model"):
+    """A table in the style of Keras's model.summary(), from layer_summary."""
+    shapes, counts = layer_summary(layers, input_shape)
+    print(f'Model: "{title}"\n{"Layer":<24}{"Output Shape":<24}{"Param #":>10}\n' + "=" * 58)
+    for i, (layer, shape, count) in enumerate(zip(layers, shapes, counts)):
+        print(f"{type(layer).__name__.lower() + '_' + str(i):<24}{str((None,) + shape):<24}{count:>10,}")
+    print("=" * 58 + f"\nTotal params: {sum(counts):,}")
+
+
+# %% nbgrader={"grade": true, "grade_id": "p2_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Problem 2 on sprintlib's LeNet, both paddings (REFERENCE.md, Sprint 3)
+from sprintlib.grading import check_array
+
+EXPECTED_COUNTS = {"same": [156, 0, 0, 2416, 0, 0, 0, 94200, 0, 10164, 0, 850],
+                   "valid": [156, 0, 0, 2416, 0, 0, 0, 30840, 0, 10164, 0, 850]}
+EXPECTED_TOTAL = {"same": 107786, "valid": 44426}
+for padding in ("same", "valid"):
+    layers = reference_lenet(padding).layers
+    shapes, counts = layer_summary(layers, (1, 28, 28))
+    side_by_side(f"parameters per layer, {padding!r}", counts, EXPECTED_COUNTS[padding])
+    check_array(f"{padding!r}: parameters per layer", np.array(counts), np.array(EXPECTED_COUNTS[padding]))
+    check_array(f"{padding!r}: total", np.array(sum(counts)), np.array(EXPECTED_TOTAL[padding]))
+    for i, shape in enumerate(EXPECTED_SHAPES[padding]):
+        check_array(f"{padding!r}: output shape of layer {i}", np.array(shapes[i]), np.array(shape))
+### BEGIN HIDDEN TESTS
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p2_test")
+for _ in range(3):
+    C, K, F = int(rng.integers(1, 4)), int(rng.integers(2, 9)), int(rng.choice([3, 5]))
+    pad = int(rng.integers(0, 3))
+    side = int(rng.integers(10, 24))
+    side += (side + 2 * pad - F + 1) % 2  # even, so that the 2x2 pooling tiles it
+    m = int(rng.integers(5, 40))
+    n = K * ((side + 2 * pad - F + 1) // 2) ** 2
+    layers = [Conv2d(C, K, F, 1, pad), ReLU(), MaxPool2D(2), Flatten(), FC(n, m), ReLU(), FC(m, 10)]
+    shape, expected_shapes = (None, C, side, side), []
+    for layer in layers:
+        shape = layer.output_shape(shape)
+        expected_shapes.append(tuple(shape[1:]))
+    print(f"Conv2d({C}, {K}, {F}, pad={pad}) on {C}x{side}x{side}, then FC({n}, {m}), FC({m}, 10):")
+    shapes, counts = layer_summary(layers, (C, side, side))
+    check_array("parameters per layer", np.array(counts), np.array([layer.n_params for layer in layers]))
+    for i, expected in enumerate(expected_shapes):
+        check_array(f"output shape of layer {i}", np.array(shapes[i]), np.array(expected))
+### END HIDDEN TESTS
+
+# %%
+print_summary(ScratchLeNet("same").layers, (1, 28, 28), "your LeNet, 'same'")
+print()
+print_summary(ScratchLeNet("valid").layers, (1, 28, 28), "your LeNet, 'valid'")
+
+# %% [markdown]
+# ## Problem 3 — training on MNIST (学習)
+#
+# Write `train(model, X, y, epochs, batch_size, X_val, y_val, seed)`: for each epoch, shuffle
+# the training set, then for each mini-batch call `model.loss` and `model.backward` (the
+# layers' optimizer updates the weights), with a `tqdm` progress bar over the batches. It
+# returns `history`, a dict of lists with one entry per epoch:
+#
+# - `"loss"`: the mean of the batch losses of the epoch;
+# - `"accuracy"`: the accuracy on (at most) the first 1,000 training images at the end of the epoch;
+# - `"val_loss"`, `"val_accuracy"`: on `X_val, y_val` at the end of the epoch (empty lists when
+#   no validation set is given).
+#
+# `sprintlib.plotting.plot_learning_curve(history)` draws it.
+#
+# > **Why seed 003's LeNet never learned.** Its training printed `train loss : 2.3026` epoch after
+# > epoch, with 13% accuracy. 2.3026 is ln 10: the loss of a network that gives every class the
+# > probability 1/10, i.e. one that has not learned anything. Its weights were drawn uniformly from
+# > ±√(1/512) ≈ ±0.044 in *every* layer, whatever its size: each layer shrinks the signal (the first
+# > convolution sums 25 inputs, so its outputs are about 0.1 of the pixels'), the scores arrive at
+# > the softmax as almost 0, and their gradients are as tiny. Plain SGD with lr 0.01 and 4 batches per
+# > epoch then moves the weights by almost nothing. He initialisation (std √(2/fan_in),
+# > `HeInitializer`) keeps the signal's size through ReLU layers, and Adam scales each step
+# > to the gradient's size: the loss leaves ln 10 within the first batches.
+
+# %% nbgrader={"grade": false, "grade_id": "p3_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def train(model, X, y, epochs=1, batch_size=64, X_val=None, y_val=None, seed=0):
+    """Mini-batch training of a ScratchLeNet (its layers carry the optimizer); returns history."""
+    ### BEGIN SOLUTION
+    rng = np.random.default_rng(seed)
+    history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+    for epoch in range(epochs):
+        order = rng.permutation(len(X))
+        bar = tqdm(range(0, len(X), batch_size), desc=f"epoch {epoch + 1}/{epochs}", unit="batch")
+        losses = []
+        for start in bar:
+            batch = order[start:start + batch_size]
+            losses.append(model.loss(X[batch], y[batch]))
+            model.backward(y[batch])  # computes the gradients and updates the weights
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", refresh=False)
+        history["loss"].append(float(np.mean(losses)))
+        history["accuracy"].append(float(np.mean(model.predict(X[:1000]) == y[:1000])))
+        if X_val is not None:
+            history["val_loss"].append(float(np.mean([model.loss(X_val[i:i + 500], y_val[i:i + 500])
+                                                      for i in range(0, len(X_val), 500)])))
+            history["val_accuracy"].append(float(np.mean(model.predict(X_val) == y_val)))
+    return history
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "p3_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Problem 3: a short run from random weights ('valid' LeNet, float32), 1,000 images, 2 epochs
+from sprintlib.grading import check_array
+
+model = ScratchLeNet("valid", HeInitializer(random_state=0, dtype=np.float32), Adam(lr=2e-3), dtype=np.float32)
+history = train(model, X_train[:1000], y_train[:1000], epochs=2, batch_size=50,
+                X_val=X_test[:500], y_val=y_test[:500])
+print({key: np.round(values, 4).tolist() for key, values in history.items()})
+for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+    check_array(f'len(history["{key}"])', np.array(len(history.get(key, []))), np.array(2))
+assert history["loss"][1] < history["loss"][0] < np.log(10), (
+    f'the loss should fall below ln 10 = 2.3026 and keep falling, got {history["loss"]}: '
+    "does every batch call model.loss, then model.backward?")
+assert history["val_accuracy"][-1] > 0.7, (
+    f'after 2 epochs on 1,000 images a LeNet classifies more than 70% of the validation images, '
+    f'got {history["val_accuracy"][-1]:.1%}')
+
+# %% [markdown]
+# ### Training run: from scratch for a moment, then from the trained weights
+#
+# Training LeNet fully (6 epochs on 55,000 images) takes over a minute on one core. So the
+# notebook trains your network from random weights on 6,000 images for 3 epochs (about
+# 15 s), enough to see the learning curve leave ln 10, and then loads the weights of a LeNet
+# trained fully (`data/weights/lenet_same.npz`, 99.07% on the test set) into your network
+# and trains it one more epoch on 10,000 images with a small learning rate. When the
+# notebook is graded, each part trains on 500 images for one epoch.
+
+# %%
+from sprintlib.plotting import plot_learning_curve
+
+graded = autograding()
+n_train, epochs = (500, 1) if graded else (6000, 3)
+model = ScratchLeNet("same", HeInitializer(random_state=0, dtype=np.float32), Adam(lr=2e-3), dtype=np.float32)
+history = train(model, X_train[:n_train], y_train[:n_train], epochs=epochs, batch_size=64,
+                X_val=X_train[-1000:], y_val=y_train[-1000:])
+plot_learning_curve(history, title=f"your LeNet from random weights, {n_train:,} images")
+plt.show()
+
+# %%
+from sprintlib.plotting import plot_confusion_matrix, plot_feature_maps, plot_filters
+
+model = ScratchLeNet("same", optimizer=Adam(lr=1e-4), dtype=np.float32)
+give_weights(model, reference_lenet("same", weights=WEIGHTS))
+n_tune, n_eval = (500, 1000) if graded else (10000, 10000)
+print(f"trained weights loaded: {np.mean(model.predict(X_test[:n_eval]) == y_test[:n_eval]):.2%} "
+      f"of {n_eval:,} test images")
+history = train(model, X_train[:n_tune], y_train[:n_tune], epochs=1, batch_size=64)
+predicted = model.predict(X_test[:n_eval])
+print(f"after one more epoch on {n_tune:,} images: {np.mean(predicted == y_test[:n_eval]):.2%}")
+plot_confusion_matrix(y_test[:n_eval], predicted, 10, title="your LeNet, trained weights")
+plt.show()
+
+# %% [markdown]
+# What the first convolution learned: each 5x5 filter as an image (red adds, blue subtracts;
+# many are edge or stroke detectors), and what one test image becomes after the first layers.
+
+# %%
+plot_filters(model.layers[0].W, title="the 6 filters of the first convolution")
+plt.show()
+plot_feature_maps(model.layers, X_test[0], n_layers=6)
+plt.show()
+
+# %% [markdown]
+# ## Written question: 'same' or 'valid' padding?
+#
+# Seed 003 (and its Keras model) gives both convolutions 'same' padding (pad 2); the classic
+# LeNet-5 uses none ('valid'). From your summaries above: how do the two versions differ in
+# output shapes and in parameter count, and **where** do the extra parameters of 'same' sit?
+# Why might one still pad the **first** convolution of an MNIST network? Give one reason for
+# and one against.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q1_answer", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# **Rubric (2 points).** 1 point: the numbers: 'same' keeps 28x28 and 14x14 so the flattened
+# vector has 16·7·7 = 784 entries against 16·4·4 = 256; the convolutions have the same
+# parameters (156 and 2,416: a filter's size does not depend on the image's), so the whole
+# difference, 107,786 - 44,426 = 63,360, is in the first FC layer (94,200 against 30,840 =
+# (784 - 256)·120). 1 point: one sound reason for padding (the border pixels and strokes near
+# the edge are seen by as many filter positions as the centre ones; the feature maps do not
+# shrink, so deeper stacks stay possible; shapes are easier to follow) and one against (more
+# parameters and computation in the first FC, more risk of overfitting; the zeros add an
+# artificial edge; MNIST digits are centred with an empty border, so little is lost without it).
+#
+# **Model answer.** With 'same' padding the convolutions keep the size (28x28x6, then
+# 14x14x16), with 'valid' they shrink it by 4 (24x24x6, then 8x8x16), so after the two poolings
+# the network flattens 7x7x16 = 784 values instead of 4x4x16 = 256. The convolutions have 156
+# and 2,416 parameters either way; the first FC layer has 784·120 + 120 = 94,200 instead of
+# 30,840, which is all of the difference between 107,786 and 44,426. Padding the first
+# convolution lets the filters centre on the border pixels too and keeps the maps aligned
+# with the image, which helps when strokes touch the edge; against it, it costs 63,360
+# parameters here, and MNIST's 4-pixel empty frame means 'valid' loses almost nothing.
+
+# %% [markdown]
+# ## Optional, not graded: the same LeNet in Keras (Kerasのmnist)
+#
+# Seed 003 compared its network with Keras. This cell does the same if TensorFlow is installed
+# (the course does not need it, and it is never imported by a graded cell); it is skipped when
+# the notebook is graded.
+#
+# > **Errata in the seed's Keras cell.** It compiled with `SGD(lr=0.01, decay=0.0, momentum=1.0)`.
+# > With momentum 1.0 the velocity $v \leftarrow 1.0 \cdot v - \eta g$ never forgets a gradient:
+# > it is the sum of every gradient so far, so the weights keep moving after the minimum is
+# > reached (the velocity does not decay, it only reverses slowly) and oscillate around it
+# > instead of settling: it does not converge. Below, the same network with momentum 0.9 and
+# > with 1.0 for 3 epochs on 6,000 images. Momentum must be below 1 (0.9 is the usual value).
+# > Today's Keras also calls the argument `learning_rate` (`lr` and `decay` are gone).
+# > And with 500 training images for 20 epochs, its comparison was of two under-trained networks.
+
+# %%
+if autograding():
+    print("skipped while grading")
+else:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # without TensorFlow's start-up messages
+    try:
+        import tensorflow as tf
+    except ImportError:
+        tf = None
+        print("TensorFlow is not installed: skipped (nothing in the course needs it)")
+    if tf is not None:
+        def keras_lenet():
+            return tf.keras.Sequential([
+                tf.keras.Input((28, 28, 1)),
+                tf.keras.layers.Conv2D(6, 5, padding="same", activation="relu"),
+                tf.keras.layers.MaxPooling2D(2),
+                tf.keras.layers.Conv2D(16, 5, padding="same", activation="relu"),
+                tf.keras.layers.MaxPooling2D(2),
+                tf.keras.layers.Flatten(),
+                tf.keras.layers.Dense(120, activation="relu"),
+                tf.keras.layers.Dense(84, activation="relu"),
+                tf.keras.layers.Dense(10, activation="softmax"),
+            ])
+
+        X_k, X_k_test = X_train[:6000].transpose(0, 2, 3, 1), X_test[:2000].transpose(0, 2, 3, 1)
+        for momentum in (0.9, 1.0):
+            tf.keras.utils.set_random_seed(0)
+            keras_model = keras_lenet()
+            keras_model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.01, momentum=momentum),
+                                loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            if momentum == 0.9:
+                keras_model.summary()  # Total params: 107,786, as layer_summary found
+            fitted = keras_model.fit(X_k, y_train[:6000], batch_size=64, epochs=3, verbose=0)
+            loss, accuracy = keras_model.evaluate(X_k_test, y_test[:2000], verbose=0)
+            print(f"SGD momentum={momentum}: training loss per epoch {np.round(fitted.history['loss'], 4)}, "
+                  f"test loss {loss:.4f}, test accuracy {accuracy:.2%}")

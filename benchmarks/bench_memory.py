@@ -1,0 +1,75 @@
+"""Peak resident memory (RSS) of each model's training: the runs of make train and make demo.
+
+Binder gives a notebook about 2 GB; the limit here is 1.5 GB for any training run. Each
+model trains in a fresh Python process (peak RSS only grows, so one process per model),
+which imports sprintlib (not TensorFlow, as a student's notebook), loads all of MNIST as
+the training runs do, and fits one epoch with make train's settings on the first 6,400
+training images, validating on the last 5,000, then scores the 10,000 test images. What a
+training holds does not grow with its epochs or its number of images (fit takes batches
+from X without copying it, and predicts in chunks), so the peak is that of the full run;
+make train's own peak is measured by running it under /usr/bin/time (benchmarks/README.md).
+
+    python -m benchmarks memory      # -> output/bench/memory.json
+"""
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+
+from ._timing import print_table, target_row, write_json
+
+LIMIT_MB = 1500
+N_FIT, N_VAL = 6400, 5000
+MODELS = ["ScratchDeepNeuralNetworkClassifier", "Scratch1dCNNClassifier", "Scratch2dCNNClassifier", "LeNet",
+          "ScratchSimpleRNNClassifier"]
+
+
+def train_one(name: str) -> dict:
+    """Train ``name`` as make train (or make demo) does; its peak RSS in MB."""
+    import numpy as np
+
+    import sprintlib
+    from sprintlib.data import load_mnist
+    from sprintlib.train_lenet import SETTINGS
+
+    recipe = dict(batch_size=64, optimizer="adam", lr=2e-3, lr_decay=0.6, dtype=np.float32, random_state=0)
+    models = {  # the settings of tests/test_training.py, tests/test_rnn_training.py, sprintlib/demo.py
+        "ScratchDeepNeuralNetworkClassifier": (True, dict(hidden_layer_sizes=(400, 200), batch_size=200,
+                                                          lr=1e-3, dtype=np.float32)),
+        "Scratch1dCNNClassifier": (True, dict(n_filters=8, hidden=(100,), **recipe)),
+        "Scratch2dCNNClassifier": (False, dict(n_filters=16, hidden=(100,), **recipe)),
+        "LeNet": (False, SETTINGS),
+        "ScratchSimpleRNNClassifier": (False, dict(n_nodes=128, optimizer="adam", lr=1e-3, batch_size=128,
+                                                   clip_norm=0.3, dtype=np.float32)),
+    }
+    flatten, settings = models[name]
+    (X, y), (X_test, y_test) = load_mnist(flatten=flatten, dtype=np.float32)
+    if name == "ScratchSimpleRNNClassifier":  # 28 time steps of 28 pixels
+        X, X_test = X.reshape(-1, 28, 28), X_test.reshape(-1, 28, 28)
+    model = getattr(sprintlib, name)(**{**settings, "epochs": 1, "verbose": False})
+    model.fit(X[:N_FIT], y[:N_FIT], X[-N_VAL:], y[-N_VAL:])
+    accuracy = model.score(X_test, y_test)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {"model": name, "peak_rss_mb": peak_kb / 1024, "test_accuracy_after_one_epoch": accuracy}
+
+
+def main():
+    rows = []
+    for name in MODELS:
+        out = subprocess.run([sys.executable, "-m", "benchmarks.bench_memory", name],
+                             capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print_table(f"Peak resident memory of each model's training (limit {LIMIT_MB} MB)", rows,
+                ["model", "peak_rss_mb", "test_accuracy_after_one_epoch"])
+    write_json("memory", rows, {"limit_mb": LIMIT_MB})
+    return [target_row(f"{r['model']} training, peak RSS (MB)", "-", r["peak_rss_mb"], LIMIT_MB,
+                       "MB") for r in rows]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print(json.dumps(train_one(sys.argv[1])))
+    else:
+        main()

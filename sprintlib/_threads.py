@@ -1,0 +1,183 @@
+"""How many threads sprintlib's numerical work uses: decided once, when sprintlib is imported.
+
+Why a policy: NumPy's BLAS (OpenBLAS) starts one thread per core it sees and splits each
+large enough matrix product among them. Where other processes share the cores (a Binder
+container with a CPU quota on a busy node, several grading kernels at once, a laptop
+running something else), a product waits for its slowest thread, and a thread waiting for
+a core that another process holds makes every product wait: with one core of two held
+busy, ``make demo`` took 41 s instead of 11.8 s, and a SimpleRNN epoch 5x longer.
+
+The number of threads, ``POLICY.threads``: the first rule that applies.
+
+1. ``SPRINTLIB_NUM_THREADS=n`` in the environment (n >= 1): n.
+2. A graded or parallel run, several kernels on one machine: one thread per kernel.
+   nbgrader sets ``NBGRADER_EXECUTION`` in the kernels it runs, pytest-xdist sets
+   ``PYTEST_XDIST_WORKER`` in each worker; any other runner says so with
+   ``SPRINTLIB_NUM_THREADS=1``.
+3. Otherwise the CPUs this process may really use: those of its affinity mask
+   (``os.sched_getaffinity``: taskset, a batch system), cut to its container's CPU quota
+   (cgroup v2 ``cpu.max``, cgroup v1 ``cpu.cfs_quota_us / cpu.cfs_period_us``; 1.5 CPUs
+   gives 1), at least 1; and never more than the BLAS was started with
+   (``OPENBLAS_NUM_THREADS`` and the like keep their say).
+
+threadpoolctl applies it to every BLAS that NumPy loaded, for the whole process (a
+student's own NumPy code included).
+
+The layers' products are another matter: a training step is hundreds of products of a
+few MFLOP each, each over in well under a millisecond, far shorter than the time slice a
+busy core makes a thread wait (benchmarks/README.md has the measurements: 28 products of
+128x128 matrices took 4 ms on one thread and 103 ms on two on a loaded machine). So
+``Layer.forward`` and ``Layer.backward`` run their maths with ``layer_threads()``: one
+BLAS thread, unless ``SPRINTLIB_NUM_THREADS`` asks for more.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from threadpoolctl import ThreadpoolController
+
+importlib.import_module("numpy")  # loads NumPy's BLAS, which threadpoolctl looks for below
+
+ENV = "SPRINTLIB_NUM_THREADS"
+#: environment variables that mark a kernel as one of several running at once
+PARALLEL_RUNS = ("NBGRADER_EXECUTION", "PYTEST_XDIST_WORKER")
+
+
+class Policy(NamedTuple):
+    threads: int  # BLAS threads for the process
+    layer_threads: int  # BLAS threads inside Layer.forward / backward
+    reason: str  # which rule decided, for benchmarks and bug reports
+
+
+# -- what the machine allows ------------------------------------------------------------
+def cgroup_cpu_quota(proc_cgroup="/proc/self/cgroup", root="/sys/fs/cgroup") -> float | None:
+    """The CPUs this process's cgroups allow, e.g. 1.5 for a quota of 150 ms per 100 ms
+    period; None without a quota. The smallest quota on the way up to the root applies.
+
+    ``proc_cgroup`` lines are ``hierarchy:controllers:path`` (``0::/path`` for cgroup v2).
+    Inside a container the path often names a cgroup that is mounted as ``root`` itself,
+    so the mount's top directory is read too.
+    """
+    try:
+        lines = Path(proc_cgroup).read_text().splitlines()
+    except OSError:
+        return None
+    root = Path(root)
+    quotas = []
+    for line in lines:
+        hierarchy, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if hierarchy == "0":  # cgroup v2 (alone at root, or beside v1 under root/unified)
+            quotas += [_v2_quota(d / "cpu.max") for mount in (root, root / "unified")
+                       for d in _up_from(mount, path)]
+        elif "cpu" in controllers.split(","):  # cgroup v1, mounted as cpu or cpu,cpuacct
+            quotas += [_v1_quota(d) for mount in {root / controllers, root / "cpu", root / "cpu,cpuacct"}
+                       for d in _up_from(mount, path)]
+    quotas = [q for q in quotas if q is not None]
+    return min(quotas) if quotas else None
+
+
+def _up_from(mount: Path, path: str):
+    """mount/path and each parent up to mount, the ones that exist."""
+    d = mount / path.strip("/")
+    while True:
+        if d.is_dir():
+            yield d
+        if d == mount or mount not in d.parents:
+            return
+        d = d.parent
+
+
+def _v2_quota(cpu_max: Path) -> float | None:
+    """cpu.max holds "<quota> <period>" in microseconds, or "max <period>" (no quota)."""
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        return None
+
+
+def _v1_quota(d: Path) -> float | None:
+    """cpu.cfs_quota_us / cpu.cfs_period_us; a quota of -1 means none."""
+    try:
+        quota = int((d / "cpu.cfs_quota_us").read_text())
+        period = int((d / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if quota <= 0 or period <= 0 else quota / period
+
+
+def usable_cpus(quota: float | None = None) -> int:
+    """The CPUs this process may run on (affinity), no more than its quota allows, >= 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    if quota is not None:
+        cpus = min(cpus, math.floor(quota))
+    return max(cpus, 1)
+
+
+# -- the decision -----------------------------------------------------------------------
+def decide(environ, cpus: int, blas_threads: int | None) -> Policy:
+    """The rules of the module's docstring, for the environment ``environ`` (a mapping),
+    ``cpus`` usable CPUs and a BLAS started with ``blas_threads`` threads (None: no BLAS
+    threadpoolctl knows)."""
+    given = environ.get(ENV, "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise ValueError(f"{ENV} expects a whole number >= 1, got {given!r}")
+        n = int(given)
+        return Policy(n, n, f"{ENV}={n}")
+    parallel = [name for name in PARALLEL_RUNS if environ.get(name)]
+    if parallel:
+        return Policy(1, 1, f"one thread per kernel ({parallel[0]} is set)")
+    n, reason = cpus, f"{cpus} usable CPU{'s' if cpus > 1 else ''}"
+    if blas_threads is not None and blas_threads < n:
+        n, reason = blas_threads, f"the BLAS was started with {blas_threads} (of {reason})"
+    return Policy(n, 1, reason)
+
+
+# -- applying it ------------------------------------------------------------------------
+#: threadpoolctl's handle on the BLAS libraries NumPy loaded (OpenBLAS, MKL, BLIS...)
+_BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
+
+
+def _get() -> int | None:
+    return max((lib.get_num_threads() for lib in _BLAS), default=None)
+
+
+def _set(n: int) -> None:
+    for lib in _BLAS:
+        lib.set_num_threads(n)
+
+
+class blas_threads:
+    """``with blas_threads(n):`` the BLAS uses n threads inside the block, and what it had
+    after it. Costs a microsecond when it already has n (the usual case inside ``fit``)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __enter__(self):
+        self.before = _get()
+        if self.before is not None and self.before != self.n:
+            _set(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self.before is not None and self.before != self.n:
+            _set(self.before)
+        return False
+
+
+def layer_threads() -> blas_threads:
+    """The BLAS threads for a layer's maths (``Layer.forward`` / ``backward``, ``fit``)."""
+    return blas_threads(POLICY.layer_threads)
+
+
+POLICY = decide(os.environ, usable_cpus(cgroup_cpu_quota()), _get())
+_set(POLICY.threads)

@@ -1,0 +1,89 @@
+"""What the speed work changed, checked to give the same answers: a model's layers keep their
+input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanished
+gradient, and malloc keeps freed memory (sprintlib/_malloc.py)."""
+import numpy as np
+
+import sprintlib
+from sprintlib import FC, SimpleRNN, XavierInitializer
+from sprintlib.layers.base import model_chain
+
+
+def test_inside_a_model_chain_a_layer_keeps_its_input_uncopied():
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    outside, inside = FC(3, 2, "xavier"), FC(3, 2, "xavier")
+    outside.forward(X)
+    with model_chain():
+        inside.forward(X)
+    assert not np.shares_memory(outside.X, X)  # a caller may edit its X: the layer keeps a copy
+    assert inside.X is X  # the model never edits it: no copy
+
+
+def test_the_chain_ends_with_the_block_even_on_an_error():
+    X = np.ones((2, 3))
+    try:
+        with model_chain():
+            raise KeyError
+    except KeyError:
+        pass
+    layer = FC(3, 2, "xavier")
+    layer.forward(X)
+    assert not np.shares_memory(layer.X, X)
+
+
+def test_a_model_step_gives_the_same_gradients_inside_and_outside_the_chain():
+    X = np.random.default_rng(1).standard_normal((8, 1, 28, 28))
+    y = np.arange(8) % 10
+    grads = []
+    for chained in (False, True):
+        model = sprintlib.LeNet("same", optimizer="sgd", random_state=0, verbose=False).build((1, 28, 28), 10)
+        A = X
+        if chained:
+            model._forward(X)
+        else:
+            for layer in model.layers:
+                A = layer.forward(A)
+            model.output.forward(A)
+        model._backward(model.output.backward(y))
+        grads.append([g.copy() for layer in model.layers for g in layer.grads().values()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
+def rnn_with_saturated_units(dtype):
+    """A SimpleRNN whose tanh units saturate (inputs 8x stronger): its gradient shrinks about
+    1000x a time step, below 1e-38 in 30 steps."""
+    rnn = SimpleRNN(28, 128, initializer=XavierInitializer(random_state=0, dtype=dtype), dtype=dtype)
+    rnn.W_x *= 8
+    X = np.random.default_rng(0).random((16, 60, 28)).astype(dtype)
+    return rnn, X
+
+
+def test_a_vanished_gradient_is_zero_and_never_subnormal():
+    rnn, X = rnn_with_saturated_units(np.float32)
+    rnn.forward(X)
+    dh = np.random.default_rng(1).standard_normal((16, 128)).astype(np.float32)
+    dX = rnn.backward(dh)
+    tiny = np.finfo(np.float32).tiny
+    for g in (dX, rnn.dW_x, rnn.dW_h, rnn.dh0):
+        assert not ((g != 0) & (np.abs(g) < tiny)).any()  # no subnormal number anywhere
+    assert (dX[:, 0] == 0).all()  # 60 steps back, the gradient has vanished: exactly zero
+
+
+def test_flushing_a_vanished_gradient_changes_nothing_float64_can_see():
+    # float64's range carries the gradient 60 steps back without subnormals: the exact BPTT
+    rnn, X = rnn_with_saturated_units(np.float64)
+    rnn.forward(X)
+    dh = np.random.default_rng(1).standard_normal((16, 128))
+    rnn.backward(dh)
+    exact = (rnn.dW_x.copy(), rnn.dW_h.copy())
+    # the same in float32, which flushes: equal to float32 precision
+    rnn32, X32 = rnn_with_saturated_units(np.float32)
+    rnn32.W_x, rnn32.W_h, rnn32.B = (p.astype(np.float32) for p in (rnn.W_x, rnn.W_h, rnn.B))
+    rnn32.forward(X32)
+    rnn32.backward(dh.astype(np.float32))
+    for flushed, full in zip((rnn32.dW_x, rnn32.dW_h), exact):
+        np.testing.assert_allclose(flushed, full, rtol=1e-4, atol=1e-5 * np.abs(full).max())
+
+
+def test_malloc_keeps_freed_memory_on_linux():
+    assert sprintlib.keeps_freed_memory is True  # glibc here; False elsewhere, and harmless
