@@ -198,8 +198,9 @@ def grade_one(task: Task, ctx: dict) -> Task:
     binds = [[d, d] for d in SYSTEM_DIRS + sorted({sys.base_prefix, sys.prefix,
                                                       str(Path(os.path.realpath(sys.executable)).parent)})
              if not any(d.startswith(s + "/") for s in SYSTEM_DIRS)]
-    binds += [[str(ctx["overlays"][task.assignment]), str(SPRINTLIB)],
-              [str(SPRINTLIB.parent / "data" / "mnist"), str(SPRINTLIB.parent / "data" / "mnist")]]
+    # what the notebooks read: MNIST and the trained LeNet that sprint 3 starts from
+    data = [str(SPRINTLIB.parent / "data" / name) for name in ("mnist", "weights")]
+    binds += [[str(ctx["overlays"][task.assignment]), str(SPRINTLIB)]] + [[d, d] for d in data]
     job = {"source": str(HERE / "source" / task.assignment / f"{task.assignment}.ipynb"),
            "release": str(HERE / "release" / task.assignment / f"{task.assignment}.ipynb"),
            "expected": str(ctx["expected"][task.assignment]), "notebook": str(notebook) if notebook else None,
