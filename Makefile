@@ -112,4 +112,4 @@ lock: $(STAMP)
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) output .pytest_cache autograder/gradebook.db autograder/autograded autograder/feedback autograder/.work
+	rm -rf $(VENV) output .pytest_cache autograder/gradebook.db autograder/autograded autograder/feedback autograder/.work autograder/results

@@ -31,6 +31,8 @@ c.CourseDirectory.db_assignments = [dict(name=a) for a in ASSIGNMENTS if (HERE /
 # and any .py file stay with the instructor.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "percent", "*.py"]
 
+# `make grade` does not run nbgrader autograde: it grades in a sandbox with the limits of
+# limits.toml (see README.md). These apply when an instructor runs `nbgrader autograde` by hand.
 # Each cell of a graded notebook gets 30 s (nbgrader's default, stated here): training
 # cells do a token amount of work when sprintlib.grading.autograding() says nbgrader runs.
 c.Execute.timeout = 30

@@ -29,7 +29,14 @@ CONDITIONS = ("quiet", "busy")
 #: rounds of every measurement (at least 5: the median of fewer is too easily moved)
 ROUNDS = max(5, int(os.environ.get("BENCH_ROUNDS", "5")))
 
-_SPIN = "while True: pass"
+# spins, and stops by itself once the benchmark that started it is gone (killed, say)
+_SPIN = """
+import os
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(1_000_000):
+        pass
+"""
 
 
 @contextlib.contextmanager

@@ -188,6 +188,11 @@ def check_array(name: str, got, expected, rtol: float | None = None) -> None:
     ``name: OK (relative error ...)``; raises AssertionError with a message that says
     what is wrong and, when it can tell, why.
     """
+    if _recording() == "got":
+        _emit(name, got)
+        return
+    if _recording() == "expected":
+        _emit(name, np.asarray(expected))
     problem, err = _array_problem(name, got, expected, rtol)
     if problem:
         raise AssertionError(problem)
@@ -315,7 +320,12 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
     with _student(f"your {name}", answer):
         got = student_fn(*_copies(args), **_copies(kwargs))
     got = tuple(map(_snapshot, got)) if type(got) is tuple else _snapshot(got)
-    expected = reference_fn(*_copies(args), **_copies(kwargs))
+    if _recording() == "got":  # the reference does not run in a graded kernel
+        for i, g in enumerate(got) if type(got) is tuple else [(None, got)]:
+            _emit(name if i is None else f"{name}[{i}]", g)
+        return
+    with _answer_code():
+        expected = reference_fn(*_copies(args), **_copies(kwargs))
     if isinstance(expected, tuple):
         if type(got) is not tuple or len(got) != len(expected):
             raise AssertionError(f"{name}: expected a tuple of {len(expected)} results, got {_describe(got)}")
@@ -354,23 +364,47 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     X = np.asarray(X)
     answer = _Answer(reference) if own_code else None
     _check_not_a_copy(student, answer)
+    if _recording():
+        _grading_weights(reference, X, reference.param_names)
     _give_weights(student, reference)
+    if _recording() == "got":
+        return _record_layer(student, reference, X, dA, seed, backward, answer)
     parts = []
     with keep_weights(student, reference.param_names), keep_weights(reference):
         with _student("your forward", answer), _unchanged("forward", "X", X) as (x, _):
             A_got = _snapshot(student.forward(x))
-        A = reference.forward(X.copy())
+        with _answer_code():
+            A = reference.forward(X.copy())
         parts.append(("forward A", A_got, A))
         if backward:
             dA = np.random.default_rng(seed).standard_normal(A.shape) if dA is None else np.asarray(dA)
             with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
                 dX_got = _snapshot(student.backward(d))
-            dX = reference.backward(dA.copy())
+            with _answer_code():
+                dX = reference.backward(dA.copy())
             parts.append(("backward dX", dX_got, dX))
             parts += [(f"backward d{n}", _gradient(student, n), getattr(reference, "d" + n))
                       for n in reference.param_names]
     explain = _explainer(reference, X, dA, {name: expected for name, _, expected in parts}) if backward else None
     _report(parts, rtol, explain=explain)
+
+
+def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
+    """check_layer in a graded kernel: run the student's layer as check_layer does and emit
+    what it gives; the reference's maths do not run here (see _recording)."""
+    with keep_weights(student, reference.param_names):
+        with _student("your forward", answer), _unchanged("forward", "X", X) as (x, _):
+            A_got = _snapshot(student.forward(x))
+        _emit("forward A", A_got)
+        if backward:
+            if dA is None:  # drawn as check_layer draws it, for the shape of a right forward
+                shape = np.shape(A_got) if isinstance(A_got, np.ndarray) else ()
+                dA = np.random.default_rng(seed).standard_normal(shape)
+            dA = np.asarray(dA)
+            with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
+                _emit("backward dX", _snapshot(student.backward(d)))
+            for n in reference.param_names:
+                _emit(f"backward d{n}", _gradient(student, n))
 
 
 def _give_weights(student, reference) -> None:
@@ -410,6 +444,11 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
 
     ``explain(name, got, tolerance)``, if given, returns a hint for a wrong part ("" if none).
     """
+    if _recording():
+        for name, got, expected in parts:
+            _emit(name, got if _recording() == "got" else np.asarray(expected))
+        if _recording() == "got":
+            return
     wrong = []
     for name, got, expected in parts:
         problem, err = _array_problem(name, got, expected, rtol, tol)
@@ -919,6 +958,8 @@ def check_gradients(layer, X, dA=None, rtol: float | None = None, seed: int = 0)
     declared = _declared_params(layer)
     with keep_weights(layer, declared + tuple(before)):
         _as_float64(layer, declared)
+        if _recording():
+            _grading_weights(layer, X, declared)
         with _notes("your forward"), _unchanged("forward", "X", X) as (x, x_changed):
             A = _snapshot(layer.forward(x))
         A, problem = _read_numbers("forward A", A)
@@ -964,6 +1005,105 @@ def _as_float64(layer, names) -> None:
         if problem:
             raise AssertionError(problem)
         setattr(layer, n, arr.astype(np.float64))
+
+
+# -- graded runs: the verdict is decided outside the kernel --------------------------------
+#: set by autograder/grade.py in the kernels it runs: "expected" in the trusted run of the
+#: instructor's notebook, "got" in a student's (sandboxed, untrusted) kernel
+RECORD_VARIABLE = "SPRINTLIB_GRADING_RECORD"
+#: the MIME type of one record in a test cell's outputs
+RECORD_MIME = "application/vnd.sprintlib.record+json"
+
+
+def _recording() -> str | None:
+    """None as usual; while autograder/grade.py grades, every check emits what it compares
+    (a record: the part's name and an array) instead of trusting its own verdict:
+
+    - "expected": the trusted run of the source notebook (the model answers) emits the
+      reference's values, after the usual checks;
+    - "got": a student's kernel emits the values the student's code gave, and runs none of
+      the reference's maths (in a graded kernel they are removed from sprintlib).
+
+    The grader compares the two lists outside the kernel: whatever the student's code
+    changes in the kernel (numpy, these functions, IPython) can only spoil its own records.
+    """
+    mode = os.environ.get(RECORD_VARIABLE)
+    return mode if mode in ("expected", "got") else None
+
+
+def _emit(name: str, value, **extra) -> None:
+    """One record: {"name", "npy": base64 of np.save of the numbers} or {"name", "what"}."""
+    import base64
+
+    from IPython.display import publish_display_data
+
+    record = {"name": str(name), **extra}
+    arr, what = _numbers(value) if not isinstance(value, _Absent) and value is not None else (None, None)
+    if arr is not None and arr.dtype.kind in "biuf":
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        record["npy"] = base64.b64encode(buf.getvalue()).decode("ascii")
+    else:
+        record["what"] = "None" if value is None else ("absent" if isinstance(value, _Absent) else str(what))
+    publish_display_data({RECORD_MIME: record})
+
+
+#: sprintlib code every layer runs (the contract of Layer, the checks): never the answer
+_CONTRACT_CODE: set | None = None
+
+
+@contextlib.contextmanager
+def _answer_code():
+    """In the trusted run, note the sprintlib functions the reference runs (not the
+    contract every layer shares) and emit them as the record "__answer_code__": the
+    grader removes them from the sprintlib of the students' kernels."""
+    if _recording() != "expected":
+        yield
+        return
+    global _CONTRACT_CODE
+    if _CONTRACT_CODE is None:
+        from .layers.fc import FC
+        from .initializers import SimpleInitializer
+        _CONTRACT_CODE = set()
+        fc = FC(2, 2, SimpleInitializer(random_state=0))
+        with _profiled(_CONTRACT_CODE):
+            fc.backward(np.ones((1, 2)) + 0 * fc.forward(np.ones((1, 2))))
+    ran = set()
+    try:
+        with _profiled(ran):
+            yield
+    finally:
+        harness = _SHARED | {_HERE / "grading.py", _HERE / "testing.py"}
+        code = sorted({c for c in ran - _CONTRACT_CODE if _path(c[0]) not in harness})
+        if code:
+            _emit("__answer_code__", None, code=[[_path(f).relative_to(_HERE).as_posix(), q, line]
+                                               for f, q, line in code])
+
+
+@contextlib.contextmanager
+def _profiled(found: set):
+    def hook(frame, event, arg):
+        if event == "call":
+            c = frame.f_code
+            if _path(c.co_filename).is_relative_to(_HERE):
+                found.add((c.co_filename, c.co_qualname, c.co_firstlineno))
+    old = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(old)
+
+
+def _grading_weights(layer, X, names) -> None:
+    """Weights drawn from the inputs (by hidden_rng), in place of the layer's own random ones:
+    the trusted run and the student's kernel then check the same numbers."""
+    X = np.asarray(X)
+    key = hashlib.sha256(f"{X.shape}{X.dtype}".encode() + np.ascontiguousarray(X).tobytes()).hexdigest()
+    for n in names:
+        current = np.asarray(getattr(layer, n))
+        draw = 0.5 * hidden_rng(f"weights:{key}:{n}").standard_normal(current.shape)
+        setattr(layer, n, draw.astype(current.dtype if current.dtype.kind == "f" else np.float64))
 
 
 # -- the notebook's situation ------------------------------------------------------------

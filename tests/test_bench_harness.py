@@ -31,3 +31,19 @@ def test_the_busy_core_spins_in_its_own_session_and_stops():
 def test_target_rows_say_whether_the_target_is_met():
     assert _timing.target_row("x", "quiet", 0.9, 1.0, "ratio")["met"] == "yes"
     assert _timing.target_row("x", "busy", 1.1, 1.0, "ratio")["met"] == "NO"
+
+
+def test_the_spinner_stops_by_itself_when_the_benchmark_is_killed():
+    import subprocess
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks._timing import busy_core\n"
+            "with busy_core() as pid:\n    print(pid, flush=True)\n    import time; time.sleep(60)")
+    bench = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    pid = int(bench.stdout.readline())
+    bench.kill()  # no cleanup runs in a killed process
+    bench.wait()
+    for _ in range(50):
+        time.sleep(0.1)
+        if not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] in "ZX":
+            break
+    else:
+        raise AssertionError("the spinner outlived the benchmark")

@@ -31,7 +31,7 @@ import build  # noqa: E402
 pytestmark = pytest.mark.xdist_group("course")
 
 ASSIGNMENTS = build.assignments(ROOT)
-COPIED = ["nbgrader_config.py", "build.py", "grade.py", "percent", "samples"]
+COPIED = ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml", "percent", "samples"]
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +113,8 @@ def test_every_graded_test_fails_before_the_student_writes_code(course, assignme
     nb = nbformat.read(str(root / "autograder" / "autograded" / "blank" / assignment / f"{assignment}.ipynb"), 4)
     tests = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
     assert tests
-    passed = [c.metadata.nbgrader.grade_id for c in tests if not any(o.output_type == "error" for o in c.outputs)]
+    # the verdict the grading process wrote under each test cell
+    passed = [c.metadata.nbgrader.grade_id for c in tests if "FAILED: 0 of" not in "".join(o.get("text", "") for o in c.outputs)]
     assert not passed, f"these test cells pass on the release as handed out: {passed}"
 
 

@@ -183,7 +183,9 @@ class ScratchClassifier:
         bar.close()
 
     def _forward(self, X):
-        with model_chain():  # X and every layer's output are the model's own: kept uncopied
+        # the batch and every layer's output are the model's own, kept by the layers uncopied
+        # (in predict, X is a slice of the caller's array, but no backward follows)
+        with model_chain():
             for layer in self.layers:
                 X = layer.forward(X)
         return self.output.forward(X)

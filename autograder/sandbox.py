@@ -1,0 +1,185 @@
+"""Where a student's code runs while `make grade` grades it: a kernel that sees almost nothing.
+
+Two pieces, both plain Python (ctypes on libc), nothing to install:
+
+- ``enter_network_namespace()``: the grading process of one submission (autograder/runner.py)
+  moves into a network namespace of its own whose only interface is the loopback, brought up
+  here: nbclient and the kernel talk over 127.0.0.1 (ZMQ), nothing else is reachable.
+- ``python sandbox.py kernel -f CONNECTION_FILE`` (the argv of the kernelspec the runner
+  writes): the kernel's launcher. As root it enters a mount namespace of its own, builds a
+  root of its own (a tmpfs holding read-only binds of /usr, /lib*, /bin, /etc, /dev, /proc,
+  the Python installation and the virtualenv, MNIST, and the grading copy of sprintlib in
+  place of sprintlib/ — the copy whose model answers are removed), chroots into it, sets its
+  resource limits (address space, CPU seconds, file size, processes, open files), drops to a
+  throwaway uid with no groups, and execs ipykernel. The course folder, the gradebook, the
+  source notebooks (hidden tests), the release and the other submissions are not in that
+  root: there is no path to them.
+
+On a machine that does not allow a mechanism (not root, no namespaces in a container), the
+kernel still runs, with what is allowed, and grade.py prints a WARNING naming what is off:
+see ``probe()`` and autograder/README.md.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import shutil
+import socket
+import struct
+import sys
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+CONFIG_VARIABLE = "SPRINTLIB_SANDBOX"  # the kernel launcher's settings (JSON), set by the runner
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source, target, fstype, flags=0, data=None) -> None:
+    enc = lambda v: None if v is None else str(v).encode()  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {source} on {target}")
+
+
+def enter_network_namespace() -> str | None:
+    """A network namespace of this process's own with the loopback up; None, or why not."""
+    try:
+        unshare(CLONE_NEWNET)
+    except OSError as e:
+        return f"no network namespace ({e}): the kernels can reach the network"
+    try:  # SIOCGIFFLAGS / SIOCSIFFLAGS on "lo": IFF_UP
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            req = struct.pack("16sh", b"lo", 0)
+            flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, req))[1]
+            fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))
+    except OSError as e:
+        return f"loopback could not be brought up ({e})"
+    return None
+
+
+def probe() -> list[str]:
+    """What the sandbox cannot do on this machine (empty when everything is in place),
+    tried in a child process so that this one is left as it is."""
+    code = ("import sys, os; sys.path.insert(0, %r); import sandbox as s; r = [];"
+            "e = s.enter_network_namespace(); r.append(e) if e else None\n"
+            "try: s.unshare(s.CLONE_NEWNS); s.mount(None, '/', None, s.MS_REC | s.MS_PRIVATE)\n"
+            "except OSError as x: r.append(f'no mount namespace ({x}): the kernels see the whole file system')\n"
+            "if os.geteuid() != 0: r.append('not root: the kernels run as the grading user, not a throwaway one')\n"
+            "print('\\n'.join(r))") % str(Path(__file__).resolve().parent)
+    import subprocess
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    problems = [line for line in run.stdout.splitlines() if line.strip()]
+    if run.returncode != 0:
+        problems.append(f"the sandbox probe failed: {run.stderr.strip()[-300:]}")
+    return problems
+
+
+# -- the kernel's launcher ---------------------------------------------------------------
+def _bind(src: str, root: Path, dst: str | None = None, writable=False) -> None:
+    src_path = Path(src)
+    if not src_path.exists():
+        return
+    target = root / (dst or src).lstrip("/")
+    if src_path.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch(exist_ok=True)
+    mount(src, target, None, MS_BIND | MS_REC)
+    if not writable:
+        mount(None, target, None, MS_BIND | MS_REC | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+
+
+def _limits(cfg: dict) -> None:
+    for name, value in (("RLIMIT_AS", cfg.get("memory_bytes")), ("RLIMIT_CPU", cfg.get("cpu_seconds")),
+                        ("RLIMIT_FSIZE", cfg.get("file_bytes")), ("RLIMIT_NPROC", cfg.get("processes")),
+                        ("RLIMIT_NOFILE", cfg.get("open_files")), ("RLIMIT_CORE", 0)):
+        if value is not None:
+            resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+
+
+def kernel_main(argv: list[str]) -> None:
+    """Build the kernel's world, then become the kernel (ipykernel, same argv)."""
+    cfg = json.loads(os.environ.pop(CONFIG_VARIABLE, "{}"))
+    connection = argv[argv.index("-f") + 1]
+    info = Path(connection).read_text()
+    home = "/tmp/home"
+    root = Path(cfg.get("root", ""))
+    env = {k: v for k, v in os.environ.items() if k in cfg.get("keep_env", [])}
+    env.update(HOME=home, IPYTHONDIR=f"{home}/.ipython", MPLCONFIGDIR=f"{home}/.mpl", TMPDIR="/tmp",
+               PYTHONDONTWRITEBYTECODE="1", JUPYTER_RUNTIME_DIR=f"{home}/.runtime", LANG="C.UTF-8",
+               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    if cfg.get("isolate_files") and root.is_dir():
+        unshare(CLONE_NEWNS)
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+        for src, dst in cfg.get("binds", []):
+            _bind(src, root, dst)
+        _bind("/dev", root, writable=True)
+        _bind("/proc", root, writable=True)
+        (root / "tmp").mkdir()
+        mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg.get('tmp_bytes', 1 << 28)},mode=1777")
+        os.chroot(root)
+        os.chdir("/")
+    else:
+        Path(home).parent.mkdir(exist_ok=True)
+        home = env["HOME"] = cfg.get("home", home)
+    Path(home).mkdir(parents=True, exist_ok=True)
+    mine = f"{home}/kernel.json"
+    Path(mine).write_text(info)
+    uid = cfg.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        for dirpath, _, files in os.walk(home):
+            os.chown(dirpath, uid, uid)
+            for f in files:
+                os.chown(os.path.join(dirpath, f), uid, uid)
+        os.chmod(home, 0o700)
+    os.chdir(home)
+    _limits(cfg)
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    args = list(argv)
+    args[argv.index("-f") + 1] = mine
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *args], env)
+
+
+def kill_user(uid: int) -> None:
+    """Every process of the throwaway uid, gone (a kernel's children that outlived it)."""
+    if os.geteuid() != 0:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, 9)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["kernel"]:
+        kernel_main(sys.argv[2:])
+    else:
+        print("\n".join(probe()) or "sandbox: everything available")
