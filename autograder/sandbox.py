@@ -127,12 +127,13 @@ def kernel_main(argv: list[str]) -> None:
         unshare(CLONE_NEWNS)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+        # /tmp first: a repository or a venv that lives under /tmp is bound inside it, not hidden by it
+        (root / "tmp").mkdir()
+        mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg.get('tmp_bytes', 1 << 28)},mode=1777")
         for src, dst in cfg.get("binds", []):
             _bind(src, root, dst)
         _bind("/dev", root, writable=True)
         _bind("/proc", root, writable=True)
-        (root / "tmp").mkdir()
-        mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg.get('tmp_bytes', 1 << 28)},mode=1777")
         os.chroot(root)
         os.chdir("/")
     else:
