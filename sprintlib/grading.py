@@ -694,6 +694,13 @@ def _watching(answer, found: list):
         if seen[code] and not _called_by_another_part(frame, answer):
             found.append(seen[code])
 
+    with _profiling(hook):
+        yield
+
+
+@contextlib.contextmanager
+def _profiling(hook):
+    """``sys.setprofile(hook)`` for the block; the profiler there before is put back after it."""
     old = sys.getprofile()
     sys.setprofile(hook)
     try:
@@ -1087,12 +1094,8 @@ def _profiled(found: set):
             c = frame.f_code
             if _path(c.co_filename).is_relative_to(_HERE):
                 found.add((c.co_filename, c.co_qualname, c.co_firstlineno))
-    old = sys.getprofile()
-    sys.setprofile(hook)
-    try:
+    with _profiling(hook):
         yield
-    finally:
-        sys.setprofile(old)
 
 
 def _grading_weights(layer, X, names) -> None:
