@@ -295,10 +295,18 @@ def judge(expected: dict, got: dict, hidden: bool) -> tuple[bool, list[str]]:
             ok = False
             lines.append(not_numbers(name, g.get("what")))
             continue
-        problem, err = grading._array_problem(name, got_arr, expected_arr)
+        if e.get("kind") in ("accuracy", "bounds"):
+            problem, verdict = other_check(e, got_arr, expected_arr)
+            ok &= problem is None
+            lines.append(problem or verdict)
+            continue
+        tol = tolerance(e, expected_arr)
+        problem, err = grading._array_problem(name, got_arr, expected_arr, tol=tol)
         if problem:
             ok = False
-            lines.append(hidden_wording(name, problem) if hidden else problem.split("\n")[0])
+            hint = mistake_hint(e, got_arr, tol, hidden)
+            wording = hidden_wording(name, problem, got_arr.shape, expected_arr.shape) if hidden else problem
+            lines.append(wording + (f"\n  hint: {hint}" if hint else ""))
         else:
             lines.append(grading._ok(name, err))
     if len(got_recs) > len(exp_recs):
@@ -316,6 +324,41 @@ def judge(expected: dict, got: dict, hidden: bool) -> tuple[bool, list[str]]:
     return ok, lines
 
 
+def other_check(e: dict, got: np.ndarray, expected: np.ndarray) -> tuple[str | None, str]:
+    """(problem or None, verdict) of check_accuracy (labels against the trusted run's true
+    labels) and check_bounds (the student's numbers against the trusted run's bounds)."""
+    name = e["name"]
+    if e["kind"] == "accuracy":
+        at_least = e.get("at_least")
+        return grading._accuracy_problem(name, got, expected, float(at_least) if isinstance(at_least, (int, float)) else 1.0)
+    below = e.get("below")
+    problem = grading._bounds_problem(name, got, float(below) if isinstance(below, (int, float)) else None,
+                                      e.get("decreasing") is True)
+    return problem, f"{name}: OK"
+
+
+def tolerance(expected_rec: dict, expected: np.ndarray) -> grading.Tolerance:
+    """The check's tolerance, as the trusted run recorded it (the dtype's by default)."""
+    tol = expected_rec.get("tol")
+    if isinstance(tol, list) and len(tol) == 2 and all(isinstance(t, (int, float)) for t in tol):
+        return grading.Tolerance(*map(float, tol))
+    return grading._tolerance(expected)
+
+
+def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hidden: bool) -> str:
+    """The hint of the first known mistake (sprintlib.grading.MISTAKES) whose value, computed
+    in the trusted run and carried by the expected record, the student's value equals."""
+    if got.dtype.kind not in "biuf" or not np.isfinite(got).all():
+        return ""
+    hints = expected_rec.get("hints")
+    for h in hints if isinstance(hints, list) else []:
+        candidate = decode(h)
+        if candidate is not None and candidate.shape == got.shape and \
+                grading._matches(got.astype(np.float64), candidate.astype(np.float64), tol):
+            return h["hidden_hint"] if hidden else h["hint"]
+    return ""
+
+
 def not_numbers(name: str, what) -> str:
     """The verdict on a record that is not numbers, in this process's words (the kernel's
     description of what it got is not shown)."""
@@ -327,14 +370,14 @@ def not_numbers(name: str, what) -> str:
     return f"{name}: expected a numpy array of numbers, got something else"
 
 
-def hidden_wording(name: str, problem: str) -> str:
+def hidden_wording(name: str, problem: str, got_shape: tuple, expected_shape: tuple) -> str:
     """What is wrong with a hidden check, without a value or a shape of it: the kind of
     mistake, the relative error and a hint that quotes no number of the hidden inputs."""
     first = problem.split("\n")[0]
     if "wrong values (relative error" in first and "expected [" not in first:
         return first
     if "expected shape" in first:
-        return f"{name}: wrong shape"
+        return f"{name}: wrong shape" + grading._shape_hint(got_shape, expected_shape)
     if "expected finite values" in first:
         return f"{name}: not finite (NaN or inf)"
     if "expected integers" in first:

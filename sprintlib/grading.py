@@ -188,15 +188,91 @@ def check_array(name: str, got, expected, rtol: float | None = None) -> None:
     ``name: OK (relative error ...)``; raises AssertionError with a message that says
     what is wrong and, when it can tell, why.
     """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     if _recording() == "got":
         _emit(name, got)
         return
     if _recording() == "expected":
-        _emit(name, np.asarray(expected))
+        _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol)))
     problem, err = _array_problem(name, got, expected, rtol)
     if problem:
         raise AssertionError(problem)
     print(_ok(name, err))
+
+
+def check_accuracy(name: str, y_pred, y_true, at_least: float) -> None:
+    """Predicted labels ``y_pred`` (N,) against the true ones ``y_true`` (N,): passes when
+    the share of right labels is at least ``at_least`` (a number in [0, 1]).
+
+    In a graded run the accuracy is computed by the grader from the labels the student's
+    code returned, not by the kernel (see _recording).
+    """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    mode = _recording()
+    if mode == "got":
+        return _emit(name, y_pred)
+    y_true = np.asarray(y_true)
+    if mode == "expected":
+        _emit(name, y_true, kind="accuracy", at_least=float(at_least))
+    problem, verdict = _accuracy_problem(name, y_pred, y_true, at_least)
+    if problem:
+        raise AssertionError(problem)
+    print(verdict)
+
+
+def _accuracy_problem(name, y_pred, y_true, at_least):
+    """(message or None, the verdict line)."""
+    arr, problem = _read_numbers(name, y_pred)
+    if problem:
+        return problem, ""
+    if arr.shape != y_true.shape:
+        return (f"{name}: expected labels of shape {format_shape(y_true.shape)}, got {format_shape(arr.shape)}"
+                + _shape_hint(arr.shape, y_true.shape)), ""
+    accuracy = float(np.mean(arr == y_true))
+    verdict = f"{name}: accuracy {accuracy:.1%} ({int(np.sum(arr == y_true))} of {y_true.size} right; at least {at_least:.0%} needed)"
+    return (None if accuracy >= at_least else verdict + " - too low"), verdict
+
+
+def check_bounds(name: str, values, below: float | None = None, decreasing: bool = False) -> None:
+    """Numbers such as a loss per epoch: passes when every one is finite, each is below
+    ``below`` (if given) and, with ``decreasing``, each is below the one before.
+
+    In a graded run the grader checks the numbers the student's code gave, not the kernel.
+    """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    values = _plain_list(values)
+    mode = _recording()
+    if mode == "got":
+        return _emit(name, values)
+    if mode == "expected":
+        _emit(name, values, kind="bounds", below=below, decreasing=bool(decreasing))
+    problem = _bounds_problem(name, values, below, decreasing)
+    if problem:
+        raise AssertionError(problem)
+    print(f"{name}: OK {np.array2string(np.asarray(values, np.float64), precision=4)}")
+
+
+def _plain_list(value):
+    """A list (a history: one number an epoch) of plain numbers as an array; anything else as it is."""
+    plain = (bool, int, float, np.float64, np.float32, np.int64, np.int32)
+    if type(value) in (list, tuple) and all(type(v) in plain for v in value):
+        return np.array(value, dtype=np.float64)
+    return value
+
+
+def _bounds_problem(name, values, below, decreasing) -> str | None:
+    arr, problem = _read_numbers(name, values)
+    if problem:
+        return problem
+    arr = arr.astype(np.float64).ravel()
+    shown = np.array2string(arr, precision=4)
+    if arr.size == 0 or not np.isfinite(arr).all():
+        return f"{name}: expected finite numbers, got {shown}"
+    if below is not None and not (arr < below).all():
+        return f"{name}: expected every value below {below:.4g}, got {shown}"
+    if decreasing and not (np.diff(arr) < 0).all():
+        return f"{name}: expected each value below the one before, got {shown}"
+    return None
 
 
 def _ok(name, err) -> str:
@@ -315,6 +391,7 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
     student's function runs ``reference_fn`` (or, for a sprintlib function, its module or
     ``sprintlib.functional``) instead of computing the answer itself.
     """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     name = name or getattr(reference_fn, "__name__", "result")
     answer = _Answer(reference_fn, name) if own_code else None
     with _student(f"your {name}", answer):
@@ -361,6 +438,7 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     runs sprintlib's implementation of the same layer (its class, its module, or
     ``sprintlib.functional``); sprintlib's other parts (FC, activations...) stay allowed.
     """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     X = np.asarray(X)
     answer = _Answer(reference) if own_code else None
     _check_not_a_copy(student, answer)
@@ -385,8 +463,9 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
             parts.append(("backward dX", dX_got, dX))
             parts += [(f"backward d{n}", _gradient(student, n), getattr(reference, "d" + n))
                       for n in reference.param_names]
-    explain = _explainer(reference, X, dA, {name: expected for name, _, expected in parts}) if backward else None
-    _report(parts, rtol, explain=explain)
+    # a forward-only check still gets the forward's hints: the mistakes run a backward too
+    dA = np.ones_like(A) if dA is None else dA
+    _report(parts, rtol, explain=_Explainer(reference, X, dA, {name: expected for name, _, expected in parts}))
 
 
 def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
@@ -408,6 +487,7 @@ def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
 
 
 def _give_weights(student, reference) -> None:
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     for n in reference.param_names:
         expected = getattr(reference, n)
         value = _read(student, n)
@@ -444,11 +524,15 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
 
     ``explain(name, got, tolerance)``, if given, returns a hint for a wrong part ("" if none).
     """
-    if _recording():
-        for name, got, expected in parts:
-            _emit(name, got if _recording() == "got" else np.asarray(expected))
-        if _recording() == "got":
-            return
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    if _recording() == "got":
+        for name, got, _ in parts:
+            _emit(name, got)
+        return
+    if _recording() == "expected":  # with what each known mistake would give: the grader's hints
+        for name, _, expected in parts:
+            _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol, tol)),
+                  hints=_hint_records(explain, name) if explain else [])
     wrong = []
     for name, got, expected in parts:
         problem, err = _array_problem(name, got, expected, rtol, tol)
@@ -720,10 +804,12 @@ def _called_by_another_part(frame, answer) -> bool:
 class Mistake(NamedTuple):
     """A known mistake: ``predict(reference, X, dA)`` gives {part: the value a layer with
     this mistake returns} (computed with the reference's own maths), ``hint`` what to say
-    when the student's part equals it."""
+    when the student's part equals it; ``hidden_hint`` what to say in a hidden test's
+    feedback, where no number of the hidden inputs may show (default: ``hint``)."""
     name: str
     predict: Callable
     hint: str
+    hidden_hint: str | None = None
 
 
 def _run(layer, X, dA, after_forward=None, **changes) -> dict:
@@ -846,33 +932,47 @@ def _averaged(expected: dict, dA) -> list:
     sizes = [n for n in np.shape(dA) if n > 1]
     divisors = sorted({int(np.prod(c)) for r in range(1, len(sizes) + 1) for c in itertools.combinations(sizes, r)})
     grads = {part: value for part, value in expected.items() if part.startswith("backward d") and part != "backward dX"}
+    why = ("a mean over the batch (or the positions, or the time steps) where the gradient is their sum; "
+           "the mean over the batch is taken once, in the loss")
     return [Mistake(f"{part} averaged over {k}", lambda ref, X, dA, part=part, k=k: {part: grads[part] / k},
-                    f"your {part.split()[1]} is the expected one divided by {k}: a mean over the batch (or the "
-                    f"positions, or the time steps) where the gradient is their sum; the mean over the batch "
-                    f"is taken once, in the loss")
+                    f"your {part.split()[1]} is the expected one divided by {k}: {why}",
+                    f"your {part.split()[1]} is the expected one divided by a count of the inputs: {why}")
             for part in grads for k in divisors]
 
 
-def _explainer(reference, X, dA, expected: dict):
-    """explain(part, got, tolerance) -> the hint of the first known mistake whose prediction
-    for ``part`` the student's value equals ("" if none). Predictions are computed when a
-    part is wrong, once each; a mistake that cannot be computed for these inputs is skipped."""
-    mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])] + _averaged(expected, dA)
-    predictions = {}
+class _Explainer:
+    """``explain(part, got, tolerance)`` -> the hint of the first known mistake whose
+    prediction for ``part`` the student's value equals ("" if none). Predictions are computed
+    when first asked for, once each; a mistake that cannot be computed for these inputs is
+    skipped. ``candidates(part)`` lists (mistake, predicted array) in that order: what a
+    graded run records, so that the grader can give the same hints outside the kernel."""
 
-    def explain(part, got, tol):
+    def __init__(self, reference, X, dA, expected: dict):
+        self.reference, self.X, self.dA = reference, X, dA
+        self.mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])] + _averaged(expected, dA)
+        self.predictions = {}
+
+    def candidates(self, part):
+        for m in self.mistakes:
+            if m.name not in self.predictions:
+                self.predictions[m.name] = _predict(m, self.reference, self.X, self.dA)
+            found = self.predictions[m.name].get(part)
+            for c in found if isinstance(found, list) else [found]:
+                if c is not None:
+                    yield m, np.asarray(c, np.float64)
+
+    def __call__(self, part, got, tol):
         arr, _ = _numbers(got)
         if arr is None or arr.dtype.kind not in "biuf":
             return ""
-        for m in mistakes:
-            if m.name not in predictions:
-                predictions[m.name] = _predict(m, reference, X, dA)
-            candidates = predictions[m.name].get(part)
-            for c in candidates if isinstance(candidates, list) else [candidates]:
-                if c is not None and _matches(arr.astype(np.float64), np.asarray(c, np.float64), tol):
-                    return m.hint
-        return ""
-    return explain
+        return next((m.hint for m, c in self.candidates(part) if _matches(arr.astype(np.float64), c, tol)), "")
+
+
+
+def _hint_records(explain, part) -> list:
+    """The known mistakes' predictions for ``part``, as a record carries them."""
+    return [{"hint": m.hint, "hidden_hint": m.hidden_hint or m.hint, "npy": _npy(c)}
+            for m, c in explain.candidates(part)]
 
 
 def _predict(mistake, reference, X, dA) -> dict:
@@ -960,6 +1060,7 @@ def check_gradients(layer, X, dA=None, rtol: float | None = None, seed: int = 0)
     (``W``, ``B``, ``W_x``, ``W_h``...) and every other float array attribute ``p`` that
     forward leaves in place and whose gradient ``d<p>`` backward sets (``self.w``, ``self.dw``).
     """
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     X = random_input(X, seed)
     before = {n: v for n, v in _attributes(layer).items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
     declared = _declared_params(layer)
@@ -1038,18 +1139,23 @@ def _recording() -> str | None:
     return mode if mode in ("expected", "got") else None
 
 
-def _emit(name: str, value, **extra) -> None:
-    """One record: {"name", "npy": base64 of np.save of the numbers} or {"name", "what"}."""
+def _npy(arr: np.ndarray) -> str:
+    """An array as a record carries it: base64 of np.save's bytes (no pickles)."""
     import base64
 
+    buf = io.BytesIO()
+    np.save(buf, np.array(arr, order="C"), allow_pickle=False)  # (ascontiguousarray makes a 0-d array 1-d)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _emit(name: str, value, **extra) -> None:
+    """One record: {"name", "npy": base64 of np.save of the numbers} or {"name", "what"}."""
     from IPython.display import publish_display_data
 
     record = {"name": str(name), **extra}
     arr, what = _numbers(value) if not isinstance(value, _Absent) and value is not None else (None, None)
     if arr is not None and arr.dtype.kind in "biuf":
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
-        record["npy"] = base64.b64encode(buf.getvalue()).decode("ascii")
+        record["npy"] = _npy(arr)
     else:
         record["what"] = "None" if value is None else ("absent" if isinstance(value, _Absent) else str(what))
     publish_display_data({RECORD_MIME: record})

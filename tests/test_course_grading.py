@@ -137,6 +137,9 @@ SEED_HINTS = {
     "sprint1_conv1d": ["forward A: OK", "does the function or method end with a return?",
                        "your layer has no attribute dW after backward"],
     "sprint2_conv2d": ["last two axes swapped"],
+    # a known mistake (MISTAKES), named in a visible and in a hidden test's verdict
+    "sprint4_rnn": ["hint: your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first",
+                    "hidden test: forward A: wrong values (relative error"],
 }
 
 

@@ -1,6 +1,7 @@
 """sprintlib.grading, what the notebooks' test cells call: right answers pass and print OK,
 wrong ones fail with a message that says which part is wrong and why; the student's
 warnings go to stdout, never stderr; nothing imports TensorFlow."""
+import re
 import subprocess
 import sys
 
@@ -458,3 +459,88 @@ def test_a_property_that_raises_is_reported():
 
     with pytest.raises(AssertionError, match="wrong: backward dB "):
         check_layer(Raising(), Conv2d(1, 2, 3), X)
+
+
+# -- results of training: accuracy and bounds, judged by the grader in a graded run ------------
+class AlwaysEqual(np.ndarray):
+    """Labels that claim to equal anything (a hostile answer)."""
+
+    def __eq__(self, other):
+        return np.ones(np.shape(self), bool)
+
+    def __lt__(self, other):
+        return np.ones(np.shape(self), bool)
+
+
+Y_TRUE = np.arange(10) % 3
+RIGHT_7 = np.where(np.arange(10) < 7, Y_TRUE, (Y_TRUE + 1) % 3)  # 7 of 10 right
+
+
+@pytest.mark.parametrize("y_pred, at_least, passes, words", [
+    (RIGHT_7, 0.7, True, "accuracy 70.0% (7 of 10 right; at least 70% needed)"),
+    (RIGHT_7, 0.8, False, "accuracy 70.0% (7 of 10 right; at least 80% needed) - too low"),
+    (RIGHT_7[:9], 0.5, False, "expected labels of shape (10,), got (9,)"),
+    (None, 0.5, False, "got None"),
+    ((Y_TRUE + 1) % 3, 0.0, True, "accuracy 0.0%"),
+])
+def test_check_accuracy(y_pred, at_least, passes, words, capsys, monkeypatch):
+    from graded import graded_part, runner
+    from sprintlib.grading import check_accuracy
+
+    def check():
+        check_accuracy("labels", y_pred, Y_TRUE, at_least)
+
+    if passes:
+        check()
+        assert words in capsys.readouterr().out
+    else:
+        with pytest.raises(AssertionError, match=re.escape(words)):
+            check()
+    expected = graded_part(monkeypatch, "expected", lambda: check_accuracy("labels", Y_TRUE, Y_TRUE, at_least))
+    ok, lines = runner.judge(expected, graded_part(monkeypatch, "got", check), hidden=False)
+    assert ok is passes and words in "\n".join(lines), lines
+
+
+@pytest.mark.parametrize("values, below, decreasing, passes, words", [
+    ([2.0, 1.5], np.log(10), True, True, r"OK \[2.  1.5\]"),
+    ([2.0, 2.1], np.log(10), True, False, "each value below the one before"),
+    ([2.5, 2.0], np.log(10), True, False, "every value below 2.303"),
+    (2.0, 2.1, False, True, "OK"),
+    ([2.0, np.nan], None, False, False, "expected finite numbers"),
+    ("2.0", None, False, False, "expected a numpy array"),
+])
+def test_check_bounds(values, below, decreasing, passes, words, capsys, monkeypatch):
+    from graded import graded_part, runner
+    from sprintlib.grading import check_bounds
+
+    def check():
+        check_bounds("loss", values, below=below, decreasing=decreasing)
+
+    if passes:
+        check()
+        assert re.search(words, capsys.readouterr().out)
+    else:
+        with pytest.raises(AssertionError, match=words):
+            check()
+    expected = graded_part(monkeypatch, "expected", lambda: check_bounds("loss", [1.0], below=below, decreasing=decreasing))
+    ok, lines = runner.judge(expected, graded_part(monkeypatch, "got", check), hidden=False)
+    assert ok is passes, lines
+    assert passes or re.search(words.replace("a numpy array", "a numpy array of numbers"), "\n".join(lines)), lines
+
+
+def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
+    """Labels whose == and < say yes to everything, and a patched np.mean: the grader reads
+    the raw labels and counts itself."""
+    from graded import graded_part, runner
+    from sprintlib.grading import check_accuracy, check_bounds
+
+    wrong = ((Y_TRUE + 1) % 3).view(AlwaysEqual)
+    expected = graded_part(monkeypatch, "expected", lambda: (check_accuracy("labels", Y_TRUE, Y_TRUE, 0.5),
+                                                            check_bounds("loss", [2.0, 1.0], below=2.3, decreasing=True)))
+    monkeypatch.setattr(np, "mean", lambda *a, **k: 1.0)
+    got = graded_part(monkeypatch, "got", lambda: (check_accuracy("labels", wrong, Y_TRUE, 0.5),
+                                                   check_bounds("loss", np.array([3.0, 4.0]).view(AlwaysEqual),
+                                                                below=2.3, decreasing=True)))
+    monkeypatch.undo()
+    ok, lines = runner.judge(expected, got, hidden=False)
+    assert not ok and "accuracy 0.0%" in lines[0] and "below 2.3" in lines[1], lines

@@ -11,6 +11,8 @@ from sprintlib.functional import output_size
 from sprintlib.grading import MISTAKES, check_function, check_layer
 from students import StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid, StudentSimpleConv1d
 
+from graded import graded_part, runner
+
 rng = np.random.default_rng(0)
 CONV = dict(in_channels=2, out_channels=3, filter_size=3, stride=1, pad=1)
 
@@ -93,3 +95,28 @@ def test_every_mistake_of_the_table_has_a_test():
     tested = {"flipped kernel", "transposed kernel", "padding not cropped", "transposed backward",
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
+
+
+# -- the same hints in a graded run, where the verdict is decided outside the kernel ---------
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("case", CASES)
+def test_a_graded_run_gives_the_same_hint(case, hidden, monkeypatch):
+    """autograder/runner.py judges the records of the student's kernel against the trusted
+    run's, which carry each known mistake's value: the feedback names the mistake, in a
+    hidden test without a number of its inputs."""
+    make_student, make_reference, shape, mistake, part, hint = CASES[case]
+    X = rng.standard_normal(shape)
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(make_reference(), make_reference(), X,
+                                                                    own_code=False))
+    for student, wrong in ((make_student(None), False), (make_student(mistake), True)):
+        got = graded_part(monkeypatch, "got", lambda: check_layer(student, make_reference(), X))
+        ok, lines = runner.judge(expected, got, hidden=hidden)
+        assert ok is not wrong, lines
+        if wrong:
+            verdict = "\n".join(lines)
+            assert re.search(re.sub(r"divided by \d+", "divided by a count of the inputs", hint) if hidden else hint,
+                             verdict), verdict
+            if hidden:  # no value of the hidden inputs: no array, no batch size
+                assert "expected [" not in verdict and "divided by 50" not in verdict and "divided by 5:" not in verdict
+        else:
+            assert not any("hint" in line for line in lines), lines

@@ -490,7 +490,7 @@ class ScratchRNNClassifier:
 
 # %% nbgrader={"grade": true, "grade_id": "p4_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 from sprintlib.data import load_mnist
-from sprintlib.grading import check_array
+from sprintlib.grading import check_array, check_bounds
 
 (X_check, y_check), _ = load_mnist(flatten=False, dtype=np.float32)
 X_check, y_check = X_check[:600].reshape(-1, 28, 28), y_check[:600]
@@ -498,9 +498,9 @@ model = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
 history = model.fit(X_check, y_check, epochs=2, batch_size=30)
 print(f"mean loss per epoch: {np.round(history['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
 check_array("predict(X) shape", np.array(np.shape(model.predict(X_check[:7]))), np.array([7]))
-assert history["loss"][-1] < np.log(10) - 0.2, (
-    f"after 2 epochs the loss is {history['loss'][-1]:.4f}, no better than guessing (ln 10 = 2.3026): "
-    "does train_step update the weights of both the RNN and the FC layer?")
+# after 2 epochs the loss is clearly below chance (ln 10 = 2.3026): if not, does train_step
+# update the weights of both the RNN and the FC layer?
+check_bounds("mean loss of the last epoch", history["loss"][-1], below=np.log(10) - 0.2)
 
 # %% [markdown]
 # ### Training run

@@ -1,0 +1,26 @@
+"""A graded run in one process: what sprintlib.grading's checks record in the trusted run
+("expected") and in a student's kernel ("got"), judged by autograder/runner.py as `make grade`
+judges them, outside the kernel."""
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "autograder"))
+import runner  # noqa: E402  (autograder/runner.py: the grader's side of a graded run)
+
+
+def graded_part(monkeypatch, mode, run) -> dict:
+    """What a test part leaves when ``run()`` checks in ``mode`` ("expected": the trusted run
+    of the model answers; "got": a student's kernel): its records, as the grader reads them."""
+    import IPython.display
+
+    from sprintlib import grading
+
+    found = []
+    monkeypatch.setenv(grading.RECORD_VARIABLE, mode)
+    monkeypatch.setattr(IPython.display, "publish_display_data", lambda data: found.append(data[grading.RECORD_MIME]))
+    run()
+    monkeypatch.delenv(grading.RECORD_VARIABLE)
+    found.append({"name": runner.END_RECORD})  # as the test part's last line emits it
+    cell = {"outputs": [{"output_type": "display_data", "data": {grading.RECORD_MIME: r}} for r in found]}
+    return runner.part_summary(cell, "ok")
