@@ -395,7 +395,7 @@ ODD = {
     "None": lambda A: None,
     "object": lambda A: object(),
     "array of objects": lambda A: np.array(list(A), dtype=object),
-    "array subclass equal to anything": lambda A: np.zeros_like(A).view(AlwaysEqual),
+    "array subclass equal to anything": lambda A: np.zeros_like(A).view(ClaimsAll),
     "object equal to anything": lambda A: Liar(),
     "odd __array__": lambda A: OddArray(),
     "complex": lambda A: A + 0j,
@@ -462,8 +462,8 @@ def test_a_property_that_raises_is_reported():
 
 
 # -- results of training: accuracy and bounds, judged by the grader in a graded run ------------
-class AlwaysEqual(np.ndarray):
-    """Labels that claim to equal anything (a hostile answer)."""
+class ClaimsAll(np.ndarray):
+    """Labels that claim to equal anything and to be below anything (a hostile answer)."""
 
     def __eq__(self, other):
         return np.ones(np.shape(self), bool)
@@ -534,12 +534,12 @@ def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
     from graded import graded_part, runner
     from sprintlib.grading import check_accuracy, check_bounds
 
-    wrong = ((Y_TRUE + 1) % 3).view(AlwaysEqual)
+    wrong = ((Y_TRUE + 1) % 3).view(ClaimsAll)
     expected = graded_part(monkeypatch, "expected", lambda: (check_accuracy("labels", Y_TRUE, Y_TRUE, 0.5),
                                                             check_bounds("loss", [2.0, 1.0], below=2.3, decreasing=True)))
     monkeypatch.setattr(np, "mean", lambda *a, **k: 1.0)
     got = graded_part(monkeypatch, "got", lambda: (check_accuracy("labels", wrong, Y_TRUE, 0.5),
-                                                   check_bounds("loss", np.array([3.0, 4.0]).view(AlwaysEqual),
+                                                   check_bounds("loss", np.array([3.0, 4.0]).view(ClaimsAll),
                                                                 below=2.3, decreasing=True)))
     monkeypatch.undo()
     ok, lines = runner.judge(expected, got, hidden=False)
