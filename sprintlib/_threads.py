@@ -52,6 +52,12 @@ class Policy(NamedTuple):
     layer_threads: int  # BLAS threads inside Layer.forward / backward
     reason: str  # which rule decided, for benchmarks and bug reports
 
+    @property
+    def workers(self) -> int:
+        """Threads that share a layer's maths (``functional.parallel``), each with one BLAS
+        thread: the process's CPUs when the layers' BLAS runs on one thread, else one."""
+        return self.threads if self.layer_threads == 1 else 1
+
 
 # -- what the machine allows ------------------------------------------------------------
 def cgroup_cpu_quota(proc_cgroup="/proc/self/cgroup", root="/sys/fs/cgroup") -> float | None:

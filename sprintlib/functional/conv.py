@@ -22,6 +22,10 @@ Images live in the (H, C, W, N) memory order described in im2col.py: A is return
 (N, C_out, OH, OW) view of an (OH, C_out, OW, N) array, and a dA in that order (what the
 layers after a convolution return) is read without a copy.
 
+The stacks of products (one per output row, per filter row, per input row) are shared by
+the threads of ``parallel.py`` when the process may use more than one CPU: each product
+writes its own part of the result, so the result does not depend on the threads.
+
 The same code does 1-D convolutions, as 2-D ones on an image of height 1.
 The slow, obvious loops that these are checked against are in ``naive.py``.
 """
@@ -30,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from . import parallel
 from .im2col import fold_width, height_windows, to_hcwn, width_windows
 from .sizes import output_size_2d
 
@@ -52,7 +57,7 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     cols = height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N): a view
     # W with its values in the order of cols' rows, (i, c, j): (C_out, FH*C*FW)
     W_mat = W.transpose(0, 2, 1, 3).reshape(C_out, -1)
-    A = np.matmul(W_mat, cols)  # (OH, C_out, OW*N): one product per output row
+    A = parallel.matmul(W_mat, cols)  # (OH, C_out, OW*N): one product per output row
     A += B[:, None]  # in place: no second array
     # columns are ordered (x, n): split them, then show the (N, C_out, OH, OW) shape (a view;
     # the LeNet document reshaped its product straight to (N, C, H, W), which scrambles the outputs)
@@ -71,10 +76,14 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     dA_rows = dA.transpose(2, 1, 3, 0).reshape(OH, C_out, OW * N)
     dB = dA_rows.sum(axis=(0, 2))
     dW = np.empty((FH, C * FW, C_out), dtype=dA_rows.dtype)
-    for i in range(FH):  # filter row i met input rows i, i+SH, ..., i+SH*(OH-1)
-        met = rows[i:i + SH * OH:SH]  # (OH, C*FW, OW*N), a view
-        # sum over the output rows y of (the input row it met) @ dA_y.T: (C*FW, C_out)
-        dW[i] = np.matmul(met, dA_rows.transpose(0, 2, 1)).sum(axis=0)
+
+    def filter_rows(first, last):  # the threads share the filter rows (functional/parallel.py)
+        for i in range(first, last):  # filter row i met input rows i, i+SH, ..., i+SH*(OH-1)
+            met = rows[i:i + SH * OH:SH]  # (OH, C*FW, OW*N), a view
+            # sum over the output rows y of (the input row it met) @ dA_y.T: (C*FW, C_out)
+            dW[i] = np.matmul(met, dA_rows.transpose(0, 2, 1)).sum(axis=0)
+
+    parallel.for_slices(FH, filter_rows, size=rows.size * C_out, per_thread=FH)
     dW = dW.reshape(FH, C, FW, C_out).transpose(3, 1, 0, 2)  # (C_out, C, FH, FW)
     if not need_dX:
         return None, dW, dB
@@ -88,7 +97,7 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     dA_spread[FH - 1:FH - 1 + SH * OH:SH] = dA_rows
     W_back = W[:, :, ::-1].transpose(1, 3, 2, 0).reshape(C * FW, FH * C_out)  # (c, j) x (FH-1-i, o)
     # only for the rows of X itself (h = PH .. PH+H-1): the padding rows' gradient is dropped
-    d_rows = np.matmul(W_back, height_windows(dA_spread[PH:PH + H + FH - 1], FH, 1, H))  # (H, C*FW, OW*N)
+    d_rows = parallel.matmul(W_back, height_windows(dA_spread[PH:PH + H + FH - 1], FH, 1, H))  # (H, C*FW, OW*N)
     dXr = fold_width(d_rows, (H, C, Wd + 2 * PW, N), FW, SW)  # (H, C, W', N)
     dX = dXr[:, :, PW:PW + Wd].transpose(3, 1, 0, 2)  # crop the padded columns: (N, C, H, W)
     return dX, dW, dB
