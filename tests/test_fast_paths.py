@@ -103,6 +103,7 @@ def two_workers(monkeypatch):
     """The policy of a process that may use 2 CPUs (the tests run as xdist workers: 1)."""
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test: 2 usable CPUs"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)  # every operation split, however small
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)  # as if the other core were free
 
 
 def test_workers_follow_the_policy():
@@ -122,6 +123,18 @@ def test_for_slices_covers_the_range_once_on_the_pool(two_workers):
         parallel.for_slices(17, fn, size=10**9)
     assert sorted(seen) == sorted(list(range(17)) * 50)
     assert "MainThread" in names
+
+
+def test_without_an_idle_cpu_every_slice_runs_on_the_caller(two_workers, monkeypatch):
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: False)
+    names = set()
+    for _ in range(20):
+        parallel.for_slices(8, lambda a, b: names.add(threading.current_thread().name), size=10**9)
+    assert names == {"MainThread"}
+
+
+def test_idle_cpu_reads_the_running_threads():
+    assert parallel.idle_cpu() in (True, False)  # this thread runs: at least 1 of os.cpu_count()
 
 
 def test_an_error_in_a_slice_reaches_the_caller(two_workers):
@@ -150,6 +163,7 @@ def test_a_lenet_step_on_two_threads_is_the_same_to_the_bit(dtype, monkeypatch):
     one = one_lenet_step(dtype)
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
     for a, b in zip(one, one_lenet_step(dtype)):
         assert a.dtype == np.dtype(dtype)  # no silent upcast anywhere
         np.testing.assert_array_equal(a, b)
@@ -168,6 +182,7 @@ def test_a_simple_rnn_step_on_two_threads_gives_the_same_gradients(return_sequen
     one = step()
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
     two = step()
     np.testing.assert_array_equal(one[0], two[0])  # forward: each sample's states alone, the same
     for a, b in zip(one[1:], two[1:]):  # backward: a slice may flush its vanished gradient earlier

@@ -14,6 +14,11 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
 * How many threads: ``_threads.POLICY.workers``, the CPUs the process may use, but one
   (everything on the calling thread, no pool at all) in a graded or parallel run, under
   ``SPRINTLIB_NUM_THREADS``, or with a CPU quota below 2.
+* And only while the machine has an idle CPU (``idle_cpu()``: fewer threads running, this
+  one included, than CPUs, read from /proc/loadavg at each call, 2 us): when every core is
+  taken, a second thread only adds handovers and waits (benchmarks/README.md measured it:
+  a LeNet step 5-10% and a SimpleRNN step 10-20% slower on two threads than on one when
+  other processes kept both cores busy).
 
 Every slice writes its own part of the result, so the results are the same to the bit
 whatever the number of threads; tests/test_fast_paths.py checks it.
@@ -21,6 +26,7 @@ whatever the number of threads; tests/test_fast_paths.py checks it.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 
@@ -86,6 +92,25 @@ _pool = None
 _pool_lock = threading.Lock()
 
 
+try:
+    _LOADAVG = os.open("/proc/loadavg", os.O_RDONLY)  # kept open: a pread is then 2 us
+except OSError:  # not Linux: no way to tell, the policy alone decides
+    _LOADAVG = None
+_CPUS = os.cpu_count() or 1
+
+
+def idle_cpu() -> bool:
+    """True when fewer threads are running on the machine, this one included, than it has
+    CPUs (the fourth field of /proc/loadavg, "running/total", counts them now)."""
+    if _LOADAVG is None:
+        return True
+    try:
+        running = int(os.pread(_LOADAVG, 128, 0).split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return True
+    return running < _CPUS
+
+
 def workers() -> int:
     """The threads ``for_slices`` uses (the caller's included)."""
     return _threads.POLICY.workers
@@ -109,7 +134,8 @@ def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2, step: int 
     ``fn`` must write only its own slice of the result.
     """
     threads = workers()
-    if threads > 1 and (size < MIN_SIZE or threading.current_thread().name.startswith("sprintlib-")):
+    if threads > 1 and (size < MIN_SIZE or threading.current_thread().name.startswith("sprintlib-")
+                        or not idle_cpu()):
         threads = 1
     parts = threads * per_thread if threads > 1 else 1
     if step is not None:
