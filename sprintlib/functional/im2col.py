@@ -218,9 +218,9 @@ def fold_width(drows: np.ndarray, xr_shape, FW: int, SW: int) -> np.ndarray:
     windows = drows.reshape(H, C, FW, OW, N)
     out = np.zeros(xr_shape, dtype=drows.dtype)
 
-    def rows(h0, h1):  # the rows h0..h1-1, a few at a time: the FW adds then stay in the cache
-        for j in range(FW):  # a loop over the FW filter columns, each an add over the rows
+    def rows(h0, h1):  # the rows h0..h1-1 (all of them, or a thread's share: parallel.py)
+        for j in range(FW):  # a loop over the FW filter columns, each a whole-array add
             out[h0:h1, :, j:j + SW * OW:SW] += windows[h0:h1, :, j]
 
-    parallel.for_slices(H, rows, size=drows.size, step=4)
+    parallel.for_slices(H, rows, size=drows.size)
     return out

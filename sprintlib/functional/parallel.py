@@ -124,30 +124,23 @@ def _get_pool(n: int) -> _Pool:
         return _pool
 
 
-def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2, step: int | None = None) -> None:
+def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2) -> None:
     """Call ``fn(start, stop)`` for slices that cover range(n), on ``workers()`` threads.
 
-    ``size``: how many values the whole operation touches; below ``MIN_SIZE`` (or with one
-    worker) every slice runs on this thread. ``per_thread`` slices a thread; ``step``: at
-    most that many items a slice whatever the threads (a few passes over a slice small
-    enough to stay in the cache are faster than the same passes over the whole array).
-    ``fn`` must write only its own slice of the result.
+    ``size``: how many values the whole operation touches; below ``MIN_SIZE``, with one
+    worker or without an idle CPU, it is one call ``fn(0, n)`` on this thread.
+    ``per_thread`` slices a thread. ``fn`` must write only its own slice of the result.
     """
     threads = workers()
     if threads > 1 and (size < MIN_SIZE or threading.current_thread().name.startswith("sprintlib-")
                         or not idle_cpu()):
         threads = 1
-    parts = threads * per_thread if threads > 1 else 1
-    if step is not None:
-        parts = max(parts, -(-n // step))
-    parts = max(1, min(n, parts))
-    cuts = [round(n * k / parts) for k in range(parts + 1)]
-    bounds = list(zip(cuts[:-1], cuts[1:]))
-    if threads == 1 or parts == 1:
-        for first, last in bounds:
-            fn(first, last)
+    parts = min(n, threads * per_thread)
+    if threads == 1 or parts < 2:
+        fn(0, n)
         return
-    _get_pool(threads).run(fn, bounds)
+    cuts = [round(n * k / parts) for k in range(parts + 1)]
+    _get_pool(threads).run(fn, list(zip(cuts[:-1], cuts[1:])))
 
 
 def matmul(A, B, out=None):

@@ -7,8 +7,6 @@ window: ``window_view(X, (i, j), ...)`` is the (N, C, OH, OW) view of entry (i, 
 every window at once, so a 2x2 pooling is four whole-array operations. Outputs keep the
 memory order of the input (``order="K"``, ``zeros_like``): after a convolution that is
 (H, C, W, N), batch last (see im2col.py), so each of those views reads runs of N values.
-The passes run over a few output rows at a time (``ROWS_A_SLICE``), which then stay in the
-cache between passes, and the slices are shared by the threads of ``parallel.py``.
 
 Max-pool ties: when a window holds its maximum more than once, the whole gradient goes
 to ONE entry, the first in row-major order (top row first, then left to right). That is
@@ -23,13 +21,8 @@ import functools
 import numpy as np
 
 from .. import _checks
-from . import parallel
 from .im2col import fold_windows, in_memory_order, memory_order, window_view
 from .sizes import output_size_2d
-
-#: output rows a slice of the pooling works on: a few passes over a slice of this size stay
-#: in the cache (the whole array does not: 2.4 MB for LeNet's first pooling)
-ROWS_A_SLICE = 2
 
 
 def _geometry(x_shape, pool_size, stride, allow_remainder, owner):
@@ -50,15 +43,9 @@ def _windows(in_size, pool, stride, allow_remainder, owner):
 def max_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, H, W) -> A (N, C, OH, OW), the maximum of each window."""
     _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
-    A = _empty_like_order(X, X.shape[:2] + out)
-
-    def rows(y0, y1):  # output rows y0..y1-1: their windows read X's rows y0*SH ...
-        Xs, As = X[:, :, y0 * stride[0]:], A[:, :, y0:y1]
-        np.copyto(As, window_view(Xs, offsets[0], As.shape[2:], stride))
-        for offset in offsets[1:]:
-            np.maximum(As, window_view(Xs, offset, As.shape[2:], stride), out=As)
-
-    parallel.for_slices(out[0], rows, size=X.size, step=ROWS_A_SLICE)
+    A = window_view(X, offsets[0], out, stride).copy(order="K")
+    for offset in offsets[1:]:
+        np.maximum(A, window_view(X, offset, out, stride), out=A)
     return A
 
 
@@ -75,36 +62,18 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
     # operations below walk one order
     dA = in_memory_order(dA, memory_order(A))
-
-    def rows(y0, y1):  # output rows y0..y1-1, and the rows of X their windows cover
-        Xs, dXs = X[:, :, y0 * stride[0]:], dX[:, :, y0 * stride[0]:]
-        As, dAs = A[:, :, y0:y1], dA[:, :, y0:y1]
-        size = As.shape[2:]
-        taken = None  # True in the windows whose maximum an earlier entry already was
-        for k, offset in enumerate(offsets):  # row-major, so the first maximum takes the gradient
-            hit = window_view(Xs, offset, size, stride) == As
-            if taken is None:
-                first = taken = hit
-            else:
-                first = hit > taken  # booleans: a maximum, in a window not served yet
-                if k < len(offsets) - 1:
-                    taken = taken | hit
-            target = window_view(dXs, offset, size, stride)
-            if overlapping:  # one pixel can be the maximum of several windows: add
-                target += dAs * first
-            else:  # each pixel is in one window: write straight into dX
-                np.multiply(dAs, first, out=target)
-
-    # overlapping windows share rows of dX: then one slice, else a few output rows at a time
-    parallel.for_slices(out[0], rows, size=0 if overlapping else X.size,
-                        step=out[0] if overlapping else ROWS_A_SLICE)
+    # True in the windows whose maximum an earlier entry already was (in A's memory order)
+    taken = np.zeros_like(A, dtype=bool)
+    for offset in offsets:  # row-major, so the first maximum takes the gradient
+        hit = window_view(X, offset, out, stride) == A
+        first = hit > taken  # booleans: a maximum, in a window not served yet
+        taken |= hit
+        target = window_view(dX, offset, out, stride)
+        if overlapping:  # one pixel can be the maximum of several windows: add
+            target += dA * first
+        else:  # each pixel is in one window: write straight into dX
+            np.multiply(dA, first, out=target)
     return dX
-
-
-def _empty_like_order(X, shape):
-    """An empty array of ``shape`` (X's number of axes) laid out in X's memory order."""
-    order = memory_order(X)
-    return np.empty([shape[i] for i in order], dtype=X.dtype).transpose(np.argsort(order))
 
 
 def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
