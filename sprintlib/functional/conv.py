@@ -12,9 +12,10 @@ slices along every input row (the ``rows`` kept for backward, FW times the input
 ``height_windows`` stacks FH consecutive rows into each output row's im2col matrix as a
 view. The forward pass is then one matrix product per output row (np.matmul on a stack
 of OH small matrices: each fits in the cache, and OpenBLAS multiplies small matrices
-without repacking them). In the backward pass, filter row i met the input rows i, i+S, ...:
-its dW is a sum of products with those rows, and it hands W_i.T @ dA back to them, which
-for every input row is again one product with a view of (a zero-padded) dA;
+without repacking them). In the backward pass, dW sums the products of forward's im2col
+matrices with dA, one per output row again; filter row i met the input rows i, i+S, ...
+and hands W_i.T @ dA back to them, which for every input row is one product with a view
+of (a zero-padded) dA;
 ``fold_width`` then adds the width windows back to their columns (col2im in the same two
 steps, backwards).
 
@@ -75,15 +76,10 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     # (OH, C_out, OW*N), columns ordered as rows': a view when dA is in the (H, C, W, N) order
     dA_rows = dA.transpose(2, 1, 3, 0).reshape(OH, C_out, OW * N)
     dB = dA_rows.sum(axis=(0, 2))
-    dW = np.empty((FH, C * FW, C_out), dtype=dA_rows.dtype)
-
-    def filter_rows(first, last):  # the threads share the filter rows (functional/parallel.py)
-        for i in range(first, last):  # filter row i met input rows i, i+SH, ..., i+SH*(OH-1)
-            met = rows[i:i + SH * OH:SH]  # (OH, C*FW, OW*N), a view
-            # sum over the output rows y of (the input row it met) @ dA_y.T: (C*FW, C_out)
-            dW[i] = np.matmul(met, dA_rows.transpose(0, 2, 1)).sum(axis=0)
-
-    parallel.for_slices(FH, filter_rows, size=rows.size * C_out, per_thread=FH)
+    # dW = sum over the output rows y of cols_y @ dA_y.T, with forward's im2col matrices
+    # cols_y (a view of rows again): one product per output row, as in forward
+    cols = height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N)
+    dW = parallel.matmul(cols, dA_rows.transpose(0, 2, 1)).sum(axis=0)  # (FH*C*FW, C_out), rows (i, c, j)
     dW = dW.reshape(FH, C, FW, C_out).transpose(3, 1, 0, 2)  # (C_out, C, FH, FW)
     if not need_dX:
         return None, dW, dB
