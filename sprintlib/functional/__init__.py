@@ -5,7 +5,9 @@ rows, and the two-step version the convolutions use), ``conv`` (a convolution is
 product on those rows), ``pool``; ``naive`` holds the slow loop versions the fast ones
 are tested against. ``im2col``/``col2im`` are the book's version, the one the sprints teach
 (and a reference that graded im2col answers are compared with); the convolutions use the
-two-step version, which tests/test_functional.py checks against it. Import the module whole
+two-step version, which tests/test_functional.py checks against it. ``rnn`` holds SimpleRNN's
+loops over time, and ``parallel`` the small thread pool that shares a layer's slices of
+work between the cores (sprintlib/_threads.py says how many). Import the module whole
 (``from sprintlib import functional``).
 
 Glossary: the letters of every docstring, message and variable in sprintlib
