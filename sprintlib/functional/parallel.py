@@ -17,11 +17,13 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
 * And only while the machine has an idle CPU (``idle_cpu()``: fewer threads running, this
   one included, than CPUs, read from /proc/loadavg at each call, 2 us): when every core is
   taken, a second thread only adds handovers and waits (benchmarks/README.md measured it:
-  a LeNet step 5-10% and a SimpleRNN step 10-20% slower on two threads than on one when
+  a LeNet step 2-16% and a SimpleRNN step 10-30% slower on two threads than on one when
   other processes kept both cores busy).
 
-Every slice writes its own part of the result, so the results are the same to the bit
-whatever the number of threads; tests/test_fast_paths.py checks it.
+Every slice writes its own part of the result, so a convolution's results are the same to
+the bit whatever the number of threads (SimpleRNN's backward to float precision: a slice
+of the batch may stop carrying a vanished gradient a step earlier than the whole batch);
+tests/test_fast_paths.py checks both.
 """
 from __future__ import annotations
 
