@@ -29,6 +29,12 @@ busy core makes a thread wait (benchmarks/README.md has the measurements: 28 pro
 128x128 matrices took 4 ms on one thread and 103 ms on two on a loaded machine). So
 ``Layer.forward`` and ``Layer.backward`` run their maths with ``layer_threads()``: one
 BLAS thread, unless ``SPRINTLIB_NUM_THREADS`` asks for more.
+
+The layers can still use both cores, more coarsely: ``POLICY.workers`` threads (the
+process's CPUs when the layers' BLAS has one thread; one in a graded or parallel run and
+under ``SPRINTLIB_NUM_THREADS``) share the slices of a layer's work, a stack of products or
+a slice of the batch, each with one BLAS thread and none of them spinning
+(``functional/parallel.py``), while the machine has an idle CPU.
 """
 from __future__ import annotations
 
@@ -51,6 +57,12 @@ class Policy(NamedTuple):
     threads: int  # BLAS threads for the process
     layer_threads: int  # BLAS threads inside Layer.forward / backward
     reason: str  # which rule decided, for benchmarks and bug reports
+
+    @property
+    def workers(self) -> int:
+        """Threads that share a layer's maths (``functional.parallel``), each with one BLAS
+        thread: the process's CPUs when the layers' BLAS runs on one thread, else one."""
+        return self.threads if self.layer_threads == 1 else 1
 
 
 # -- what the machine allows ------------------------------------------------------------

@@ -87,3 +87,103 @@ def test_flushing_a_vanished_gradient_changes_nothing_float64_can_see():
 
 def test_malloc_keeps_freed_memory_on_linux():
     assert sprintlib.keeps_freed_memory is True  # glibc here; False elsewhere, and harmless
+
+
+# -- the layers' maths on several threads (functional/parallel.py) ------------------------------
+import threading  # noqa: E402
+
+import pytest  # noqa: E402
+
+from sprintlib import _threads  # noqa: E402
+from sprintlib.functional import parallel  # noqa: E402
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    """The policy of a process that may use 2 CPUs (the tests run as xdist workers: 1)."""
+    monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test: 2 usable CPUs"))
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)  # every operation split, however small
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)  # as if the other core were free
+
+
+def test_workers_follow_the_policy():
+    assert _threads.Policy(2, 1, "2 usable CPUs").workers == 2
+    assert _threads.Policy(1, 1, "a graded run").workers == 1
+    assert _threads.Policy(2, 2, "SPRINTLIB_NUM_THREADS=2").workers == 1  # the BLAS's threads instead
+
+
+def test_for_slices_covers_the_range_once_on_the_pool(two_workers):
+    seen, names = [], set()
+
+    def fn(a, b):
+        seen.extend(range(a, b))
+        names.add(threading.current_thread().name)
+
+    for _ in range(50):  # the pool's thread takes some slices, the caller the others
+        parallel.for_slices(17, fn, size=10**9)
+    assert sorted(seen) == sorted(list(range(17)) * 50)
+    assert "MainThread" in names
+
+
+def test_without_an_idle_cpu_every_slice_runs_on_the_caller(two_workers, monkeypatch):
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: False)
+    names = set()
+    for _ in range(20):
+        parallel.for_slices(8, lambda a, b: names.add(threading.current_thread().name), size=10**9)
+    assert names == {"MainThread"}
+
+
+def test_idle_cpu_reads_the_running_threads():
+    assert parallel.idle_cpu() in (True, False)  # this thread runs: at least 1 of os.cpu_count()
+
+
+def test_an_error_in_a_slice_reaches_the_caller(two_workers):
+    def fn(a, b):
+        if a > 0:
+            raise KeyError(a)
+
+    with pytest.raises(KeyError):
+        parallel.for_slices(8, fn, size=10**9)
+    parallel.for_slices(8, lambda a, b: None, size=10**9)  # the pool still works
+
+
+def one_lenet_step(dtype, seed=0):
+    model = sprintlib.LeNet("same", optimizer="adam", dtype=dtype, random_state=seed,
+                            verbose=False).build((1, 28, 28), 10)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((16, 1, 28, 28)).astype(dtype), np.arange(16) % 10
+    for _ in range(2):  # a second step runs on the weights the first one updated
+        Z = model._forward(X)
+        model._backward(model.output.backward(y))
+    return [Z] + [p.copy() for layer in model.layers for p in layer.params().values()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_lenet_step_on_two_threads_is_the_same_to_the_bit(dtype, monkeypatch):
+    one = one_lenet_step(dtype)
+    monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
+    for a, b in zip(one, one_lenet_step(dtype)):
+        assert a.dtype == np.dtype(dtype)  # no silent upcast anywhere
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_a_simple_rnn_step_on_two_threads_gives_the_same_gradients(return_sequences, monkeypatch):
+    def step():
+        rnn, X = rnn_with_saturated_units(np.float32)
+        rnn.return_sequences = return_sequences
+        A = rnn.forward(X)
+        dA = np.random.default_rng(1).standard_normal(A.shape).astype(np.float32)
+        dX = rnn.backward(dA)
+        return [A, dX, rnn.dW_x, rnn.dW_h, rnn.dB, rnn.dh0]
+
+    one = step()
+    monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
+    two = step()
+    np.testing.assert_array_equal(one[0], two[0])  # forward: each sample's states alone, the same
+    for a, b in zip(one[1:], two[1:]):  # backward: a slice may flush its vanished gradient earlier
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(a).max())

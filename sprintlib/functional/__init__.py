@@ -5,7 +5,9 @@ rows, and the two-step version the convolutions use), ``conv`` (a convolution is
 product on those rows), ``pool``; ``naive`` holds the slow loop versions the fast ones
 are tested against. ``im2col``/``col2im`` are the book's version, the one the sprints teach
 (and a reference that graded im2col answers are compared with); the convolutions use the
-two-step version, which tests/test_functional.py checks against it. Import the module whole
+two-step version, which tests/test_functional.py checks against it. ``rnn`` holds SimpleRNN's
+loops over time, and ``parallel`` the small thread pool that shares a layer's slices of
+work between the cores (sprintlib/_threads.py says how many). Import the module whole
 (``from sprintlib import functional``).
 
 Glossary: the letters of every docstring, message and variable in sprintlib
@@ -39,6 +41,7 @@ from .im2col import (col2im, col2im_1d, fold_width, fold_windows, height_windows
                      window_view)
 from .naive import (conv2d_naive_backward, conv2d_naive_forward, max_pool2d_naive_backward,
                     max_pool2d_naive_forward)
+from .rnn import rnn_backward_steps, rnn_forward_states
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 from .sizes import conv_param_count, output_size, output_size_2d
 
@@ -51,4 +54,5 @@ __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
     "conv2d_naive_forward", "conv2d_naive_backward",
     "max_pool2d_naive_forward", "max_pool2d_naive_backward",
+    "rnn_forward_states", "rnn_backward_steps",
 ]

@@ -12,15 +12,20 @@ slices along every input row (the ``rows`` kept for backward, FW times the input
 ``height_windows`` stacks FH consecutive rows into each output row's im2col matrix as a
 view. The forward pass is then one matrix product per output row (np.matmul on a stack
 of OH small matrices: each fits in the cache, and OpenBLAS multiplies small matrices
-without repacking them). In the backward pass, filter row i met the input rows i, i+S, ...:
-its dW is a sum of products with those rows, and it hands W_i.T @ dA back to them, which
-for every input row is again one product with a view of (a zero-padded) dA;
+without repacking them). In the backward pass, dW sums the products of forward's im2col
+matrices with dA, one per output row again; filter row i met the input rows i, i+S, ...
+and hands W_i.T @ dA back to them, which for every input row is one product with a view
+of (a zero-padded) dA;
 ``fold_width`` then adds the width windows back to their columns (col2im in the same two
 steps, backwards).
 
 Images live in the (H, C, W, N) memory order described in im2col.py: A is returned as a
 (N, C_out, OH, OW) view of an (OH, C_out, OW, N) array, and a dA in that order (what the
 layers after a convolution return) is read without a copy.
+
+The stacks of products (one per output row, per filter row, per input row) are shared by
+the threads of ``parallel.py`` when the process may use more than one CPU: each product
+writes its own part of the result, so the result does not depend on the threads.
 
 The same code does 1-D convolutions, as 2-D ones on an image of height 1.
 The slow, obvious loops that these are checked against are in ``naive.py``.
@@ -30,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from . import parallel
 from .im2col import fold_width, height_windows, to_hcwn, width_windows
 from .sizes import output_size_2d
 
@@ -52,7 +58,7 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     cols = height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N): a view
     # W with its values in the order of cols' rows, (i, c, j): (C_out, FH*C*FW)
     W_mat = W.transpose(0, 2, 1, 3).reshape(C_out, -1)
-    A = np.matmul(W_mat, cols)  # (OH, C_out, OW*N): one product per output row
+    A = parallel.matmul(W_mat, cols)  # (OH, C_out, OW*N): one product per output row
     A += B[:, None]  # in place: no second array
     # columns are ordered (x, n): split them, then show the (N, C_out, OH, OW) shape (a view;
     # the LeNet document reshaped its product straight to (N, C, H, W), which scrambles the outputs)
@@ -70,11 +76,10 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     # (OH, C_out, OW*N), columns ordered as rows': a view when dA is in the (H, C, W, N) order
     dA_rows = dA.transpose(2, 1, 3, 0).reshape(OH, C_out, OW * N)
     dB = dA_rows.sum(axis=(0, 2))
-    dW = np.empty((FH, C * FW, C_out), dtype=dA_rows.dtype)
-    for i in range(FH):  # filter row i met input rows i, i+SH, ..., i+SH*(OH-1)
-        met = rows[i:i + SH * OH:SH]  # (OH, C*FW, OW*N), a view
-        # sum over the output rows y of (the input row it met) @ dA_y.T: (C*FW, C_out)
-        dW[i] = np.matmul(met, dA_rows.transpose(0, 2, 1)).sum(axis=0)
+    # dW = sum over the output rows y of cols_y @ dA_y.T, with forward's im2col matrices
+    # cols_y (a view of rows again): one product per output row, as in forward
+    cols = height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N)
+    dW = parallel.matmul(cols, dA_rows.transpose(0, 2, 1)).sum(axis=0)  # (FH*C*FW, C_out), rows (i, c, j)
     dW = dW.reshape(FH, C, FW, C_out).transpose(3, 1, 0, 2)  # (C_out, C, FH, FW)
     if not need_dX:
         return None, dW, dB
@@ -88,7 +93,7 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     dA_spread[FH - 1:FH - 1 + SH * OH:SH] = dA_rows
     W_back = W[:, :, ::-1].transpose(1, 3, 2, 0).reshape(C * FW, FH * C_out)  # (c, j) x (FH-1-i, o)
     # only for the rows of X itself (h = PH .. PH+H-1): the padding rows' gradient is dropped
-    d_rows = np.matmul(W_back, height_windows(dA_spread[PH:PH + H + FH - 1], FH, 1, H))  # (H, C*FW, OW*N)
+    d_rows = parallel.matmul(W_back, height_windows(dA_spread[PH:PH + H + FH - 1], FH, 1, H))  # (H, C*FW, OW*N)
     dXr = fold_width(d_rows, (H, C, Wd + 2 * PW, N), FW, SW)  # (H, C, W', N)
     dX = dXr[:, :, PW:PW + Wd].transpose(3, 1, 0, 2)  # crop the padded columns: (N, C, H, W)
     return dX, dW, dB

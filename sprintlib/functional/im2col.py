@@ -35,6 +35,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .. import _checks
+from . import parallel
 from .sizes import output_size_2d
 
 
@@ -216,6 +217,10 @@ def fold_width(drows: np.ndarray, xr_shape, FW: int, SW: int) -> np.ndarray:
     OW = drows.shape[2] // N
     windows = drows.reshape(H, C, FW, OW, N)
     out = np.zeros(xr_shape, dtype=drows.dtype)
-    for j in range(FW):  # a loop over the FW filter columns, each a whole-array add
-        out[:, :, j:j + SW * OW:SW] += windows[:, :, j]
+
+    def rows(h0, h1):  # the rows h0..h1-1 (all of them, or a thread's share: parallel.py)
+        for j in range(FW):  # a loop over the FW filter columns, each a whole-array add
+            out[h0:h1, :, j:j + SW * OW:SW] += windows[h0:h1, :, j]
+
+    parallel.for_slices(H, rows, size=drows.size)
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from .. import functional
 from .. import initializers
 from .activations import ACTIVATIONS
 from .base import Layer
@@ -99,11 +100,10 @@ class SimpleRNN(Layer):
         # only h_{t-1} W_h has to wait for the loop
         W_xB = np.vstack([self.W_x, self.B])  # (n_features + 1, n_nodes)
         np.matmul(X1.reshape(T * N, n_in + 1), W_xB, out=states[1:].reshape(T * N, self.n_nodes))
-        hW = np.empty((N, self.n_nodes), dtype=self.dtype)
-        for t in range(T):
-            np.matmul(states[t], self.W_h, out=hW)
-            states[t + 1] += hW  # now a_t
-            self._activation.function(states[t + 1], out=states[t + 1])
+        # then, step after step, a_t = that + h_{t-1} W_h and h_t = f(a_t), in place: the loop
+        # is in functional/rnn.py, which runs it on slices of the batch (on both cores when
+        # the process may use them: a sample's states never meet another sample's)
+        functional.rnn_forward_states(states, self.W_h, self._activation.function)
         self._X1, self._states = X1, states
         if self.return_sequences:  # batch first, as the caller expects; a copy, not a view of states
             return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
@@ -123,22 +123,17 @@ class SimpleRNN(Layer):
         # carry is dL/dh_t, summed over the paths through the output and through h_{t+1}
         carry = np.zeros((N, self.n_nodes), self.dtype) if self.return_sequences else dA.copy()
         dA_seq = dA.transpose(1, 0, 2) if self.return_sequences else None  # (T, N, n_nodes) view
-        W_hT = self.W_h.T
-        # below this the gradient has vanished (see the loop): eps**2 times dA's largest entry
-        # (1e-14x in float32), which no float sum of terms of dA's size can see
+        # A vanishing gradient: through saturated units it shrinks at every step (10x a step
+        # is common), down into subnormal numbers (below float32's 1.2e-38), which the CPU
+        # multiplies about 100 times slower. Once every entry of dL/dh_t is below eps**2
+        # times dA's largest entry (1e-14x in float32), which no float sum of terms of dA's
+        # size can see, zero is the same gradient to float precision (TensorFlow flushes
+        # subnormals to zero): the loop then carries zeros.
         eps = np.finfo(self.dtype).eps
         vanished = max(float(np.abs(dA).max()) * eps * eps, np.finfo(self.dtype).tiny / eps)
-        for t in reversed(range(T)):
-            if dA_seq is not None:
-                carry += dA_seq[t]
-            dZ[t] *= carry
-            np.matmul(dZ[t], W_hT, out=carry)  # dL/dh_{t-1}
-            # A vanishing gradient: through saturated units it shrinks at every step (10x a
-            # step is common), down into subnormal numbers (below float32's 1.2e-38), which
-            # the CPU multiplies about 100 times slower. Once every entry is that small, zero
-            # is the same gradient to float precision (TensorFlow flushes subnormals to zero).
-            if -vanished < carry.min() and carry.max() < vanished:
-                carry[...] = 0
+        # for t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1};
+        # the loop is in functional/rnn.py (on slices of the batch, as forward's)
+        functional.rnn_backward_steps(dZ, carry, self.W_h, dA_seq, vanished)
         self.dh0 = carry
         # every weight gradient is one matmul over all (t, n) rows, outside the loop
         dZ2 = dZ.reshape(T * N, self.n_nodes)

@@ -1,0 +1,160 @@
+"""Both cores for a layer's maths: a loop over independent slices, shared by a few threads.
+
+Why not the BLAS's own threads: a layer's products take a few MFLOP each, and OpenBLAS's
+threads spin while they wait for each other, so one core held by another process makes
+every product wait (benchmarks/README.md). Here the split is coarser, and no thread spins:
+
+* ``for_slices(n, fn)`` cuts range(n) into a few more slices than there are threads and
+  calls ``fn(start, stop)`` on each; the calling thread works through the slices itself,
+  and the pool's threads take the ones it has not reached yet. A thread that another
+  process keeps off its core only delays the slice it already took: the others go to
+  whichever thread runs. NumPy releases the GIL in matmul and in the ufuncs, so the
+  threads really run side by side.
+* The BLAS stays on one thread inside each (``_threads.layer_threads()``).
+* How many threads: ``_threads.POLICY.workers``, the CPUs the process may use, but one
+  (everything on the calling thread, no pool at all) in a graded or parallel run, under
+  ``SPRINTLIB_NUM_THREADS``, or with a CPU quota below 2.
+* And only while the machine has an idle CPU (``idle_cpu()``: fewer threads running, this
+  one included, than CPUs, read from /proc/loadavg at each call, 2 us): when every core is
+  taken, a second thread only adds handovers and waits (benchmarks/README.md measured it:
+  a LeNet step 2-16% and a SimpleRNN step 10-30% slower on two threads than on one when
+  other processes kept both cores busy).
+
+Every slice writes its own part of the result, so a convolution's results are the same to
+the bit whatever the number of threads (SimpleRNN's backward to float precision: a slice
+of the batch may stop carrying a vanished gradient a step earlier than the whole batch);
+tests/test_fast_paths.py checks both.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import threading
+
+import numpy as np
+
+from .. import _threads
+
+#: below this many values an operation is not worth waking a thread for (about 50 us of work)
+MIN_SIZE = 50_000
+
+
+class _Job:
+    """One call of ``for_slices``: its slices, handed out one at a time, and who finished."""
+
+    def __init__(self, fn, bounds):
+        self.fn, self.bounds = fn, bounds
+        self.next = itertools.count()  # next() on it is atomic under the GIL
+        self.done = 0
+        self.lock = threading.Lock()
+        self.finished = threading.Event()
+        self.error = None
+
+    def work(self):
+        """Take slices until none is left; the thread that ends the last one says so."""
+        for k in iter(self.next.__next__, None):
+            if k >= len(self.bounds):
+                return
+            try:
+                self.fn(*self.bounds[k])
+            except BaseException as exc:  # handed to the calling thread
+                self.error = exc
+            with self.lock:
+                self.done += 1
+                if self.done == len(self.bounds):
+                    self.finished.set()
+
+
+class _Pool:
+    """``n - 1`` daemon threads (the caller is the n-th), each waiting on its queue."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.inbox = queue.SimpleQueue()
+        for i in range(n - 1):
+            threading.Thread(target=self._serve, name=f"sprintlib-{i + 1}", daemon=True).start()
+
+    def _serve(self):
+        with _threads.blas_threads(1):
+            while True:
+                self.inbox.get().work()
+
+    def run(self, fn, bounds):
+        job = _Job(fn, bounds)
+        for _ in range(min(self.n - 1, len(bounds) - 1)):
+            self.inbox.put(job)
+        job.work()
+        job.finished.wait()  # only slices already taken by a thread are left
+        if job.error is not None:
+            raise job.error
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+try:
+    _LOADAVG = os.open("/proc/loadavg", os.O_RDONLY)  # kept open: a pread is then 2 us
+except OSError:  # not Linux: no way to tell, the policy alone decides
+    _LOADAVG = None
+_CPUS = os.cpu_count() or 1
+
+
+def idle_cpu() -> bool:
+    """True when fewer threads are running on the machine, this one included, than it has
+    CPUs (the fourth field of /proc/loadavg, "running/total", counts them now)."""
+    if _LOADAVG is None:
+        return True
+    try:
+        running = int(os.pread(_LOADAVG, 128, 0).split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return True
+    return running < _CPUS
+
+
+def workers() -> int:
+    """The threads ``for_slices`` uses (the caller's included)."""
+    return _threads.POLICY.workers
+
+
+def _get_pool(n: int) -> _Pool:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.n != n:
+            _pool = _Pool(n)
+        return _pool
+
+
+def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2) -> None:
+    """Call ``fn(start, stop)`` for slices that cover range(n), on ``workers()`` threads.
+
+    ``size``: how many values the whole operation touches; below ``MIN_SIZE``, with one
+    worker or without an idle CPU, it is one call ``fn(0, n)`` on this thread.
+    ``per_thread`` slices a thread. ``fn`` must write only its own slice of the result.
+    """
+    threads = workers()
+    if threads > 1 and (size < MIN_SIZE or threading.current_thread().name.startswith("sprintlib-")
+                        or not idle_cpu()):
+        threads = 1
+    parts = min(n, threads * per_thread)
+    if threads == 1 or parts < 2:
+        fn(0, n)
+        return
+    cuts = [round(n * k / parts) for k in range(parts + 1)]
+    _get_pool(threads).run(fn, list(zip(cuts[:-1], cuts[1:])))
+
+
+def matmul(A, B, out=None):
+    """``np.matmul(A, B, out=out)`` for a stack of products (B (S, K, M), A (L, K) or a stack
+    too): the S products shared by the threads, each writing its own part of ``out``."""
+    if out is None:
+        shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + (A.shape[-2], B.shape[-1])
+        out = np.empty(shape, dtype=np.result_type(A, B))
+    S = out.shape[0]
+
+    def part(a, b):
+        np.matmul(A if A.ndim == 2 else A[a:b], B if B.ndim == 2 else B[a:b], out=out[a:b])
+
+    for_slices(S, part, size=out.size * A.shape[-1])
+    return out
