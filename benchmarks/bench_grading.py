@@ -5,7 +5,7 @@ Not part of `make bench` (it takes 10-20 minutes): `make bench-grading`, or
 ``python -m benchmarks grading``. ``BENCH_GRADING_N`` sets the number of submissions (100).
 
 Everything happens in a temporary folder, never in the repository: two copies of the course
-(autograder/ with its built source and release notebooks), each with the same N student
+(autograder/ with its built source and release notebooks, sprint 1 only), each with the same N student
 folders in nbgrader's ``submitted/<student>/sprint1_conv1d/`` layout, copied round-robin from
 the sample submissions (correct, blank, seeds).
 
@@ -42,7 +42,7 @@ A = "sprint1_conv1d"
 SAMPLES = ("correct", "blank", "seeds")
 #: what the course needs to grade: its config and scripts, the built source and release
 COURSE_FILES = ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml",
-                "percent", "samples", "source", "release"]
+                "samples", "source", "release"]
 N = int(os.environ.get("BENCH_GRADING_N", "100"))
 WORKERS = 2
 TARGET_SECONDS = 180
@@ -57,6 +57,10 @@ def make_course(dst: Path, n: int) -> Path:
     for name in COURSE_FILES:
         src = ROOT / "autograder" / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+    # a course of sprint 1 alone (an assignment exists once its percent script does): both
+    # pipelines then run nbgrader generate_assignment for sprint 1 only
+    (course / "percent").mkdir()
+    shutil.copy2(ROOT / "autograder" / "percent" / f"{A}.py", course / "percent")
     for i in range(n):
         sample = SAMPLES[i % len(SAMPLES)]
         folder = course / "submitted" / f"{sample}-{i:03d}" / A
