@@ -285,11 +285,12 @@ def canary(assignment: str, ctx: dict, results: Path) -> str:
     stamp = results / assignment / "canary.key"
     if stamp.exists() and stamp.read_text() == key:
         return ""
-    folder = HERE / ".work" / f"canary-{assignment}" / "model-answers" / assignment
+    # a name no student has (find_tasks skips folders whose name starts with a dot)
+    folder = HERE / ".work" / f"canary-{assignment}" / ".model-answers" / assignment
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, folder / f"{assignment}.ipynb")
-    task = grade_one(Task("model-answers", assignment, folder), ctx)
-    shutil.rmtree(HERE / "autograded" / "model-answers" / assignment, ignore_errors=True)
+    task = grade_one(Task(".model-answers", assignment, folder), ctx)
+    shutil.rmtree(HERE / "autograded" / ".model-answers", ignore_errors=True)
     shutil.rmtree(folder.parents[1], ignore_errors=True)
     if task.error:
         return task.error
@@ -337,7 +338,7 @@ def merge(task: Task, course: Path) -> None:
 def feedback(assignment: str, workers: int) -> None:
     """nbgrader generate_feedback for every autograded student of ``assignment``, the students
     split between ``workers`` processes (each told to leave out the others' students): the
-    gradebook is only read, and a notebook's feedback takes about half a second."""
+    gradebook is only read, and a notebook's feedback takes a second or so of CPU."""
     students = sorted(p.name for p in (HERE / "autograded").iterdir() if (p / assignment).is_dir())
     n = max(1, min(workers, len(students) // 10))
     groups = [students[k::n] for k in range(n)]
