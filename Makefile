@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser-deps hub-deps demo demo-dnn notebooks samples grade lab test hub-test class screenshots bench train lock clean
+.PHONY: setup browser-deps hub-deps demo demo-dnn notebooks samples grade lab test hub-test class screenshots bench bench-grading train lock clean
 
 setup: $(STAMP)
 
@@ -103,6 +103,11 @@ screenshots: $(STAMP) browser-deps hub-deps
 bench: export TF_ENABLE_ONEDNN_OPTS := 1
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# Grading a class: 100 submissions of sprint 1 by make grade's pipeline (2 workers) and by
+# nbgrader autograde (sequential), in a temporary folder (benchmarks/bench_grading.py, 10-20 min)
+bench-grading: $(STAMP)
+	$(PY) -m benchmarks grading
 
 train: $(STAMP)
 	$(PY) -m pytest -m slow -n 0 -s

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import csv
 import hashlib
 import json
@@ -88,7 +89,7 @@ def env() -> dict:
 
 
 def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    run = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env(), capture_output=True, text=True)
+    run = subprocess.run([*build.NBGRADER, *args], cwd=course, env=env(), capture_output=True, text=True)
     if check and run.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed in {course}:\n{run.stdout}{run.stderr}")
     return run
@@ -185,7 +186,19 @@ def grading_sprintlib(expected: Path, dst: Path) -> Path:
                     node.body = ast.parse(f"raise RuntimeError(\"sprintlib's {node.name} is a model answer: "
                                           f"it does not run while grading\")").body
         path.write_text(ast.unparse(tree))
+    # compiled once here, not by every kernel (which may not write it: PYTHONDONTWRITEBYTECODE,
+    # a read-only bind); a .pyc is used only while its source's size and mtime match
+    compileall.compile_dir(str(dst), quiet=1)
     return dst
+
+
+def font_cache(folder: Path) -> Path:
+    """matplotlib's font list, made once (trusted) and copied into each kernel's home by the
+    sandbox: otherwise every kernel, with a home of its own, scans the system's fonts again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=dict(env(), MPLCONFIGDIR=str(folder)),
+                   capture_output=True, timeout=300)
+    return folder
 
 
 # -- one submission ---------------------------------------------------------------------------------
@@ -206,9 +219,14 @@ def grade_one(task: Task, ctx: dict) -> Task:
            "expected": str(ctx["expected"][task.assignment]), "notebook": str(notebook) if notebook else None,
            "why_no_notebook": why, "out": str(work / "out"), "work": str(work), "limits": ctx["limits"],
            "network_namespace": ctx["netns"],
-           "sandbox": {"uid": UID_BASE + secrets.randbelow(UID_RANGE) if os.geteuid() == 0 else None,
+           "sandbox": {"uid": UID_BASE + secrets.randbelow(UID_RANGE) if ctx["throwaway_uid"] else None,
                        "isolate_files": isolate, "root": str(work / "root"), "binds": binds,
-                       "home": str(work / "home"),
+                       # without a private root the kernel's home is a real folder: outside the job
+                       # folder (closed to the kernel: its results are written there)
+                       "home": str(work / "home") if isolate else str(HERE / ".work" / "homes" / work.name),
+                       "mpl_cache": str(ctx["mpl_cache"]),
+                       # without a private root, the answer-less sprintlib goes first on sys.path
+                       "pythonpath": None if isolate else str(ctx["overlays"][task.assignment].parent),
                        **{k: ctx["limits"][k] for k in ("memory_bytes", "cpu_seconds", "file_bytes", "tmp_bytes",
                                                         "processes", "open_files")},
                        "keep_env": sorted(runner_env_names())}}
@@ -227,6 +245,66 @@ def grade_one(task: Task, ctx: dict) -> Task:
     shutil.rmtree(work, ignore_errors=True)
     task.seconds = time.perf_counter() - start
     return task
+
+
+def warn_incomplete(problems: list[str], stream) -> None:
+    """What the sandbox could not do on this machine, and what that means for the grades."""
+    for problem in problems:
+        print(f"WARNING: SANDBOX INCOMPLETE: {problem}", file=stream)
+    if problems:
+        print("WARNING: grading went on with the defences left: the verdicts decided outside the kernel, the "
+              "time, memory, output and process limits, the answer-less sprintlib first on the kernel's path. "
+              "Honest submissions get their right grades; a hostile one may get points it did not earn by the "
+              "means named above (autograder/README.md, 'On a machine without namespaces')", file=stream)
+
+
+def others_can_run_python() -> bool:
+    """Whether a uid that is not the grading user's can reach the interpreter, the venv and the
+    data (every folder on the way open to others)."""
+    import stat
+    paths = [Path(os.path.realpath(sys.executable)), Path(sys.prefix), Path(sys.base_prefix), SPRINTLIB.parent / "data"]
+    for path in paths:
+        for p in [path, *path.parents]:
+            try:
+                mode = p.stat().st_mode
+            except OSError:
+                return False
+            if not mode & stat.S_IXOTH:
+                return False
+    return True
+
+
+def canary(assignment: str, ctx: dict, results: Path) -> str:
+    """The model answers (the source notebook handed in as a submission) graded as a student's
+    are, in this machine's sandbox: they must get every point, or no grade of this assignment
+    is given (a sandbox that breaks the notebook would give wrong grades without a word).
+    Kept, by key, until the expected records, the limits or the sandbox's state change.
+    """
+    source = HERE / "source" / assignment / f"{assignment}.ipynb"
+    key = digest(source, digest(ctx["expected"][assignment]), ctx["limits"], ctx["missing"])
+    stamp = results / assignment / "canary.key"
+    if stamp.exists() and stamp.read_text() == key:
+        return ""
+    # a name no student has (find_tasks skips folders whose name starts with a dot)
+    folder = HERE / ".work" / f"canary-{assignment}" / ".model-answers" / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, folder / f"{assignment}.ipynb")
+    task = grade_one(Task(".model-answers", assignment, folder), ctx)
+    shutil.rmtree(HERE / "autograded" / ".model-answers", ignore_errors=True)
+    shutil.rmtree(folder.parents[1], ignore_errors=True)
+    if task.error:
+        return task.error
+    points = {c["metadata"]["nbgrader"]["grade_id"]: float(c["metadata"]["nbgrader"]["points"])
+              for c in json.loads(source.read_text())["cells"]
+              if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and not c["metadata"]["nbgrader"].get("solution")}
+    lost = {g: p for g, p in points.items() if task.result["scores"].get(g) != p}
+    if lost:
+        return "; ".join(f"{g} ({' / '.join(line for line in task.result['lines'].get(g, []) if 'OK' not in line)[:300]})"
+                         for g in lost) + (f"; notes: {'; '.join(task.result['notes'])}" if task.result["notes"] else "")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key)
+    return ""
 
 
 def runner_env_names():
@@ -255,6 +333,24 @@ def merge(task: Task, course: Path) -> None:
             g.auto_score = scores.get(g.name)
             g.needs_manual_grade = g.manual_score is not None or g.auto_score is None
         gb.db.commit()
+
+
+def feedback(assignment: str, workers: int) -> None:
+    """nbgrader generate_feedback for every autograded student of ``assignment``, the students
+    split between ``workers`` processes (each told to leave out the others' students): the
+    gradebook is only read, and a notebook's feedback takes a second or so of CPU."""
+    students = sorted(p.name for p in (HERE / "autograded").iterdir() if (p / assignment).is_dir())
+    n = max(1, min(workers, len(students) // 10))
+    groups = [students[k::n] for k in range(n)]
+    if len(groups) == 1 or any("," in s for s in students):
+        nbgrader(HERE, "generate_feedback", assignment, "--force")
+        return
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        runs = [pool.submit(nbgrader, HERE, "generate_feedback", assignment, "--force",
+                            "--CourseDirectory.student_id_exclude=" + ",".join(s for s in students if s not in group))
+                for group in groups]
+        for run in runs:
+            run.result()
 
 
 def table(course: Path, tasks: list[Task], assignments: list[str]) -> str:
@@ -300,15 +396,20 @@ def main(argv=None) -> int:
     limits = load_limits()
 
     problems = sandbox.probe()
-    for problem in problems:
-        print(f"WARNING: SANDBOX INCOMPLETE: {problem}", file=sys.stderr)
-    if problems:
-        print("WARNING: grading goes on with what this machine allows (see autograder/README.md, "
-              "'On a machine without namespaces'); hostile submissions may reach more than they should",
-              file=sys.stderr)
-    ctx = {"limits": limits, "netns": not any("network" in p or "loopback" in p for p in problems),
-           "isolate_files": not any("mount" in p for p in problems), "expected": {}, "overlays": {}}
+    missing = {p.split(":")[0] for p in problems}
+    if "files" in missing and "uid" not in missing and not others_can_run_python():
+        # a throwaway uid outside a private root must reach Python and the venv by their real paths
+        problems.append("uid: a throwaway uid cannot reach the Python installation or the virtualenv (a folder on "
+                        "their path is closed to other users) without the private file system: "
+                        + sandbox.MECHANISMS["uid"])
+        missing.add("uid")
+    warn_incomplete(problems, sys.stderr)
+    ctx = {"limits": limits, "netns": "network" not in missing, "isolate_files": "files" not in missing,
+           "throwaway_uid": "uid" not in missing and os.geteuid() == 0, "missing": sorted(missing),
+           "expected": {}, "overlays": {}}
 
+    phases = {"sandbox probe": time.perf_counter() - start}
+    began = time.perf_counter()
     root = HERE.parent
     if args.no_build:
         assignments = build.assignments(root)
@@ -323,17 +424,40 @@ def main(argv=None) -> int:
               f"assignments: {', '.join(assignments)})")
         return 1
 
+    phases["build"] = time.perf_counter() - began
+    began = time.perf_counter()
     results = HERE / "results"
     (HERE / ".work").mkdir(exist_ok=True)
     os.chmod(HERE / ".work", 0o700)
+    ctx["mpl_cache"] = font_cache(HERE / ".work" / "mpl")
+    if not ctx["isolate_files"]:
+        (HERE / ".work" / "homes").mkdir(exist_ok=True)
+        if ctx["throwaway_uid"]:  # the kernels' uids must reach their homes and the answer-less sprintlib
+            for d in (HERE / ".work", HERE / ".work" / "homes"):
+                os.chmod(d, 0o711)
     for a in sorted({t.assignment for t in tasks}):
         ctx["expected"][a] = expected_records(a, limits, results, ctx["netns"])
         ctx["overlays"][a] = grading_sprintlib(ctx["expected"][a], HERE / ".work" / f"sprintlib-{a}" / "sprintlib")
+        os.chmod(ctx["overlays"][a].parent, 0o755)
+        # sprintlib finds MNIST and the trained weights next to itself: beside the copy too
+        (ctx["overlays"][a].parent / "data").symlink_to(SPRINTLIB.parent / "data")
+    for a in sorted({t.assignment for t in tasks}):
+        broken = canary(a, ctx, results)
+        if broken:
+            print(f"ERROR: the model answers of {a} do not get every point in this machine's sandbox, so its "
+                  f"grades would be wrong: none is given. What failed: {broken}", file=sys.stderr)
+            warn_incomplete(problems, sys.stderr)
+            shutil.rmtree(HERE / ".work", ignore_errors=True)
+            return 2
 
+    phases["expected records"] = time.perf_counter() - began
+    began = time.perf_counter()
     # resume: a kept result whose key (submission, expected records, limits) still holds
     todo = []
     for t in tasks:
-        t.key = digest(t.submission, digest(ctx["expected"][t.assignment]), limits)
+        # the sandbox's state is in the key: a result graded without part of it is graded again
+        # once the machine allows the whole sandbox
+        t.key = digest(t.submission, digest(ctx["expected"][t.assignment]), limits, ctx["missing"])
         kept = results / t.assignment / f"{t.student}.json"
         graded = HERE / "autograded" / t.student / t.assignment / f"{t.assignment}.ipynb"
         if not args.regrade and kept.exists() and graded.exists():
@@ -361,8 +485,12 @@ def main(argv=None) -> int:
     failed = [t for t in tasks if t.error]
     shutil.rmtree(HERE / ".work", ignore_errors=True)
 
+    phases["grading"] = time.perf_counter() - began
+    began = time.perf_counter()
     for a in sorted({t.assignment for t in tasks if not t.error}):
-        nbgrader(HERE, "generate_feedback", a, "--force")
+        feedback(a, args.workers)
+    phases["feedback"] = time.perf_counter() - began
+    began = time.perf_counter()
     args.output.mkdir(parents=True, exist_ok=True)
     csv_path = args.output.resolve() / "grades.csv"
     students = sorted({t.student for t in tasks})
@@ -381,13 +509,18 @@ def main(argv=None) -> int:
         times = [t.seconds for t in tasks if t.assignment == a and not t.resumed]
         if times:
             print(f"{a}: {sum(times) / len(times):.1f} s a submission (grading process, kernel included)")
+    phases["export"] = time.perf_counter() - began
     print(f"grades: {csv_path}; feedback: {HERE / 'feedback'}/<student>/<assignment>/; "
           f"total {time.perf_counter() - start:.0f} s")
+    print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     noted = [t for t in tasks if not t.error and t.result.get("notes")]
     if noted:
         print("\ngraded, with notes (also in results/<assignment>/<student>.json):")
         for t in noted:
             print(f"  {t.student}/{t.assignment}: " + "; ".join(t.result["notes"][:4]))
+    if problems:
+        print("\nthe sandbox was INCOMPLETE on this machine (also said on stderr at the start):")
+        warn_incomplete(problems, sys.stdout)
     for t in failed:
         print(f"\nERROR grading {t.student}/{t.assignment} (no grade; run again to retry):\n{t.error}")
     return 1 if failed else 0

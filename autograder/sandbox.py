@@ -71,21 +71,119 @@ def enter_network_namespace() -> str | None:
     return None
 
 
+#: the sandbox's three privileged mechanisms, and what grading loses without each
+MECHANISMS = {
+    "network": "the kernels can reach the network (a submission could fetch an answer or send out what it reads)",
+    "files": ("the kernels see the whole file system as the user they run as: the course folder, the source "
+              "notebooks (model answers, hidden tests), the gradebook, the other submissions and sprintlib's "
+              "model answers can be read, so a submission that looks for them can get points it did not earn"),
+    "uid": ("the kernels run as the grading user, not a throwaway uid: they can write what that user can (the "
+            "gradebook, the results, other submissions); the processes a kernel leaves are killed through the "
+            "grading process (a subreaper), not by uid"),
+}
+#: mechanisms to treat as unavailable ("network,files,uid" or "all"): to grade without them on
+#: purpose, and for the tests of the fallback
+OFF_VARIABLE = "SPRINTLIB_SANDBOX_OFF"
+
+
+def switched_off() -> set[str]:
+    names = {n.strip() for n in os.environ.get(OFF_VARIABLE, "").split(",") if n.strip()}
+    return set(MECHANISMS) if "all" in names else names & set(MECHANISMS)
+
+
 def probe() -> list[str]:
-    """What the sandbox cannot do on this machine (empty when everything is in place),
-    tried in a child process so that this one is left as it is."""
-    code = ("import sys, os; sys.path.insert(0, %r); import sandbox as s; r = [];"
-            "e = s.enter_network_namespace(); r.append(e) if e else None\n"
-            "try: s.unshare(s.CLONE_NEWNS); s.mount(None, '/', None, s.MS_REC | s.MS_PRIVATE)\n"
-            "except OSError as x: r.append(f'no mount namespace ({x}): the kernels see the whole file system')\n"
-            "if os.geteuid() != 0: r.append('not root: the kernels run as the grading user, not a throwaway one')\n"
-            "print('\\n'.join(r))") % str(Path(__file__).resolve().parent)
+    """What the sandbox cannot do on this machine, one line each, ``<mechanism>: why, and what
+    that means`` (empty when everything is in place); tried in a child process so that this
+    one is left as it is."""
+    off = switched_off()
+    code = ("import sys, os; sys.path.insert(0, %r); import sandbox as s\n"
+            "e = s.enter_network_namespace(); print('network', e or '')\n"
+            "try: s.unshare(s.CLONE_NEWNS); s.mount(None, '/', None, s.MS_REC | s.MS_PRIVATE); print('files')\n"
+            "except OSError as x: print('files', f'no mount namespace ({x})')\n"
+            "print('uid', '' if os.geteuid() == 0 else 'not root')\n") % str(Path(__file__).resolve().parent)
     import subprocess
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    problems = [line for line in run.stdout.splitlines() if line.strip()]
-    if run.returncode != 0:
-        problems.append(f"the sandbox probe failed: {run.stderr.strip()[-300:]}")
+    found = {}
+    try:
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        for line in run.stdout.splitlines():
+            name, _, why = line.partition(" ")
+            found[name] = why.strip()
+        failed = "" if run.returncode == 0 else run.stderr.strip()[-300:]
+    except (OSError, subprocess.SubprocessError) as e:
+        failed = str(e)
+    problems = []
+    for name, loss in MECHANISMS.items():
+        if name in off:
+            why = f"switched off ({OFF_VARIABLE})"
+        elif name not in found:
+            why = f"the sandbox probe failed: {failed}"
+        else:
+            why = found[name]
+        if why:
+            problems.append(f"{name}: {why}: {loss}")
     return problems
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants (a kernel's children that outlive it, daemonised or not) become
+    this process's children, so that kill_descendants finds them. Needs no privilege."""
+    _libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_descendants() -> int:
+    """Kill every process below this one (with become_subreaper: also the orphans of a dead
+    kernel), until none is left; the number killed. Where no throwaway uid can be used."""
+    killed = 0
+    for _ in range(100):
+        pids = _descendants(os.getpid())
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+                killed += 1
+            except OSError:
+                pass
+        while True:  # reap
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+    return killed
+
+
+def tasks_of_uid(uid: int) -> int:
+    """Processes and threads of ``uid`` now (what RLIMIT_NPROC counts)."""
+    n = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    fields = dict(line.split(":", 1) for line in f if ":" in line)
+                if int(fields["Uid"].split()[0]) == uid:
+                    n += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                continue
+    return n
 
 
 # -- the kernel's launcher ---------------------------------------------------------------
@@ -105,6 +203,10 @@ def _bind(src: str, root: Path, dst: str | None = None, writable=False) -> None:
 
 
 def _limits(cfg: dict) -> None:
+    if cfg.get("uid") is None and cfg.get("processes") is not None:
+        # RLIMIT_NPROC counts every process of the uid: without a throwaway one, the grading
+        # user's own processes count too, so the kernel gets its allowance on top of them
+        cfg = {**cfg, "processes": int(cfg["processes"]) + tasks_of_uid(os.getuid())}
     for name, value in (("RLIMIT_AS", cfg.get("memory_bytes")), ("RLIMIT_CPU", cfg.get("cpu_seconds")),
                         ("RLIMIT_FSIZE", cfg.get("file_bytes")), ("RLIMIT_NPROC", cfg.get("processes")),
                         ("RLIMIT_NOFILE", cfg.get("open_files")), ("RLIMIT_CORE", 0)):
@@ -120,10 +222,14 @@ def kernel_main(argv: list[str]) -> None:
     home = "/tmp/home"
     root = Path(cfg.get("root", ""))
     env = {k: v for k, v in os.environ.items() if k in cfg.get("keep_env", [])}
-    env.update(HOME=home, IPYTHONDIR=f"{home}/.ipython", MPLCONFIGDIR=f"{home}/.mpl", TMPDIR="/tmp",
-               PYTHONDONTWRITEBYTECODE="1", JUPYTER_RUNTIME_DIR=f"{home}/.runtime", LANG="C.UTF-8",
-               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-    if cfg.get("isolate_files") and root.is_dir():
+    env.update(TMPDIR="/tmp", PYTHONDONTWRITEBYTECODE="1", LANG="C.UTF-8", PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    # matplotlib's font list, made once by grade.py (trusted): read now, written into the
+    # kernel's home below, so that each kernel does not scan the system's fonts again
+    mpl_cache = {}
+    if cfg.get("mpl_cache") and Path(cfg["mpl_cache"]).is_dir():
+        mpl_cache = {p.name: p.read_bytes() for p in Path(cfg["mpl_cache"]).glob("fontlist-*.json") if p.is_file()}
+    isolated = bool(cfg.get("isolate_files") and root.is_dir())
+    if isolated:
         unshare(CLONE_NEWNS)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
@@ -137,9 +243,20 @@ def kernel_main(argv: list[str]) -> None:
         os.chroot(root)
         os.chdir("/")
     else:
-        Path(home).parent.mkdir(exist_ok=True)
-        home = env["HOME"] = cfg.get("home", home)
+        # no private root: the home (and IPython's and matplotlib's folders in it) is this
+        # submission's own folder, never one that another submission's kernel wrote to
+        home = cfg.get("home") or home
+        env["TMPDIR"] = f"{home}/tmp"  # not the machine's /tmp, which the next kernel would see
+        Path(home, "tmp").mkdir(parents=True, exist_ok=True)
+        if cfg.get("pythonpath"):  # the answer-less sprintlib, ahead of the installed one
+            env["PYTHONPATH"] = cfg["pythonpath"]
+    env.update(HOME=home, IPYTHONDIR=f"{home}/.ipython", MPLCONFIGDIR=f"{home}/.mpl",
+               JUPYTER_RUNTIME_DIR=f"{home}/.runtime")
     Path(home).mkdir(parents=True, exist_ok=True)
+    if mpl_cache:
+        Path(home, ".mpl").mkdir(exist_ok=True)
+        for name, data in mpl_cache.items():
+            Path(home, ".mpl", name).write_bytes(data)
     mine = f"{home}/kernel.json"
     Path(mine).write_text(info)
     uid = cfg.get("uid")
@@ -157,7 +274,9 @@ def kernel_main(argv: list[str]) -> None:
         os.setuid(uid)
     args = list(argv)
     args[argv.index("-f") + 1] = mine
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *args], env)
+    # no history database: nothing reads it, and it is a file and a thread less to start
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *args, "--HistoryManager.enabled=False"],
+              env)
 
 
 def kill_user(uid: int) -> None:

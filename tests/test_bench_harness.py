@@ -1,13 +1,17 @@
 """The benchmark harness (benchmarks/_timing.py) without the benchmarks: every figure in
-both conditions, medians of interleaved rounds, a busy core that starts and stops."""
+both conditions, medians of interleaved rounds, a busy core that starts and stops; and the
+grading benchmark's harness (benchmarks/bench_grading.py) without the grading: the
+submissions it makes, how it reads grade.py's times and checks the grades."""
 import os
 import sys
 import time
 
+import nbformat
+
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from benchmarks import _timing  # noqa: E402
+from benchmarks import _timing, bench_grading  # noqa: E402
 
 
 def test_measure_gives_a_median_per_case_quiet_and_busy():
@@ -47,3 +51,30 @@ def test_the_spinner_stops_by_itself_when_the_benchmark_is_killed():
             break
     else:
         raise AssertionError("the spinner outlived the benchmark")
+
+
+
+def test_the_course_copy_holds_n_submissions_in_nbgraders_layout(tmp_path):
+    course = bench_grading.make_course(tmp_path, 7)
+    assert course == tmp_path / "repo" / "autograder" and (course / "source" / bench_grading.A).is_dir()
+    assert [p.name for p in (course / "percent").iterdir()] == [f"{bench_grading.A}.py"]
+    students = sorted(p.name for p in (course / "submitted").iterdir())
+    assert students == sorted(f"{s}-{i:03d}" for i, s in zip(range(7), ["correct", "blank", "seeds"] * 3))
+    for student in students:
+        nb = course / "submitted" / student / bench_grading.A / f"{bench_grading.A}.ipynb"
+        sample = ROOT / "autograder" / "submitted" / student.split("-")[0] / bench_grading.A / nb.name
+        assert nb.read_bytes() == sample.read_bytes()
+        nbformat.read(str(nb), as_version=4)
+    assert not (ROOT / "autograder" / "submitted" / "correct-000").exists()  # never in the repository
+
+
+def test_phases_are_read_from_grade_pys_last_line():
+    out = "table\ntime: sandbox probe 0.3 s, build 12.0 s, expected records 9.5 s, grading 140.2 s, feedback 20 s\n"
+    assert bench_grading.phases(out) == {"sandbox probe": 0.3, "build": 12.0, "expected records": 9.5,
+                                         "grading": 140.2, "feedback": 20.0}
+    assert bench_grading.phases("no times") == {}
+
+
+def test_wrong_grades_are_named():
+    scores = {"correct-000": 17.0, "blank-001": 0.0, "seeds-002": 1.0, "correct-003": 15.0}
+    assert bench_grading.wrong_grades(scores, 5) == ["correct-003", "blank-004"]

@@ -36,6 +36,18 @@ def test_options():
     assert y[0].argmax() == 5
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("flatten", [True, False])
+def test_normalised_pixels_are_the_cast_pixels_divided_by_255(dtype, flatten):
+    """load_mnist converts and divides in one pass: bit for bit what X.astype(dtype) / 255 gives."""
+    (raw, _), (raw_test, _) = load_mnist(normalize=False, flatten=flatten, dtype=np.uint8)
+    (X, _), (X_test, _) = load_mnist(flatten=flatten, dtype=dtype)
+    for got, pixels in ((X, raw), (X_test, raw_test)):
+        want = pixels.astype(dtype) / 255
+        assert got.dtype == want.dtype and got.shape == want.shape and got.flags.c_contiguous
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
 @pytest.fixture
 def mnist_copy(tmp_path):
     dest = tmp_path / "mnist"
