@@ -134,9 +134,14 @@ def _numbers(value):
     """
     if isinstance(value, np.ndarray):
         return np.array(np.ndarray.view(value, np.ndarray), copy=True), None
-    if type(value) in (bool, int, float) or (isinstance(value, np.generic) and type(value).__module__ == "numpy"):
+    if _is_plain_number(value):
         return np.array(value), None
     return None, _describe(value)
+
+
+def _is_plain_number(value) -> bool:
+    """A Python or numpy scalar of its own type (not a subclass with methods of its own)."""
+    return type(value) in (bool, int, float) or (isinstance(value, np.generic) and type(value).__module__ == "numpy")
 
 
 def _snapshot(value):
@@ -228,8 +233,9 @@ def _accuracy_problem(name, y_pred, y_true, at_least):
     if arr.shape != y_true.shape:
         return (f"{name}: expected labels of shape {format_shape(y_true.shape)}, got {format_shape(arr.shape)}"
                 + _shape_hint(arr.shape, y_true.shape)), ""
-    accuracy = float(np.mean(arr == y_true))
-    verdict = f"{name}: accuracy {accuracy:.1%} ({int(np.sum(arr == y_true))} of {y_true.size} right; at least {at_least:.0%} needed)"
+    right = int(np.sum(arr == y_true))
+    accuracy = right / y_true.size if y_true.size else float("nan")  # (nan: no labels, never passes)
+    verdict = f"{name}: accuracy {accuracy:.1%} ({right} of {y_true.size} right; at least {at_least:.0%} needed)"
     return (None if accuracy >= at_least else verdict + " - too low"), verdict
 
 
@@ -254,8 +260,7 @@ def check_bounds(name: str, values, below: float | None = None, decreasing: bool
 
 def _plain_list(value):
     """A list (a history: one number an epoch) of plain numbers as an array; anything else as it is."""
-    plain = (bool, int, float, np.float64, np.float32, np.int64, np.int32)
-    if type(value) in (list, tuple) and all(type(v) in plain for v in value):
+    if type(value) in (list, tuple) and all(map(_is_plain_number, value)):
         return np.array(value, dtype=np.float64)
     return value
 
@@ -966,7 +971,6 @@ class _Explainer:
         if arr is None or arr.dtype.kind not in "biuf":
             return ""
         return next((m.hint for m, c in self.candidates(part) if _matches(arr.astype(np.float64), c, tol)), "")
-
 
 
 def _hint_records(explain, part) -> list:

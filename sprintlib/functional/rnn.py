@@ -56,14 +56,3 @@ def rnn_backward_steps(dZ: np.ndarray, carry: np.ndarray, W_h: np.ndarray, dA_se
 
     parallel.for_slices(N, batch, size=T * N * n_nodes * n_nodes // 32, per_thread=1)
 
-
-def products_over_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """A.T @ B for A (R, K), B (R, M), R large (every (t, n) row of a sequence batch):
-    the K rows of the result shared by the threads. (K, M)."""
-    out = np.empty((A.shape[1], B.shape[1]), dtype=np.result_type(A, B))
-
-    def rows(first, last):
-        np.matmul(A[:, first:last].T, B, out=out[first:last])
-
-    parallel.for_slices(A.shape[1], rows, size=A.size * B.shape[1] // 32, per_thread=1)
-    return out
