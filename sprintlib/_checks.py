@@ -22,18 +22,25 @@ def format_shape(spec) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
+class NotFiniteError(ValueError):
+    """NaN or inf where numbers were expected (a model's fit turns it into a message about
+    the batch where its training diverged)."""
+
+
 def check_finite(x: np.ndarray, owner: str, name: str) -> None:
-    """Raise ValueError if x holds NaN or inf (they would silently poison every weight)."""
+    """Raise NotFiniteError (a ValueError) if x holds NaN or inf (they would silently poison
+    every weight)."""
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         n_nan = int(np.isnan(x).sum())
         n_inf = int(np.isinf(x).sum())
-        raise ValueError(
+        raise NotFiniteError(
             f"{owner} expects finite values in {name}, got {n_nan} NaN and {n_inf} inf"
         )
 
 
-def as_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
-    """Return ``x`` as a finite array of ``dtype`` whose shape matches ``spec``.
+def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a finite array of ``dtype`` whose shape matches ``spec``
+    (``finite=False``: NaN and inf are not searched for).
 
     Integer input is accepted and converted, so that ``forward(np.array([1, 2, 3, 4]))``
     is computed in floating point rather than failing on an in-place float update.
@@ -58,7 +65,8 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64) -> np.ndarray:
         raise ValueError(f"{owner} expects {name} of shape {format_shape(spec)} with at least one entry "
                          f"along every axis, got {format_shape(arr.shape)}")
     arr = arr.astype(dtype, copy=False)
-    check_finite(arr, owner, name)
+    if finite:
+        check_finite(arr, owner, name)
     return arr
 
 

@@ -1,6 +1,9 @@
 """What the speed work changed, checked to give the same answers: a model's layers keep their
 input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanished
-gradient, and malloc keeps freed memory (sprintlib/_malloc.py)."""
+gradient, malloc keeps freed memory (sprintlib/_malloc.py), and a model trains a batch in
+two halves, side by side, with the whole batch's numbers."""
+import copy
+
 import numpy as np
 
 import sprintlib
@@ -187,3 +190,83 @@ def test_a_simple_rnn_step_on_two_threads_gives_the_same_gradients(return_sequen
     np.testing.assert_array_equal(one[0], two[0])  # forward: each sample's states alone, the same
     for a, b in zip(one[1:], two[1:]):  # backward: a slice may flush its vanished gradient earlier
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(a).max())
+
+
+# -- a batch trained in two halves (ScratchClassifier._train_batch) ------------------------
+def test_batch_halves_depend_on_the_batch_size_alone(two_workers):
+    assert parallel.batch_halves(63) == [(0, 63)]
+    assert parallel.batch_halves(64) == [(0, 32), (32, 64)]
+    assert parallel.batch_halves(101) == [(0, 50), (50, 101)]
+
+
+def whole_batch_step(model, X, y):
+    """The step of fit before batches were halved: the whole batch through the layers."""
+    Z = model._forward(X)
+    loss = model.output.loss(y)
+    model._backward(model.output.backward(y))
+    return loss, int((Z.argmax(axis=1) == y).sum())
+
+
+def models_and_batches():
+    """(model, X, y) for each kind of classifier, with batches that are halved (N >= 64, odd N
+    too) and float64, so that the two ways can be compared to 1e-12."""
+    rng = np.random.default_rng(3)
+    yield (sprintlib.LeNet("same", optimizer="adam", random_state=0, verbose=False).build((1, 28, 28), 10),
+           rng.standard_normal((64, 1, 28, 28)), np.arange(64) % 10)
+    yield (sprintlib.ScratchDeepNeuralNetworkClassifier(optimizer="momentum", random_state=0, verbose=False)
+           .build((20,), 3), rng.standard_normal((101, 20)), np.arange(101) % 3)
+    # clip_norm 0.01 clips every step: it must clip the batch's gradient, not each half's
+    yield (sprintlib.ScratchSimpleRNNClassifier(16, clip_norm=0.01, optimizer="sgd", lr=0.1, random_state=0,
+                                                verbose=False).build((7, 5), 4),
+           rng.standard_normal((70, 7, 5)), np.arange(70) % 4)
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_a_batch_in_halves_trains_as_the_whole_batch(case):
+    halves, X, y = list(models_and_batches())[case]
+    whole = copy.deepcopy(halves)
+    for step in range(2):  # the second step on the weights the first one updated
+        if step == 1:  # weights set by hand between steps reach the halves' replicas too
+            for model in (halves, whole):
+                model.layers[-1].W = model.layers[-1].W * 0.5 + 0.01  # a new array
+        loss_h, right_h = halves._train_batch(X, y)
+        loss_w, right_w = whole_batch_step(whole, X, y)
+        assert loss_h == pytest.approx(loss_w, rel=1e-12) and right_h == right_w
+        for a, b in zip(halves.layers, whole.layers):
+            for name in a.param_names:
+                np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-11, atol=1e-13)
+                np.testing.assert_allclose(getattr(a, "d" + name), getattr(b, "d" + name), rtol=1e-9, atol=1e-13)
+    if case == 2:
+        rnn = halves.layers[0]
+        assert rnn.grad_norm > 0.01 and rnn.grad_norm == pytest.approx(whole.layers[0].grad_norm, rel=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_halves_on_two_threads_give_the_same_numbers_to_the_bit(dtype, monkeypatch):
+    def steps():
+        model = sprintlib.LeNet("same", optimizer="adam", dtype=dtype, random_state=0,
+                                verbose=False).build((1, 28, 28), 10)
+        X = np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(dtype)
+        out = [model._train_batch(X, np.arange(64) % 10) for _ in range(2)]
+        return out + [p.copy() for layer in model.layers for p in layer.params().values()]
+
+    one = steps()
+    calls = []
+    monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
+    monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
+    monkeypatch.setattr(parallel, "_share_out", lambda fn, b, share=parallel._share_out: (calls.append(b), share(fn, b)))
+    two = steps()
+    assert calls and calls[0] == [(0, 32), (32, 64)]  # the halves did go to the pool
+    assert one[:2] == two[:2]
+    for a, b in zip(one[2:], two[2:]):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_diverging_fit_names_the_batch_where_the_loss_overflowed():
+    X = np.random.default_rng(0).standard_normal((200, 20)) * 1e3
+    model = sprintlib.ScratchDeepNeuralNetworkClassifier(optimizer="sgd", lr=1e30, epochs=2, batch_size=50,
+                                                        verbose=False)
+    with pytest.raises(FloatingPointError, match=r"the loss became (nan|inf|NaN or inf) at epoch 1, batch \d: the training "
+                                                 r"diverged \(a smaller lr"), np.errstate(all="ignore"):
+        model.fit(X, np.arange(200) % 3)

@@ -151,7 +151,7 @@ def test_functions_and_integer_results(capsys):
 def test_show_source_prints_outside_a_notebook(capsys):
     show_source(Conv2d.backward)
     out = capsys.readouterr().out
-    assert out.startswith("    def backward(self, dA):") and "self._update()" in out
+    assert out.startswith("    def backward(self, dA):") and "self.apply_gradients()" in out
 
 
 def test_autograding_reads_nbgrader_s_variable(monkeypatch):

@@ -126,6 +126,28 @@ def _get_pool(n: int) -> _Pool:
         return _pool
 
 
+class _Inside(threading.local):
+    active = False  # True while this thread runs a share of a job: no job inside a job
+
+
+_inside = _Inside()
+
+
+def _share_out(fn, bounds) -> None:
+    """``fn(*b)`` for every b of ``bounds``, on the pool's threads and this one."""
+    _inside.active = True
+    try:
+        _get_pool(workers()).run(fn, bounds)
+    finally:
+        _inside.active = False
+
+
+def _one_thread(size: int) -> bool:
+    """True when a job of ``size`` values runs on this thread alone (see ``for_slices``)."""
+    return (workers() == 1 or size < MIN_SIZE or _inside.active
+            or threading.current_thread().name.startswith("sprintlib-") or not idle_cpu())
+
+
 def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2) -> None:
     """Call ``fn(start, stop)`` for slices that cover range(n), on ``workers()`` threads.
 
@@ -133,16 +155,36 @@ def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2) -> None:
     worker or without an idle CPU, it is one call ``fn(0, n)`` on this thread.
     ``per_thread`` slices a thread. ``fn`` must write only its own slice of the result.
     """
-    threads = workers()
-    if threads > 1 and (size < MIN_SIZE or threading.current_thread().name.startswith("sprintlib-")
-                        or not idle_cpu()):
-        threads = 1
-    parts = min(n, threads * per_thread)
-    if threads == 1 or parts < 2:
+    parts = min(n, workers() * per_thread)
+    if parts < 2 or _one_thread(size):
         fn(0, n)
         return
     cuts = [round(n * k / parts) for k in range(parts + 1)]
-    _get_pool(threads).run(fn, list(zip(cuts[:-1], cuts[1:])))
+    _share_out(fn, list(zip(cuts[:-1], cuts[1:])))
+
+
+#: a batch of at least twice this many samples is trained in two halves (``batch_halves``)
+MIN_HALF = 32
+
+
+def batch_halves(n: int) -> list[tuple[int, int]]:
+    """The slices a model trains a batch of ``n`` samples in: two halves from 2 * MIN_HALF
+    samples on, else the whole batch. Fixed by ``n`` alone, never by the threads or the
+    load, so that a training run gives the same numbers on every machine."""
+    if n < 2 * MIN_HALF:
+        return [(0, n)]
+    return [(0, n // 2), (n // 2, n)]
+
+
+def for_each(bounds, fn, size: int = MIN_SIZE) -> None:
+    """Call ``fn(start, stop)`` for each pair of ``bounds``: on ``workers()`` threads when
+    the rule of ``for_slices`` allows (``size`` values in all), else one after the other.
+    Inside a share, ``for_slices`` and ``for_each`` run on their caller's thread alone."""
+    if len(bounds) < 2 or _one_thread(size):
+        for b in bounds:
+            fn(*b)
+        return
+    _share_out(fn, list(bounds))
 
 
 def matmul(A, B, out=None):

@@ -23,7 +23,11 @@ Everything else is done here, for every layer alike:
   its input, and what the layer keeps never shares memory with the caller's X, so editing
   an output or an input in place (scaling, clipping, dropout) cannot change a later backward.
   Inside ``model_chain()`` (a model running its layers) the caller's X is a batch or a
-  layer's output that the model alone holds and never edits: a layer keeps it uncopied;
+  layer's output that the model alone holds and never edits, and no layer edits its X or
+  dA: a layer keeps X uncopied, and its A and dX are passed on even when they are views;
+* inside ``model_chain()``, X and dA are not searched for NaN and inf: they are the
+  model's own checked batch or what the layers computed from it; the model checks its loss
+  instead (a training run that overflows says so there, at its batch);
 * ``needs_input_grad = False``: backward returns None (a model sets it on its first layer
   with parameters, whose dX nobody uses; a first convolution then skips its costliest part);
 * memory order: dX comes back laid out in memory as forward's X was, so that the layers
@@ -32,11 +36,17 @@ Everything else is done here, for every layer alike:
   unless SPRINTLIB_NUM_THREADS asks for more: a layer's products are too small to share);
 * the optimizer: it updates the parameters at the end of backward, after dX was computed
   with the weights forward used (``optimizer=None`` only computes the gradients: that is how
-  the tests and the notebooks' test cells compare layers).
+  the tests and the notebooks' test cells compare layers); a layer that changes its
+  gradients as a whole first (SimpleRNN's clipping) does it in ``_adjust_gradients``;
+* ``replica()``: a copy that shares the parameters but keeps its own forward state and
+  gradients, and never adjusts or applies them: a model trains the halves of a batch on
+  two replicas side by side, then sums their gradients into the layer and applies them
+  once (``ScratchClassifier._train_batch``).
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 
 import numpy as np
@@ -69,6 +79,8 @@ class Layer:
     param_names: tuple[str, ...] = ()
     #: False: backward returns None instead of dX
     needs_input_grad: bool = True
+    #: True for a ``replica()``: backward leaves its gradients to the model
+    _is_replica: bool = False
 
     def __init__(self, optimizer=None, dtype=np.float64):
         if optimizer is not None and not callable(getattr(optimizer, "update", None)):
@@ -113,16 +125,17 @@ class Layer:
     def forward(self, X):
         """X -> A (see the class's ``_forward`` for the shapes)."""
         given = X
-        X = _checks.as_array(X, self.name, "X", self._input_spec(np.shape(X)), self.dtype)
+        X = _checks.as_array(X, self.name, "X", self._input_spec(np.shape(X)), self.dtype,
+                             finite=not _chain.active)
         self.output_shape(X.shape)  # size errors (a filter larger than the input...) named here
         self._check_params()
         self._x_order = memory_order(X)
         with _threads.layer_threads():  # small products: one BLAS thread (see _threads.py)
             A = self._forward(X)
-        if not _chain.active:
+        if not _chain.active:  # in a model's chain no one edits an array in place: no copies
             self._disown(given)
-        if self._shares_memory(A, given):
-            A = A.copy(order="K")
+            if self._shares_memory(A, given):
+                A = A.copy(order="K")
         self._out_shape = A.shape
         return A
 
@@ -131,20 +144,41 @@ class Layer:
         if self._out_shape is None:
             raise RuntimeError(f"{self.name}.backward was called before forward: call forward(X) first")
         given = dA
-        dA = _checks.as_array(dA, self.name, "dA", self._out_shape, self.dtype)
+        dA = _checks.as_array(dA, self.name, "dA", self._out_shape, self.dtype, finite=not _chain.active)
         with _threads.layer_threads():
             dX = self._backward(dA)
-            self._update()
+            if not self._is_replica:
+                self.apply_gradients()
         if not self.needs_input_grad:
             return None
         dX = in_memory_order(dX, self._x_order)
-        if self._shares_memory(dX, given):
+        if not _chain.active and self._shares_memory(dX, given):
             dX = dX.copy(order="K")
         return dX
 
-    def _update(self) -> None:
+    def apply_gradients(self) -> None:
+        """The end of backward: adjust the gradients (``_adjust_gradients``), then let the
+        optimizer update the parameters. A model calls it itself after a replicas' step."""
+        self._adjust_gradients()
         if self.optimizer is not None and self.param_names:
             self.optimizer.update(self)
+
+    def _adjust_gradients(self) -> None:
+        """Change the gradients as a whole before the update (SimpleRNN clips them); none here."""
+
+    def replica(self) -> "Layer":
+        """A copy for a slice of the batch: the same parameter arrays (``sync_params``
+        hands it new ones), its own forward state and gradients, which its backward leaves
+        as computed (no ``apply_gradients``: the model sums the replicas' and applies them)."""
+        twin = copy.copy(self)
+        twin._is_replica = True
+        twin.optimizer = None
+        return twin
+
+    def sync_params(self, layer: "Layer") -> None:
+        """Take ``layer``'s parameter arrays (not copies): a replica before each step."""
+        for name in self.param_names:
+            setattr(self, name, getattr(layer, name))
 
     # -- the checks and the copies behind the contract --------------------------------------
     def _check_params(self) -> None:

@@ -140,14 +140,14 @@ class SimpleRNN(Layer):
         dW_xB = X1.reshape(T * N, n_in + 1).T @ dZ2  # (n_features + 1, n_nodes): dW_x, then dB
         self.dW_x, self.dB = dW_xB[:n_in], dW_xB[n_in]  # dB is summed over batch and time, not averaged
         self.dW_h = states[:-1].reshape(T * N, self.n_nodes).T @ dZ2  # h_{t-1}, not the final state
-        self._clip()
         if not self.needs_input_grad:
             return None
         dX = (dZ2 @ self.W_x.T).reshape(T, N, n_in)  # with W_x as forward used it, before the update
         return np.ascontiguousarray(dX.transpose(1, 0, 2))
 
-    def _clip(self):
-        """Scale dW_x, dW_h, dB by min(1, clip_norm / global norm) (tf.clip_by_global_norm)."""
+    def _adjust_gradients(self):
+        """Clipping: scale dW_x, dW_h, dB by min(1, clip_norm / global norm)
+        (tf.clip_by_global_norm), on the whole batch's gradients, before the update."""
         if self.clip_norm is None:
             return
         grads = (self.dW_x, self.dW_h, self.dB)

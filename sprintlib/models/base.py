@@ -7,6 +7,7 @@ here once. The output is always softmax with cross-entropy.
 """
 from __future__ import annotations
 
+import copy
 import json
 import numbers
 
@@ -14,6 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import _checks, _threads
+from .. import functional as F
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
 from ..layers.base import model_chain
@@ -164,12 +166,17 @@ class ScratchClassifier:
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{self.epochs}", disable=not self.verbose,
                    leave=True, unit="batch")
         total_loss = n_correct = n_seen = 0
-        for Xb, yb in bar:
-            Z = self._forward(Xb)
-            loss = self.output.loss(yb)
-            self._backward(self.output.backward(yb))
+        for b, (Xb, yb) in enumerate(bar):
+            # the data was checked: NaN or inf now comes from the training itself (a layer's
+            # weights or outputs, which inside the model are checked only where cheap)
+            try:
+                loss, correct = self._train_batch(Xb, yb)
+            except _checks.NotFiniteError as exc:
+                raise self._diverged("NaN or inf", epoch, b) from exc
+            if not np.isfinite(loss):
+                raise self._diverged(loss, epoch, b)
             total_loss += loss * len(yb)
-            n_correct += int((Z.argmax(axis=1) == yb).sum())
+            n_correct += correct
             n_seen += len(yb)
             bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}", refresh=False)
         self.history["loss"].append(total_loss / n_seen)
@@ -182,6 +189,69 @@ class ScratchClassifier:
                             val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
         bar.close()
 
+    def _diverged(self, what, epoch: int, batch: int) -> FloatingPointError:
+        return FloatingPointError(
+            f"{self.name}.fit: the loss became {what} at epoch {epoch + 1}, batch {batch + 1}: the training "
+            f"diverged (a smaller lr, or inputs scaled to [0, 1], usually helps)")
+
+    def _train_batch(self, X, y) -> tuple[float, int]:
+        """One step of fit: forward, loss, backward and update on the batch X (N, ...), y (N,).
+        Returns (mean loss, number of right predictions).
+
+        A batch of 64 samples or more is cut in two halves (``functional.batch_halves``),
+        which two replicas of the layers (``Layer.replica``: the same weights, their own
+        forward state) run side by side on two cores when the process may use them
+        (``functional.for_each``). Each half's gradients are those of its own mean loss;
+        the batch's are their mean weighted by size, which each layer then applies once.
+        The halves depend on N alone, so the numbers do not depend on the threads.
+        """
+        halves = F.batch_halves(len(y))
+        if len(halves) == 1:
+            Z = self._forward(X)
+            loss = self.output.loss(y)
+            self._backward(self.output.backward(y))
+            return loss, int((Z.argmax(axis=1) == y).sum())
+        replicas = self._replicas(len(halves))
+        results = [None] * len(halves)
+
+        def run(first, last):
+            k = halves.index((first, last))
+            Z = replicas[k]._forward(X[first:last])
+            loss = replicas[k].output.loss(y[first:last])
+            replicas[k]._backward(replicas[k].output.backward(y[first:last]))
+            results[k] = (loss, int((Z.argmax(axis=1) == y[first:last]).sum()))
+
+        F.for_each(halves, run, size=X.size * 1000)
+        weights = [(last - first) / len(y) for first, last in halves]
+        for i, layer in enumerate(self.layers):
+            if not layer.param_names:
+                continue
+            for name in layer.param_names:
+                grads = [getattr(r.layers[i], "d" + name) for r in replicas]
+                total = weights[0] * grads[0]
+                for w, g in zip(weights[1:], grads[1:]):
+                    total += w * g
+                setattr(layer, "d" + name, total)
+            layer.apply_gradients()
+        return sum(w * r[0] for w, r in zip(weights, results)), sum(r[1] for r in results)
+
+    def _replicas(self, n: int) -> list:
+        """``n`` shallow copies of the model whose layers are replicas of ours, each with
+        our current parameter arrays (made once, then only re-pointed)."""
+        if len(getattr(self, "_replica_models", ())) != n or self._replica_models[0]._master_layers is not self.layers:
+            self._replica_models = []
+            for _ in range(n):
+                twin = copy.copy(self)
+                twin.layers = [layer.replica() for layer in self.layers]
+                twin.output = self.output.replica()
+                twin._master_layers = self.layers
+                twin._replica_models = ()
+                self._replica_models.append(twin)
+        for twin in self._replica_models:
+            for layer, mine in zip(twin.layers, self.layers):
+                layer.sync_params(mine)
+        return self._replica_models
+
     def _forward(self, X):
         # the batch and every layer's output are the model's own, kept by the layers uncopied
         # (in predict, X is a slice of the caller's array, but no backward follows)
@@ -191,10 +261,11 @@ class ScratchClassifier:
         return self.output.forward(X)
 
     def _backward(self, dA):
-        for layer in reversed(self.layers):
-            dA = layer.backward(dA)
-            if dA is None:  # the first layer with parameters: no layer before it needs dA
-                break
+        with model_chain():  # dA comes from the model's own loss and layers
+            for layer in reversed(self.layers):
+                dA = layer.backward(dA)
+                if dA is None:  # the first layer with parameters: no layer before it needs dA
+                    break
         return dA
 
     # -- prediction ------------------------------------------------------------------
