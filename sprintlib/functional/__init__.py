@@ -42,7 +42,7 @@ from .im2col import (col2im, col2im_1d, fold_width, fold_windows, height_windows
 from .naive import (conv2d_naive_backward, conv2d_naive_forward, max_pool2d_naive_backward,
                     max_pool2d_naive_forward)
 from .parallel import batch_halves, for_each
-from .rnn import rnn_backward_steps, rnn_forward_states
+from .rnn import rnn_backward, rnn_forward_states
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 from .sizes import conv_param_count, output_size, output_size_2d
 
@@ -55,5 +55,5 @@ __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
     "conv2d_naive_forward", "conv2d_naive_backward",
     "max_pool2d_naive_forward", "max_pool2d_naive_backward",
-    "rnn_forward_states", "rnn_backward_steps", "batch_halves", "for_each",
+    "rnn_forward_states", "rnn_backward", "batch_halves", "for_each",
 ]

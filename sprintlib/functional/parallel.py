@@ -10,7 +10,8 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
   process keeps off its core only delays the slice it already took: the others go to
   whichever thread runs. NumPy releases the GIL in matmul and in the ufuncs, so the
   threads really run side by side.
-* The BLAS stays on one thread inside each (``_threads.layer_threads()``).
+* The BLAS stays on one thread while they run (``_threads.layer_threads()``, held by
+  the caller for the whole job: the setting is the process's, not a thread's).
 * How many threads: ``_threads.POLICY.workers``, the CPUs the process may use, but one
   (everything on the calling thread, no pool at all) in a graded or parallel run, under
   ``SPRINTLIB_NUM_THREADS``, or with a CPU quota below 2.
@@ -76,9 +77,8 @@ class _Pool:
             threading.Thread(target=self._serve, name=f"sprintlib-{i + 1}", daemon=True).start()
 
     def _serve(self):
-        with _threads.blas_threads(1):
-            while True:
-                self.inbox.get().work()
+        while True:
+            self.inbox.get().work()
 
     def run(self, fn, bounds):
         job = _Job(fn, bounds)
@@ -134,12 +134,18 @@ _inside = _Inside()
 
 
 def _share_out(fn, bounds) -> None:
-    """``fn(*b)`` for every b of ``bounds``, on the pool's threads and this one."""
-    _inside.active = True
-    try:
-        _get_pool(workers()).run(fn, bounds)
-    finally:
-        _inside.active = False
+    """``fn(*b)`` for every b of ``bounds``, on the pool's threads and this one.
+
+    The BLAS's thread count is one setting for the whole process: it is held at one here,
+    from before the first share starts until the last one has ended, so that no thread's
+    ``layer_threads()`` block can end and hand the others' products two BLAS threads,
+    which would then spin for 0.1 s after each product (and hold the core the pool needs)."""
+    with _threads.layer_threads():
+        _inside.active = True
+        try:
+            _get_pool(workers()).run(fn, bounds)
+        finally:
+            _inside.active = False
 
 
 def _one_thread(size: int) -> bool:

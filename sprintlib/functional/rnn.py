@@ -4,13 +4,25 @@ The rows of a batch never meet in a recurrent layer: h_t of sample n depends on 
 alone. So the batch is cut into slices (``parallel.for_slices``) and each slice runs all
 T steps on its own, with no waiting between steps: on two free cores the T small products
 of a step run two at a time, and with one core the loop is the same as without slices.
+
+Backward (``rnn_backward``) shares its work another way: the loop through time runs
+alone, from t = T down to 1, while the other core multiplies the steps the loop has
+finished (BLOCK at a time) into dW_x, dB, dW_h and dX; once the loop has ended its thread
+takes the blocks that are left. Those products are more work than the loop itself, and a
+few large products cost little to hand over.
 Letters as in ``functional``: T steps, N samples, n_nodes the state's size.
 """
 from __future__ import annotations
 
+import itertools
+import threading
+
 import numpy as np
 
 from . import parallel
+
+#: backward hands the weight gradients' products over in blocks of this many time steps
+BLOCK = 4
 
 
 def rnn_forward_states(states: np.ndarray, W_h: np.ndarray, f) -> None:
@@ -32,27 +44,69 @@ def rnn_forward_states(states: np.ndarray, W_h: np.ndarray, f) -> None:
     parallel.for_slices(N, batch, size=T * N * n_nodes * n_nodes // 32, per_thread=1)
 
 
-def rnn_backward_steps(dZ: np.ndarray, carry: np.ndarray, W_h: np.ndarray, dA_seq, vanished: float) -> None:
-    """Backpropagation through time, in place.
+def rnn_backward(states, f_prime, carry, W_h, dA_seq, vanished, X1, W_x=None):
+    """Backpropagation through time, with the weight gradients.
 
-    dZ (T, N, n_nodes) holds f'(a_t) on entry and dL/da_t on return; carry (N, n_nodes)
-    holds dL/dh_T on entry and dL/dh_0 on return; dA_seq (T, N, n_nodes) is the gradient
-    on every h_t (return_sequences) or None. Once every entry of a slice's carry is below
-    ``vanished`` it is set to zero (see SimpleRNN._backward).
+    states (T+1, N, n_nodes): h_0..h_T of forward; f_prime(h) the activation's derivative
+    written through its output (``Tanh.derivative``...); carry (N, n_nodes): dL/dh_T on
+    entry, dL/dh_0 on return; dA_seq (T, N, n_nodes): the gradient on every h_t
+    (return_sequences), or None; X1 (T, N, n_in + 1): the inputs with a column of ones.
+
+    For t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1}.
+    Once every entry of carry is below ``vanished`` it is set to zero (SimpleRNN._backward
+    says why). Returns (dW_xB (n_in + 1, n_nodes), dW_h (n_nodes, n_nodes), dX (T, N, n_in),
+    or None without W_x): dW_xB = sum_t [x_t, 1].T @ dL/da_t, dW_h = sum_t h_{t-1}.T @
+    dL/da_t, dX_t = dL/da_t @ W_x.T.
+
+    The loop runs on this thread; every BLOCK steps it ends, their products are free to
+    go, to whichever thread takes them first (the loop's own, once it has ended). Each
+    block's share of the sums is kept apart and they are added in one order at the end:
+    the numbers do not depend on the threads.
     """
-    T, N, n_nodes = dZ.shape
+    T, N, n_nodes = states.shape[0] - 1, states.shape[1], states.shape[2]
+    blocks = [(max(t - BLOCK, 0), t) for t in range(T, 0, -BLOCK)]  # in the order the loop ends them
+    ready = [threading.Event() for _ in blocks]
+    dZ = np.empty((T, N, n_nodes), dtype=states.dtype)  # dL/da_t
+    dX = None if W_x is None else np.empty((T, N, W_x.shape[0]), dtype=states.dtype)
+    parts = [None] * len(blocks)  # (block's dW_xB, block's dW_h)
+    taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
+    stopped = []
     W_hT = W_h.T
 
-    def batch(first, last):
-        c = carry[first:last]  # a view: the slice's dL/dh_t
-        for t in reversed(range(T)):
-            if dA_seq is not None:
-                c += dA_seq[t, first:last]
-            dZ_t = dZ[t, first:last]
-            dZ_t *= c
-            np.matmul(dZ_t, W_hT, out=c)  # dL/dh_{t-1}
-            if c.max() < vanished and -vanished < c.min():  # max first: it is rarely small
-                c[...] = 0
+    def loop():
+        try:
+            for k, (first, last) in enumerate(blocks):
+                for t in range(last - 1, first - 1, -1):
+                    if dA_seq is not None:
+                        np.add(carry, dA_seq[t], out=carry)
+                    np.multiply(f_prime(states[t + 1]), carry, out=dZ[t])
+                    np.matmul(dZ[t], W_hT, out=carry)  # dL/dh_{t-1}
+                    if carry.max() < vanished and -vanished < carry.min():  # max first: it is rarely small
+                        carry[...] = 0
+                ready[k].set()
+        except BaseException:
+            stopped.append(True)
+            raise
+        finally:
+            for event in ready:
+                event.set()  # nobody waits for a loop that has ended
+        products()
 
-    parallel.for_slices(N, batch, size=T * N * n_nodes * n_nodes // 32, per_thread=1)
+    def products():
+        for k in iter(taken.__next__, None):
+            if k >= len(blocks):
+                return
+            ready[k].wait()
+            if stopped:
+                return
+            first, last = blocks[k]
+            dZ_k = dZ[first:last].reshape(-1, n_nodes)
+            parts[k] = (X1[first:last].reshape(-1, X1.shape[2]).T @ dZ_k,
+                        states[first:last].reshape(-1, n_nodes).T @ dZ_k)  # h_{t-1}
+            if dX is not None:
+                np.matmul(dZ_k, W_x.T, out=dX[first:last].reshape(-1, W_x.shape[0]))
 
+    roles = (loop, products)  # on one thread: the loop, which then does every block
+    parallel.for_each([(0, 1), (1, 2)], lambda k, _: roles[k](), size=T * N * n_nodes)
+    dW_xB, dW_h = (np.add.reduce([p[i] for p in parts]) for i in (0, 1))  # sum in block order
+    return dW_xB, dW_h, dX

@@ -116,12 +116,9 @@ class SimpleRNN(Layer):
         dA : (N, n_nodes), the gradient on h_T; or (N, T, n_nodes), on every h_t, with
         return_sequences. Returns dX (N, T, n_features); sets dW_x, dW_h, dB and dh0.
         """
-        X1, states = self._X1, self._states
-        T, N, n_in = X1.shape[0], X1.shape[1], self.n_features
-        # f'(a_t) for every t (ReLU's comes as booleans); becomes dL/da_t below
-        dZ = self._activation.derivative(states[1:]).astype(self.dtype, copy=False)
+        X1, states, n_in = self._X1, self._states, self.n_features
         # carry is dL/dh_t, summed over the paths through the output and through h_{t+1}
-        carry = np.zeros((N, self.n_nodes), self.dtype) if self.return_sequences else dA.copy()
+        carry = np.zeros_like(states[0]) if self.return_sequences else dA.copy()
         dA_seq = dA.transpose(1, 0, 2) if self.return_sequences else None  # (T, N, n_nodes) view
         # A vanishing gradient: through saturated units it shrinks at every step (10x a step
         # is common), down into subnormal numbers (below float32's 1.2e-38), which the CPU
@@ -131,18 +128,19 @@ class SimpleRNN(Layer):
         # subnormals to zero): the loop then carries zeros.
         eps = np.finfo(self.dtype).eps
         vanished = max(float(np.abs(dA).max()) * eps * eps, np.finfo(self.dtype).tiny / eps)
-        # for t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1};
-        # the loop is in functional/rnn.py (on slices of the batch, as forward's)
-        functional.rnn_backward_steps(dZ, carry, self.W_h, dA_seq, vanished)
+        # for t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1}.
+        # The weight gradients are matmuls over the (t, n) rows, outside that loop:
+        #   [dW_x; dB] = sum_t [x_t, 1].T @ dL/da_t,  dW_h = sum_t h_{t-1}.T @ dL/da_t (h_{t-1},
+        #   not the final state),  dX_t = dL/da_t @ W_x.T (with W_x as forward used it).
+        # functional/rnn.py runs the loop and hands its finished steps to those matmuls,
+        # which the other core does meanwhile when it is free.
+        dW_xB, self.dW_h, dX = functional.rnn_backward(
+            states, self._activation.derivative, carry, self.W_h, dA_seq, vanished, X1,
+            self.W_x if self.needs_input_grad else None)
         self.dh0 = carry
-        # every weight gradient is one matmul over all (t, n) rows, outside the loop
-        dZ2 = dZ.reshape(T * N, self.n_nodes)
-        dW_xB = X1.reshape(T * N, n_in + 1).T @ dZ2  # (n_features + 1, n_nodes): dW_x, then dB
         self.dW_x, self.dB = dW_xB[:n_in], dW_xB[n_in]  # dB is summed over batch and time, not averaged
-        self.dW_h = states[:-1].reshape(T * N, self.n_nodes).T @ dZ2  # h_{t-1}, not the final state
         if not self.needs_input_grad:
             return None
-        dX = (dZ2 @ self.W_x.T).reshape(T, N, n_in)  # with W_x as forward used it, before the update
         return np.ascontiguousarray(dX.transpose(1, 0, 2))
 
     def _adjust_gradients(self):

@@ -205,7 +205,10 @@ class ScratchClassifier:
         the batch's are their mean weighted by size, which each layer then applies once.
         The halves depend on N alone, so the numbers do not depend on the threads.
         """
-        halves = F.batch_halves(len(y))
+        with _threads.layer_threads():  # the same BLAS threads all through the step (see fit)
+            return self._train_halves(X, y, F.batch_halves(len(y)))
+
+    def _train_halves(self, X, y, halves) -> tuple[float, int]:
         if len(halves) == 1:
             Z = self._forward(X)
             loss = self.output.loss(y)
