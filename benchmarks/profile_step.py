@@ -1,7 +1,7 @@
 """Where a training step's time goes: CPU time per layer, forward and backward, of a LeNet
-step (batch 128) and the SimpleRNN(128) step of bench_rnn.py. CPU time of this one thread
-(the layers' BLAS runs on one thread), which other processes' load moves much less than
-wall time. Not part of make bench; benchmarks/README.md summarises what it showed.
+step (batch 128, fit's ``_train_batch``) and the SimpleRNN(128) step of bench_rnn.py, all on
+one thread (``parallel.one_thread()``; the layers' BLAS runs on one thread): CPU time, which
+other processes' load moves much less than wall time. Not part of make bench; benchmarks/README.md summarises what it showed.
 
     python -m benchmarks.profile_step [float32|float64]
 """
@@ -15,41 +15,38 @@ import numpy as np
 
 from sprintlib import LeNet, SGD, SimpleRNN, XavierInitializer, _threads
 from sprintlib.data import load_mnist
+from sprintlib.functional import parallel
 
 
 def lenet_breakdown(dtype, steps: int = 40) -> tuple[dict, float, dict]:
     """({(layer index, "forward"/"backward", name): CPU ms per step}, total ms, page faults and
-    kernel ms per step)."""
+    kernel ms per step), for fit's step (``_train_batch``: the batch's two halves, inside the
+    model's chain) on one thread."""
     (X, y), _ = load_mnist(flatten=False, dtype=np.float32)
     model = LeNet("same", lr=1e-3, batch_size=128, dtype=dtype, random_state=0, verbose=False).build((1, 28, 28), 10)
     Xb, yb = X[:128].astype(dtype), y[:128]
     spent = {}
 
-    def timed(key, fn, arg):
-        start = time.process_time()
-        out = fn(arg)
-        spent[key] = spent.get(key, 0.0) + time.process_time() - start
-        return out
+    def timed(key, fn):
+        def call(arg):
+            start = time.process_time()
+            out = fn(arg)
+            spent[key] = spent.get(key, 0.0) + time.process_time() - start
+            return out
+        return call
 
-    def step():  # what ScratchClassifier.fit does for a batch, one layer at a time
-        A = Xb
-        for i, layer in enumerate(model.layers):
-            A = timed((i, "forward", layer.name), layer.forward, A)
-        d = timed((len(model.layers), "loss", "Softmax"), lambda a: (model.output.forward(a), model.output.loss(yb),
-                                                                     model.output.backward(yb))[2], A)
-        for i in reversed(range(len(model.layers))):
-            layer = model.layers[i]
-            d = timed((i, "backward", layer.name), layer.backward, d)
-            if d is None:
-                break
-
-    with _threads.layer_threads():
+    model._train_batch(Xb, yb)  # makes the replicas that run the halves; time their layers
+    for twin in model._replica_models:
+        for i, layer in enumerate(twin.layers):
+            for what in ("forward", "backward"):
+                setattr(layer, what, timed((i, what, layer.name), getattr(layer, what)))
+    with _threads.layer_threads(), parallel.one_thread():
         for _ in range(5):
-            step()
+            model._train_batch(Xb, yb)
         spent.clear()
         before, start = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
         for _ in range(steps):
-            step()
+            model._train_batch(Xb, yb)
         total = time.process_time() - start
         after = resource.getrusage(resource.RUSAGE_SELF)
     system = {"page faults": (after.ru_minflt - before.ru_minflt) / steps,
@@ -64,13 +61,14 @@ def rnn_step_ms(dtype, steps: int = 40) -> tuple[float, float]:
     rnn = SimpleRNN(28, 128, initializer=XavierInitializer(random_state=0, dtype=dtype), optimizer=SGD(0.01),
                     dtype=dtype)
     fwd = bwd = 0.0
-    for i in range(steps + 5):
-        start = time.process_time()
-        rnn.forward(X)
-        middle = time.process_time()
-        rnn.backward(dh)
-        if i >= 5:
-            fwd, bwd = fwd + middle - start, bwd + time.process_time() - middle
+    with _threads.layer_threads(), parallel.one_thread():
+        for i in range(steps + 5):
+            start = time.process_time()
+            rnn.forward(X)
+            middle = time.process_time()
+            rnn.backward(dh)
+            if i >= 5:
+                fwd, bwd = fwd + middle - start, bwd + time.process_time() - middle
     return 1e3 * fwd / steps, 1e3 * bwd / steps
 
 

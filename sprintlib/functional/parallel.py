@@ -28,6 +28,7 @@ tests/test_fast_paths.py checks both.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import queue
@@ -133,6 +134,17 @@ class _Inside(threading.local):
 _inside = _Inside()
 
 
+@contextlib.contextmanager
+def one_thread():
+    """``with one_thread():`` every job inside the block runs on this thread alone (profiles,
+    which time one thread's work; the numbers are the same either way)."""
+    before, _inside.active = _inside.active, True
+    try:
+        yield
+    finally:
+        _inside.active = before
+
+
 def _share_out(fn, bounds) -> None:
     """``fn(*b)`` for every b of ``bounds``, on the pool's threads and this one.
 
@@ -140,12 +152,8 @@ def _share_out(fn, bounds) -> None:
     from before the first share starts until the last one has ended, so that no thread's
     ``layer_threads()`` block can end and hand the others' products two BLAS threads,
     which would then spin for 0.1 s after each product (and hold the core the pool needs)."""
-    with _threads.layer_threads():
-        _inside.active = True
-        try:
-            _get_pool(workers()).run(fn, bounds)
-        finally:
-            _inside.active = False
+    with _threads.layer_threads(), one_thread():
+        _get_pool(workers()).run(fn, bounds)
 
 
 def _one_thread(size: int) -> bool:

@@ -201,8 +201,9 @@ class ScratchClassifier:
         A batch of 64 samples or more is cut in two halves (``functional.batch_halves``),
         which two replicas of the layers (``Layer.replica``: the same weights, their own
         forward state) run side by side on two cores when the process may use them
-        (``functional.for_each``). Each half's gradients are those of its own mean loss;
-        the batch's are their mean weighted by size, which each layer then applies once.
+        (``functional.for_each``). Each half starts backward from its share of the batch's
+        mean loss, so the batch's gradients are the sum of the halves', which each layer
+        then applies once.
         The halves depend on N alone, so the numbers do not depend on the threads.
         """
         with _threads.layer_threads():  # the same BLAS threads all through the step (see fit)
@@ -221,22 +222,32 @@ class ScratchClassifier:
             k = halves.index((first, last))
             Z = replicas[k]._forward(X[first:last])
             loss = replicas[k].output.loss(y[first:last])
-            replicas[k]._backward(replicas[k].output.backward(y[first:last]))
+            # the gradient of this half's share of the batch's mean loss: (Z - Y) / N, not / its size
+            dA = replicas[k].output.backward(y[first:last])
+            dA *= dA.dtype.type((last - first) / len(y))
+            replicas[k]._backward(dA)
             results[k] = (loss, int((Z.argmax(axis=1) == y[first:last]).sum()))
 
         F.for_each(halves, run, size=X.size * 1000)
+
+        def apply(first, last):  # the layers first..last-1: each one's gradients, then its update
+            for i in range(first, last):
+                layer = self.layers[i]
+                for name in layer.param_names:
+                    setattr(layer, "d" + name, np.add(*(getattr(r.layers[i], "d" + name) for r in replicas)))
+                layer.apply_gradients()
+
+        F.for_each(self._update_groups(), apply, size=self.n_params)
         weights = [(last - first) / len(y) for first, last in halves]
-        for i, layer in enumerate(self.layers):
-            if not layer.param_names:
-                continue
-            for name in layer.param_names:
-                grads = [getattr(r.layers[i], "d" + name) for r in replicas]
-                total = weights[0] * grads[0]
-                for w, g in zip(weights[1:], grads[1:]):
-                    total += w * g
-                setattr(layer, "d" + name, total)
-            layer.apply_gradients()
         return sum(w * r[0] for w, r in zip(weights, results)), sum(r[1] for r in results)
+
+    def _update_groups(self) -> list[tuple[int, int]]:
+        """The layers in two runs, (0, k) and (k, len), with about as many parameters each:
+        the two threads that update them after a step of halves (each layer's update is its
+        own, so the numbers are the same however the layers are shared)."""
+        sizes = np.cumsum([layer.n_params for layer in self.layers])
+        k = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
+        return [(0, k), (k, len(self.layers))] if k < len(self.layers) else [(0, len(self.layers))]
 
     def _replicas(self, n: int) -> list:
         """``n`` shallow copies of the model whose layers are replicas of ours, each with
