@@ -32,9 +32,12 @@ BLAS thread, unless ``SPRINTLIB_NUM_THREADS`` asks for more.
 
 The layers can still use both cores, more coarsely: ``POLICY.workers`` threads (the
 process's CPUs when the layers' BLAS has one thread; one in a graded or parallel run and
-under ``SPRINTLIB_NUM_THREADS``) share the slices of a layer's work, a stack of products or
-a slice of the batch, each with one BLAS thread and none of them spinning
-(``functional/parallel.py``), while the machine has an idle CPU.
+under ``SPRINTLIB_NUM_THREADS``) share the slices of the work, none of them spinning
+(``functional/parallel.py``), while the machine has an idle CPU: the two halves of a
+model's training batch (``ScratchClassifier._train_batch``), a stack of a convolution's
+products, SimpleRNN's forward on half the batch each, its backward's loop on one thread
+and the products of the steps the loop has finished on the other. The BLAS's thread count
+is the process's, not a thread's: the pool holds it at one while its threads work.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Both cores for a layer's maths: a loop over independent slices, shared by a few threads.
+"""Both cores for a training step: independent pieces of work, shared by a few threads.
 
 Why not the BLAS's own threads: a layer's products take a few MFLOP each, and OpenBLAS's
 threads spin while they wait for each other, so one core held by another process makes
@@ -10,6 +10,10 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
   process keeps off its core only delays the slice it already took: the others go to
   whichever thread runs. NumPy releases the GIL in matmul and in the ufuncs, so the
   threads really run side by side.
+* ``for_each(bounds, fn)`` calls ``fn(start, stop)`` for given pieces, one a thread: a
+  model's two halves of a batch (``batch_halves``, fixed by the batch size alone), its
+  layers' updates in two groups, SimpleRNN's backward (its loop, and the products of the
+  steps the loop has finished). A job started inside a piece runs on its thread alone.
 * The BLAS stays on one thread while they run (``_threads.layer_threads()``, held by
   the caller for the whole job: the setting is the process's, not a thread's).
 * How many threads: ``_threads.POLICY.workers``, the CPUs the process may use, but one
@@ -21,10 +25,10 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
   a LeNet step 2-16% and a SimpleRNN step 10-30% slower on two threads than on one when
   other processes kept both cores busy).
 
-Every slice writes its own part of the result, so a convolution's results are the same to
-the bit whatever the number of threads (SimpleRNN's backward to float precision: a slice
-of the batch may stop carrying a vanished gradient a step earlier than the whole batch);
-tests/test_fast_paths.py checks both.
+Every slice writes its own part of the result, and what is summed over pieces is summed
+in one order whichever thread computed them, so the results are the same to the bit
+whatever the number of threads (tests/test_fast_paths.py checks a LeNet step, a model's
+halves and SimpleRNN's forward and backward).
 """
 from __future__ import annotations
 
