@@ -16,6 +16,9 @@ these settings:
   128, lr 1e-3, no decay: 98.4-98.9%)
 
 Each run takes 20-50 s on one core (about 7 s an epoch, validation included).
+
+Since fit trains each batch in two halves (ScratchClassifier._train_batch), seed 0 gives
+97.87%, 98.63% and 99.11% (make train of 2026-12-01: 51 s, 61 s and 79 s on one thread).
 """
 import time
 
