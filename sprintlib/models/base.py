@@ -210,6 +210,7 @@ class ScratchClassifier:
             return self._train_halves(X, y, F.batch_halves(len(y)))
 
     def _train_halves(self, X, y, halves) -> tuple[float, int]:
+        """_train_batch on ``halves``, [(0, N)] or [(0, N // 2), (N // 2, N)]."""
         if len(halves) == 1:
             Z = self._forward(X)
             loss = self.output.loss(y)
@@ -228,7 +229,7 @@ class ScratchClassifier:
             replicas[k]._backward(dA)
             results[k] = (loss, int((Z.argmax(axis=1) == y[first:last]).sum()))
 
-        F.for_each(halves, run, size=X.size * 1000)
+        F.for_each(halves, run, size=self.n_params * len(y))  # about a step's multiply-adds
 
         def apply(first, last):  # the layers first..last-1: each one's gradients, then its update
             for i in range(first, last):
