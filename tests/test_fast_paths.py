@@ -94,6 +94,7 @@ def test_malloc_keeps_freed_memory_on_linux():
 
 # -- the layers' maths on several threads (functional/parallel.py) ------------------------------
 import threading  # noqa: E402
+import time  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -148,6 +149,53 @@ def test_an_error_in_a_slice_reaches_the_caller(two_workers):
     with pytest.raises(KeyError):
         parallel.for_slices(8, fn, size=10**9)
     parallel.for_slices(8, lambda a, b: None, size=10**9)  # the pool still works
+
+
+class _InterruptedOnce(threading.Event):
+    """An Event whose first wait() is cut short by Ctrl-C, as a notebook's stop button does."""
+
+    interrupted = False
+
+    def wait(self, timeout=None):
+        if not _InterruptedOnce.interrupted:
+            _InterruptedOnce.interrupted = True
+            raise KeyboardInterrupt
+        return super().wait(timeout)
+
+
+def test_an_interrupt_waits_for_the_slices_under_way(two_workers, monkeypatch):
+    """Ctrl-C stops fit in the calling thread while the pool's thread still runs its slice:
+    the call must not return before that slice ends, or the next step would share its arrays."""
+    ended, started = [], threading.Event()
+
+    def fn(a, b):
+        if threading.current_thread().name.startswith("sprintlib-"):
+            started.set()
+            time.sleep(0.2)
+            ended.append(a)
+        else:
+            started.wait(5)  # the caller's slice ends at once; it then waits for the other one
+
+    monkeypatch.setattr(threading, "Event", _InterruptedOnce)  # the job's "finished" event
+    with pytest.raises(KeyboardInterrupt):
+        parallel.for_each([(0, 1), (1, 2)], fn)
+    assert _InterruptedOnce.interrupted and len(ended) == 1  # the other slice had ended
+    seen = []
+    parallel.for_each([(0, 1), (1, 2), (2, 3)], lambda a, b: seen.append(a))
+    assert sorted(seen) == [0, 1, 2]  # and the pool still works
+
+
+def test_after_an_error_no_further_slice_starts(two_workers):
+    ran = []
+
+    def fn(a, b):
+        ran.append(a)
+        if a == 0:
+            raise ValueError("first slice")
+
+    with parallel.one_thread(), pytest.raises(ValueError):
+        parallel._share_out(fn, [(k, k + 1) for k in range(6)])
+    assert ran[0] == 0 and len(ran) <= 2  # at most the slice the other thread had taken
 
 
 def one_lenet_step(dtype, seed=0):

@@ -58,14 +58,16 @@ class _Job:
         self.error = None
 
     def work(self):
-        """Take slices until none is left; the thread that ends the last one says so."""
+        """Take slices until none is left; the thread that ends the last one says so. After
+        an error (or Ctrl-C) in a slice, the slices nobody has taken yet are skipped."""
         for k in iter(self.next.__next__, None):
             if k >= len(self.bounds):
                 return
-            try:
-                self.fn(*self.bounds[k])
-            except BaseException as exc:  # handed to the calling thread
-                self.error = exc
+            if self.error is None:
+                try:
+                    self.fn(*self.bounds[k])
+                except BaseException as exc:  # handed to the calling thread
+                    self.error = exc
             with self.lock:
                 self.done += 1
                 if self.done == len(self.bounds):
@@ -90,7 +92,11 @@ class _Pool:
         for _ in range(min(self.n - 1, len(bounds) - 1)):
             self.inbox.put(job)
         job.work()
-        job.finished.wait()  # only slices already taken by a thread are left
+        try:
+            job.finished.wait()  # only slices already taken by a thread are left
+        except BaseException:  # Ctrl-C in a notebook, while another thread ends its slice:
+            job.finished.wait()  # it ends first (a few ms), or the next step would share its arrays
+            raise
         if job.error is not None:
             raise job.error
 
