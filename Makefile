@@ -109,8 +109,11 @@ bench: $(STAMP)
 bench-grading: $(STAMP)
 	$(PY) -m benchmarks grading
 
+# The full trainings (tests marked slow). tests/conftest.py gives the test suite's workers one
+# BLAS thread each; these run one at a time, so the BLAS gets every CPU, and fit trains its
+# batches' two halves side by side (the numbers are the same on one thread or two).
 train: $(STAMP)
-	$(PY) -m pytest -m slow -n 0 -s
+	OPENBLAS_NUM_THREADS=$$(nproc) $(PY) -m pytest -m slow -n 0 -s
 
 lock: $(STAMP)
 	{ head -2 requirements.lock; $(PY) -m pip freeze --exclude-editable | grep -vi '^sprintlib'; } > requirements.lock.new

@@ -18,7 +18,8 @@ these settings:
 Each run takes 20-50 s on one core (about 7 s an epoch, validation included).
 
 Since fit trains each batch in two halves (ScratchClassifier._train_batch), seed 0 gives
-97.87%, 98.63% and 99.11% (make train of 2026-12-01: 51 s, 61 s and 79 s on one thread).
+97.87%, 98.63% and 99.11%, on one thread (make train of 2026-12-01: 51 s, 61 s, 79 s) and
+on two (47 s, 50 s, 68 s) alike.
 """
 import time
 
