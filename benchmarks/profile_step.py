@@ -1,7 +1,8 @@
 """Where a training step's time goes: CPU time per layer, forward and backward, of a LeNet
 step (batch 128, fit's ``_train_batch``) and the SimpleRNN(128) step of bench_rnn.py, all on
 one thread (``parallel.one_thread()``; the layers' BLAS runs on one thread): CPU time, which
-other processes' load moves much less than wall time. Not part of make bench; benchmarks/README.md summarises what it showed.
+other processes' load moves much less than wall time. Not part of make bench;
+benchmarks/README.md summarises what it showed.
 
     python -m benchmarks.profile_step [float32|float64]
 """

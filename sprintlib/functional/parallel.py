@@ -47,7 +47,8 @@ MIN_SIZE = 50_000
 
 
 class _Job:
-    """One call of ``for_slices``: its slices, handed out one at a time, and who finished."""
+    """One call of ``for_slices`` or ``for_each``: its slices, handed out one at a time, and
+    who finished."""
 
     def __init__(self, fn, bounds):
         self.fn, self.bounds = fn, bounds
@@ -84,6 +85,7 @@ class _Pool:
             threading.Thread(target=self._serve, name=f"sprintlib-{i + 1}", daemon=True).start()
 
     def _serve(self):
+        _inside.active = True  # this thread only ever runs shares: a job inside one stays here
         while True:
             self.inbox.get().work()
 
@@ -138,7 +140,8 @@ def _get_pool(n: int) -> _Pool:
 
 
 class _Inside(threading.local):
-    active = False  # True while this thread runs a share of a job: no job inside a job
+    active = False  # True while this thread runs a share of a job (always, in the pool's own
+    # threads) or inside ``one_thread()``: no job inside a job
 
 
 _inside = _Inside()
@@ -168,8 +171,7 @@ def _share_out(fn, bounds) -> None:
 
 def _one_thread(size: int) -> bool:
     """True when a job of ``size`` values runs on this thread alone (see ``for_slices``)."""
-    return (workers() == 1 or size < MIN_SIZE or _inside.active
-            or threading.current_thread().name.startswith("sprintlib-") or not idle_cpu())
+    return workers() == 1 or size < MIN_SIZE or _inside.active or not idle_cpu()
 
 
 def for_slices(n: int, fn, size: int = MIN_SIZE, per_thread: int = 2) -> None:

@@ -74,6 +74,7 @@ class ScratchClassifier:
         self.dtype = check_float_dtype(dtype, self.name)
         self.layers = None
         self.history = None
+        self._replica_models = ()  # made by _train_batch for the layers of the last build
 
     @property
     def name(self) -> str:
@@ -142,7 +143,7 @@ class ScratchClassifier:
         if first is not None:
             first.needs_input_grad = False
         return {"_rng": rng, "optimizer_": optimizer, "input_shape_": input_shape, "n_classes_": n_classes,
-                "layers": layers, "output": Softmax(self.dtype)}
+                "layers": layers, "output": Softmax(self.dtype), "_replica_models": ()}
 
     def fit(self, X, y, X_val=None, y_val=None):
         """Train on X (N, ...) with integer labels y (N,); records ``history`` per epoch:
@@ -253,7 +254,7 @@ class ScratchClassifier:
     def _replicas(self, n: int) -> list:
         """``n`` shallow copies of the model whose layers are replicas of ours, each with
         our current parameter arrays (made once, then only re-pointed)."""
-        if len(getattr(self, "_replica_models", ())) != n or self._replica_models[0]._master_layers is not self.layers:
+        if len(self._replica_models) != n or self._replica_models[0]._master_layers is not self.layers:
             self._replica_models = []
             for _ in range(n):
                 twin = copy.copy(self)
