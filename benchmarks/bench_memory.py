@@ -1,4 +1,5 @@
-"""Peak resident memory (RSS) of each model's training: the runs of make train and make demo.
+"""Peak resident memory (RSS) of each model's training (the runs of make train and make demo),
+and of each sprint notebook run whole, as a student runs it.
 
 Binder gives a notebook about 2 GB; the limit here is 1.5 GB for any training run. Each
 model trains in a fresh Python process (peak RSS only grows, so one process per model),
@@ -9,17 +10,28 @@ training holds does not grow with its epochs or its number of images (fit takes 
 from X without copying it, and predicts in chunks), so the peak is that of the full run;
 make train's own peak is measured by running it under /usr/bin/time (benchmarks/README.md).
 
+Each sprint notebook is the instructor version (the student's notebook with every answer
+filled in), rendered from its percent script and run from the first cell to the last in a
+fresh kernel in notebooks/ (where Binder opens them), not in grading mode: its full
+trainings, its plots and its TensorFlow comparisons. A last cell added to it reads the
+kernel's peak RSS.
+
     python -m benchmarks memory      # -> output/bench/memory.json
 """
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from ._timing import print_table, target_row, write_json
 
+ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 1500
+PEAK_RSS_CELL = ("with open('/proc/self/status') as f:\n"
+                 "    print(next(int(l.split()[1]) for l in f if l.startswith('VmHWM:')) / 1024)")
 N_FIT, N_VAL = 6400, 5000
 MODELS = ["ScratchDeepNeuralNetworkClassifier", "Scratch1dCNNClassifier", "Scratch2dCNNClassifier", "LeNet",
           "ScratchSimpleRNNClassifier"]
@@ -62,6 +74,26 @@ def peak_rss_mb() -> float:
     return kb / 1024
 
 
+def run_notebook(build, assignment: str) -> dict:
+    """Run the sprint notebook ``assignment`` whole, as a student does (``build``: the
+    module autograder/build.py, which renders it); its kernel's peak RSS in MB and its wall
+    time. Raises if a cell fails."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = build.render(ROOT / "autograder" / "percent" / f"{assignment}.py")
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_RSS_CELL))
+    os.environ.pop("NBGRADER_EXECUTION", None)  # the student's run: full trainings, not a token amount
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    return {"notebook": assignment, "peak_rss_mb": float(nb.cells[-1].outputs[0]["text"]),
+            "run_s": time.perf_counter() - start}
+
+
 def main():
     rows = []
     for name in MODELS:
@@ -70,9 +102,17 @@ def main():
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print_table(f"Peak resident memory of each model's training (limit {LIMIT_MB} MB)", rows,
                 ["model", "peak_rss_mb", "test_accuracy_after_one_epoch"])
-    write_json("memory", rows, {"limit_mb": LIMIT_MB})
-    return [target_row(f"{r['model']} training, peak RSS (MB)", "-", r["peak_rss_mb"], LIMIT_MB,
-                       "MB") for r in rows]
+    sys.path.insert(0, str(ROOT / "autograder"))
+    import build  # imported here: the trainings above run in processes of their own, without it
+
+    notebooks = [run_notebook(build, a) for a in build.assignments(ROOT)]
+    print_table(f"Peak resident memory of each sprint notebook's kernel, run whole (limit {LIMIT_MB} MB)",
+                notebooks, ["notebook", "peak_rss_mb", "run_s"])
+    write_json("memory", rows, {"limit_mb": LIMIT_MB, "notebooks": notebooks})
+    return ([target_row(f"{r['model']} training, peak RSS (MB)", "-", r["peak_rss_mb"], LIMIT_MB, "MB")
+             for r in rows]
+            + [target_row(f"{r['notebook']} notebook, peak RSS (MB)", "-", r["peak_rss_mb"], LIMIT_MB, "MB")
+               for r in notebooks])
 
 
 if __name__ == "__main__":
