@@ -3,6 +3,7 @@ input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanis
 gradient, malloc keeps freed memory (sprintlib/_malloc.py), and a model trains a batch in
 two halves, side by side, with the whole batch's numbers."""
 import copy
+import warnings
 
 import numpy as np
 
@@ -319,6 +320,20 @@ def test_a_diverging_fit_names_the_batch_where_the_loss_overflowed():
     X = np.random.default_rng(0).standard_normal((200, 20)) * 1e3
     model = sprintlib.ScratchDeepNeuralNetworkClassifier(optimizer="sgd", lr=1e30, epochs=2, batch_size=50,
                                                         verbose=False)
+    # numpy's overflow warnings are silenced inside fit: the student sees this message alone
     with pytest.raises(FloatingPointError, match=r"the loss became (nan|inf|NaN or inf) at epoch 1, batch \d: the training "
-                                                 r"diverged \(a smaller lr"), np.errstate(all="ignore"):
+                                                 r"diverged \(a smaller lr"), warnings.catch_warnings():
+        warnings.simplefilter("error")
         model.fit(X, np.arange(200) % 3)
+    assert np.geterr()["over"] == "warn"  # and numpy's settings are the caller's again
+
+
+def test_a_fit_whose_last_update_overflows_says_so():
+    """One batch, one epoch: the loss is computed before the update that overflows, so only
+    the weights can show it."""
+    X = (np.random.default_rng(0).standard_normal((40, 20)) * 1e3).astype(np.float32)
+    model = sprintlib.ScratchDeepNeuralNetworkClassifier(optimizer="sgd", lr=1e38, epochs=1, batch_size=40,
+                                                        dtype=np.float32, verbose=False)
+    with pytest.raises(FloatingPointError, match=r"the weights became NaN or inf at epoch 1, batch 1: the training "
+                                                 r"diverged"):
+        model.fit(X, np.arange(40) % 3)

@@ -152,8 +152,10 @@ class ScratchClassifier:
         self.build(X.shape[1:], n_classes)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         lr = self.optimizer_.lr
-        try:  # the layers' thread setting once for the whole run, not twice per layer and batch
-            with _threads.layer_threads():
+        # the layers' thread setting once for the whole run, not twice per layer and batch;
+        # numpy's overflow warnings silenced: a run that overflows ends in _diverged's message
+        try:
+            with _threads.layer_threads(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(self.epochs):
                     self.optimizer_.lr = lr * self.lr_decay**epoch
                     self._fit_epoch(X, y, X_val, y_val, epoch)
@@ -173,13 +175,16 @@ class ScratchClassifier:
             try:
                 loss, correct = self._train_batch(Xb, yb)
             except _checks.NotFiniteError as exc:
-                raise self._diverged("NaN or inf", epoch, b) from exc
+                raise self._diverged("the loss became NaN or inf", epoch, b) from exc
             if not np.isfinite(loss):
-                raise self._diverged(loss, epoch, b)
+                raise self._diverged(f"the loss became {loss}", epoch, b)
             total_loss += loss * len(yb)
             n_correct += correct
             n_seen += len(yb)
             bar.set_postfix(loss=f"{total_loss / n_seen:.4f}", acc=f"{n_correct / n_seen:.4f}", refresh=False)
+        # the last update of the epoch has no loss after it to show an overflow: look at the weights
+        if not all(np.isfinite(p).all() for layer in self.layers for p in layer.params().values()):
+            raise self._diverged("the weights became NaN or inf", epoch, b)
         self.history["loss"].append(total_loss / n_seen)
         self.history["accuracy"].append(n_correct / n_seen)
         if X_val is not None:
@@ -190,9 +195,9 @@ class ScratchClassifier:
                             val_loss=f"{val_loss:.4f}", val_acc=f"{val_acc:.4f}")
         bar.close()
 
-    def _diverged(self, what, epoch: int, batch: int) -> FloatingPointError:
+    def _diverged(self, what: str, epoch: int, batch: int) -> FloatingPointError:
         return FloatingPointError(
-            f"{self.name}.fit: the loss became {what} at epoch {epoch + 1}, batch {batch + 1}: the training "
+            f"{self.name}.fit: {what} at epoch {epoch + 1}, batch {batch + 1}: the training "
             f"diverged (a smaller lr, or inputs scaled to [0, 1], usually helps)")
 
     def _train_batch(self, X, y) -> tuple[float, int]:
