@@ -85,11 +85,14 @@ NBGRADER = [sys.executable, "-c", "import sys; sys.modules.setdefault('rfc3987_s
             "from nbgrader.apps.nbgraderapp import main; sys.exit(main())"]
 
 
-def nbgrader(course: Path, *args: str) -> None:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+def nbgrader(course: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``nbgrader *args`` in the course folder ``course``; exits with its output if it fails.
+    ``env``: the environment (default: this one, with this Python's scripts first on PATH)."""
+    env = env or dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     run = subprocess.run([*NBGRADER, *args], cwd=course, env=env, capture_output=True, text=True)
     if run.returncode != 0:
-        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{run.stdout}{run.stderr}")
+        raise SystemExit(f"nbgrader {' '.join(args)} failed in {course}:\n{run.stdout}{run.stderr}")
+    return run
 
 
 # -- sample submissions -------------------------------------------------------------------

@@ -473,11 +473,12 @@ def grade(task: dict) -> None:
     for cell, (i, part), status in zip(run_nb.cells, where, result["status"]):
         if part is not None:
             summaries[(i, part)] = part_summary(cell, status)
-    scores, lines_of = {}, {}
+    scores, points, lines_of = {}, {}, {}
     for i, cell in enumerate(nb.cells):
         if not is_test(cell):
             continue
         meta = nbgrader_meta(cell)
+        points[meta["grade_id"]] = float(meta["points"])
         passed, lines = True, []
         for part in ("visible", "hidden"):
             exp = expected["parts"].get(f"{meta['grade_id']}:{part}")
@@ -494,7 +495,7 @@ def grade(task: dict) -> None:
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
     nbformat.write(nb, str(out / "autograded.ipynb"))
     (out / "result.json").write_text(json.dumps({
-        "scores": scores, "lines": lines_of, "notes": notes, "missing_answers": missing,
+        "scores": scores, "points": points, "lines": lines_of, "notes": notes, "missing_answers": missing,
         "seconds": round(time.perf_counter() - start, 2)}, indent=1))
 
 
