@@ -131,7 +131,8 @@ def test_output_shape_and_n_params():
         (np.zeros(4), r"Conv1d expects X of shape \(N, 2, L\) or \(2, L\), got \(4,\)"),
         (np.zeros((1, 2, 4, 1)), r"Conv1d expects X of shape \(N, 2, L\) or \(2, L\), got \(1, 2, 4, 1\)"),
         (np.zeros((5, 3, 4)), r"Conv1d expects X of shape \(N, 2, L\), got \(5, 3, 4\)"),
-        (np.zeros((3, 4)), r"Conv1d expects X of shape \(2, L\), got \(3, 4\)"),
+        # (N, L): a batch without its channel axis, or one sample with the wrong channels
+        (np.zeros((3, 4)), r"Conv1d expects X of shape \(N, 2, L\) or \(2, L\), got \(3, 4\)"),
         (np.zeros((2, 2)), r"Conv1d expects a window no larger than the padded input "
                            r"\(n_in \+ 2\*pad = 2 \+ 2\*0 = 2\), got filter_size 3"),
         (np.array([[1, 2, np.nan, 4]] * 2), r"Conv1d expects finite values in X, got 2 NaN and 0 inf"),

@@ -46,7 +46,9 @@ class Conv1d(Layer):
                           B=np.reshape(init.B(self.out_channels), self.out_channels))
 
     def _input_spec(self, shape):
-        if len(shape) not in (2, 3):
+        # a 2-D X whose first axis is not C_in is as likely a batch without its channel axis
+        # (N, L) as a sample with the wrong channels: name both forms
+        if len(shape) not in (2, 3) or (len(shape) == 2 and shape[0] != self.in_channels):
             raise ValueError(f"{self.name} expects X of shape (N, {self.in_channels}, L) or "
                              f"({self.in_channels}, L), got {_checks.format_shape(shape)}")
         return ("N", self.in_channels, "L")[3 - len(shape):]
