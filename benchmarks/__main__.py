@@ -23,5 +23,6 @@ for name in names:
     print(f"\n# benchmarks/bench_{name}.py", flush=True)
     targets += importlib.import_module(f"benchmarks.bench_{name}").main() or []
 if targets:
-    print_table("Targets", targets, ["case", "condition", "what", "value", "target", "met"])
+    print_table("Targets (value: the median; rounds: the same ratio in each round)", targets,
+                ["case", "condition", "what", "value", "target", "met", "rounds", "met in rounds"])
     write_json("targets", targets)

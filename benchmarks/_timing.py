@@ -63,8 +63,25 @@ def time_calls(fn, number: int = 1) -> float:
     return (time.perf_counter() - start) / number
 
 
-def measure(fns: dict, rounds: int = ROUNDS, number: int = 1, warmup: int = 1, pause: float = 0.05) -> dict:
-    """{condition: {name: median seconds per call}} for every fn of ``fns`` (name -> callable).
+class Timings(dict):
+    """{condition: {name: median seconds per call}}, and in ``rounds`` the same keys with
+    every round's seconds, in order (for the spread of a ratio: ``round_ratios``)."""
+
+    def __init__(self, medians: dict, rounds: dict):
+        super().__init__(medians)
+        self.rounds = rounds
+
+
+def round_ratios(t: Timings, num: tuple, den: tuple) -> list[float]:
+    """The ratio of two figures of ``t`` in each round: ``num`` and ``den`` are
+    (condition, name) pairs. Taken in the same round, the two figures saw the same minutes
+    of the machine: their spread over the rounds says how far the median ratio can be trusted."""
+    return [a / b for a, b in zip(t.rounds[num[0]][num[1]], t.rounds[den[0]][den[1]])]
+
+
+def measure(fns: dict, rounds: int = ROUNDS, number: int = 1, warmup: int = 1, pause: float = 0.05) -> Timings:
+    """{condition: {name: median seconds per call}} for every fn of ``fns`` (name -> callable),
+    every round's figures in ``.rounds`` (a ``Timings``).
 
     Each round: quiet, every fn in turn; then, one core busy, every fn in turn. A pause
     before each turn lets the previous library's idle threads go to sleep."""
@@ -78,13 +95,19 @@ def measure(fns: dict, rounds: int = ROUNDS, number: int = 1, warmup: int = 1, p
                 for name, fn in fns.items():
                     time.sleep(pause)
                     times[condition][name].append(time_calls(fn, number))
-    return {c: {name: statistics.median(ts) for name, ts in per.items()} for c, per in times.items()}
+    return Timings({c: {name: statistics.median(ts) for name, ts in per.items()} for c, per in times.items()}, times)
 
 
-def target_row(case: str, condition: str, value: float, target: float, what: str) -> dict:
-    """A line of the targets table: ``value`` (a ratio) against ``target`` (at most)."""
-    return {"case": case, "condition": condition, "what": what, "value": value,
-            "target": f"<= {target}", "met": "yes" if value <= target else "NO"}
+def target_row(case: str, condition: str, value: float, target: float, what: str, rounds=None) -> dict:
+    """A line of the targets table: ``value`` (a ratio) against ``target`` (at most).
+    ``rounds``: the ratio in each round (``round_ratios``), shown as "lowest-highest" and
+    "met in k of n" beside the median."""
+    row = {"case": case, "condition": condition, "what": what, "value": value,
+           "target": f"<= {target}", "met": "yes" if value <= target else "NO"}
+    if rounds:
+        row["rounds"] = f"{min(rounds):.3g}-{max(rounds):.3g}"
+        row["met in rounds"] = f"{sum(r <= target for r in rounds)} of {len(rounds)}"
+    return row
 
 
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:

@@ -34,7 +34,7 @@ from sprintlib.data import load_mnist
 from sprintlib import LeNet
 from sprintlib.testing import rel_error
 
-from ._timing import CONDITIONS, measure, print_table, target_row, write_json
+from ._timing import CONDITIONS, measure, print_table, round_ratios, target_row, write_json
 
 BATCH, LR, SEED = 128, 1e-3, 0
 N_EPOCH = 6400  # images of the timed epoch: 50 batches
@@ -195,11 +195,13 @@ def steps(tf, keras, X, y):
             name = np.dtype(dt).name
             k, path = keras_best[name]
             ratio = t[c][f"sprintlib {name}"] / keras_best["float32"][0]
+            keras_f32 = (c, f"keras {keras_best['float32'][1]} float32")
             rows.append({"case": "training step (ms)", "condition": c, "dtype": name, "N": BATCH,
                          "sprintlib": 1e3 * t[c][f"sprintlib {name}"], "keras": 1e3 * k, "keras path": path,
                          "keras f32": 1e3 * keras_best["float32"][0], "sprintlib/keras f32": ratio,
                          "target": f"<= {target}"})
-            targets.append(target_row(f"LeNet step {name}, batch {BATCH}", c, ratio, target, "sprintlib / Keras float32"))
+            targets.append(target_row(f"LeNet step {name}, batch {BATCH}", c, ratio, target, "sprintlib / Keras float32",
+                                      round_ratios(t, (c, f"sprintlib {name}"), keras_f32)))
     return rows, targets, models
 
 
@@ -217,7 +219,8 @@ def epochs(X, y, keras_models):
              "sprintlib": t[c]["sprintlib"], "keras": t[c]["keras"], "keras path": "fit",
              "sprintlib/keras f32": t[c]["sprintlib"] / t[c]["keras"], "target": "<= 1.0"} for c in CONDITIONS]
     targets = [target_row(f"LeNet epoch of fit, {N_EPOCH:,} images", r["condition"], r["sprintlib/keras f32"],
-                          1.0, "sprintlib / Keras float32") for r in rows]
+                          1.0, "sprintlib / Keras float32",
+                          round_ratios(t, (r["condition"], "sprintlib"), (r["condition"], "keras"))) for r in rows]
     return rows, targets
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._timing import CONDITIONS, measure, print_table, target_row, write_json
+from benchmarks._timing import CONDITIONS, measure, print_table, round_ratios, target_row, write_json
 from sprintlib import SGD, SimpleRNN, XavierInitializer
 
 N, T, F, H = 128, 28, 28, 128
@@ -70,7 +70,9 @@ def main():
                 ["condition", "dtype", "sprintlib_ms", "keras_ms", "ratio"])
     write_json("rnn", rows, {"shape": [N, T, F], "n_nodes": H, "target_ratio_float32": 0.6})
     return [target_row(f"SimpleRNN({H}) step, ({N}, {T}, {F})", r["condition"], r["ratio"], 0.6,
-                       "sprintlib / Keras float32") for r in rows if r["dtype"] == "float32"]
+                       "sprintlib / Keras float32",
+                       round_ratios(t, (r["condition"], "sprintlib float32"), (r["condition"], "keras float32")))
+            for r in rows if r["dtype"] == "float32"]
 
 
 if __name__ == "__main__":

@@ -21,6 +21,16 @@ def test_measure_gives_a_median_per_case_quiet_and_busy():
     assert set(t) == {"quiet", "busy"} and all(set(v) == {"a", "b"} for v in t.values())
     assert calls[:2] == ["a", "b"]  # the warm-up
     assert calls[2:] == ["a", "b"] * 10  # then a and b take turns: 5 rounds, each quiet and busy
+    assert all(len(ts) == 5 for per in t.rounds.values() for ts in per.values())
+    assert t["quiet"]["a"] == sorted(t.rounds["quiet"]["a"])[2]  # the median of the rounds
+
+
+def test_a_ratio_is_also_taken_round_by_round():
+    t = _timing.Timings({"quiet": {"a": 2.0, "b": 1.0}},
+                        {"quiet": {"a": [2.0, 3.0, 1.0], "b": [1.0, 1.0, 2.0]}})
+    assert _timing.round_ratios(t, ("quiet", "a"), ("quiet", "b")) == [2.0, 3.0, 0.5]
+    row = _timing.target_row("x", "quiet", 2.0, 1.0, "ratio", [2.0, 3.0, 0.5])
+    assert (row["met"], row["rounds"], row["met in rounds"]) == ("NO", "0.5-3", "1 of 3")
 
 
 def test_the_busy_core_spins_in_its_own_session_and_stops():
