@@ -3,6 +3,7 @@ input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanis
 gradient, malloc keeps freed memory (sprintlib/_malloc.py), and a model trains a batch in
 two halves, side by side, with the whole batch's numbers."""
 import copy
+import time
 import warnings
 
 import numpy as np
@@ -128,6 +129,24 @@ def test_for_slices_covers_the_range_once_on_the_pool(two_workers):
         parallel.for_slices(17, fn, size=10**9)
     assert sorted(seen) == sorted(list(range(17)) * 50)
     assert "MainThread" in names
+
+
+def test_slices_run_with_the_callers_numpy_error_state(two_workers):
+    """np.errstate is a context variable: the pool's threads take the caller's (fit silences
+    overflow warnings, the two halves of a batch run on two threads)."""
+    states, names = [], set()
+
+    def fn(a, b):
+        time.sleep(0.002)  # long enough for the pool's thread to take a slice
+        states.append(np.geterr()["over"])
+        names.add(threading.current_thread().name)
+
+    with np.errstate(over="raise"):
+        for _ in range(20):
+            parallel.for_slices(8, fn, size=10**9)
+    assert set(states) == {"raise"} and len(names) == 2
+    parallel.for_slices(8, fn, size=10**9)
+    assert states[-1] == "warn"
 
 
 def test_without_an_idle_cpu_every_slice_runs_on_the_caller(two_workers, monkeypatch):

@@ -33,6 +33,7 @@ halves and SimpleRNN's forward and backward).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import itertools
 import os
 import queue
@@ -48,10 +49,13 @@ MIN_SIZE = 50_000
 
 class _Job:
     """One call of ``for_slices`` or ``for_each``: its slices, handed out one at a time, and
-    who finished."""
+    who finished. Every slice runs in the caller's context (a copy for each thread): numpy's
+    error state (``np.errstate``, which ``fit`` sets) is a context variable, and a pool
+    thread's own would print the warnings the caller silenced."""
 
     def __init__(self, fn, bounds):
         self.fn, self.bounds = fn, bounds
+        self.context = contextvars.copy_context()
         self.next = itertools.count()  # next() on it is atomic under the GIL
         self.done = 0
         self.lock = threading.Lock()
@@ -61,12 +65,13 @@ class _Job:
     def work(self):
         """Take slices until none is left; the thread that ends the last one says so. After
         an error (or Ctrl-C) in a slice, the slices nobody has taken yet are skipped."""
+        context = self.context.copy()  # a context is entered by one thread at a time
         for k in iter(self.next.__next__, None):
             if k >= len(self.bounds):
                 return
             if self.error is None:
                 try:
-                    self.fn(*self.bounds[k])
+                    context.run(self.fn, *self.bounds[k])
                 except BaseException as exc:  # handed to the calling thread
                     self.error = exc
             with self.lock:
