@@ -3,7 +3,6 @@ input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanis
 gradient, malloc keeps freed memory (sprintlib/_malloc.py), and a model trains a batch in
 two halves, side by side, with the whole batch's numbers."""
 import copy
-import time
 import warnings
 
 import numpy as np
