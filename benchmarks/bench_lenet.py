@@ -191,11 +191,11 @@ def steps(tf, keras, X, y):
             name = np.dtype(dt).name
             tf_fn, tob = t[c][f"keras tf.function {name}"], t[c][f"keras train_on_batch {name}"]
             keras_best[name] = (min(tf_fn, tob), "tf.function" if tf_fn <= tob else "train_on_batch")
+        keras_f32 = (c, f"keras {keras_best['float32'][1]} float32")  # what each ratio divides by
         for dt, target in zip(DTYPES, (1.0, 2.5)):
             name = np.dtype(dt).name
             k, path = keras_best[name]
             ratio = t[c][f"sprintlib {name}"] / keras_best["float32"][0]
-            keras_f32 = (c, f"keras {keras_best['float32'][1]} float32")
             rows.append({"case": "training step (ms)", "condition": c, "dtype": name, "N": BATCH,
                          "sprintlib": 1e3 * t[c][f"sprintlib {name}"], "keras": 1e3 * k, "keras path": path,
                          "keras f32": 1e3 * keras_best["float32"][0], "sprintlib/keras f32": ratio,

@@ -20,6 +20,7 @@ kernel's peak RSS.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -30,8 +31,6 @@ from ._timing import print_table, target_row, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 1500
-PEAK_RSS_CELL = ("with open('/proc/self/status') as f:\n"
-                 "    print(next(int(l.split()[1]) for l in f if l.startswith('VmHWM:')) / 1024)")
 N_FIT, N_VAL = 6400, 5000
 MODELS = ["ScratchDeepNeuralNetworkClassifier", "Scratch1dCNNClassifier", "Scratch2dCNNClassifier", "LeNet",
           "ScratchSimpleRNNClassifier"]
@@ -84,7 +83,8 @@ def run_notebook(build, assignment: str) -> dict:
     from nbclient import NotebookClient
 
     nb = build.render(ROOT / "autograder" / "percent" / f"{assignment}.py")
-    nb.cells.append(nbformat.v4.new_code_cell(PEAK_RSS_CELL))
+    # the last cell: this module's peak_rss_mb, defined and called in the kernel
+    nb.cells.append(nbformat.v4.new_code_cell(inspect.getsource(peak_rss_mb) + "print(peak_rss_mb())"))
     os.environ.pop("NBGRADER_EXECUTION", None)  # the student's run: full trainings, not a token amount
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     start = time.perf_counter()
