@@ -4,7 +4,8 @@ One step is forward, backward (BPTT) and an SGD update of a SimpleRNN(128) on a 
 of 128 MNIST-shaped sequences (128, 28, 28), the loss ``sum(h_T * dh)`` for a fixed
 random dh. TensorFlow runs the same step as a tf.function (GradientTape, then
 ``SGD.apply``), and differentiates with respect to the weights only, as a training step
-of a first layer does; sprintlib's backward also returns dX. The ratio is
+of a first layer does; sprintlib's layer is set up as a model sets its first layer
+(``needs_input_grad = False``: no dX, as in ScratchSimpleRNNClassifier). The ratio is
 sprintlib's time over TensorFlow's in the same dtype (below 1: sprintlib is faster), the
 median of interleaved rounds, quiet and with one core busy (benchmarks/_timing.py).
 Target: <= 0.6 in float32, quiet and busy alike.
@@ -25,6 +26,7 @@ LR = 0.01
 def scratch_step(dtype, X, dh):
     rnn = SimpleRNN(F, H, initializer=XavierInitializer(random_state=0, dtype=dtype), optimizer=SGD(LR),
                     dtype=dtype)
+    rnn.needs_input_grad = False  # a first layer, as Keras's step: the weights' gradients only
     X, dh = X.astype(dtype), dh.astype(dtype)
 
     def step():

@@ -61,6 +61,7 @@ def rnn_step_ms(dtype, steps: int = 40) -> tuple[float, float]:
     X, dh = rng.random((128, 28, 28)).astype(dtype), rng.standard_normal((128, 128)).astype(dtype)
     rnn = SimpleRNN(28, 128, initializer=XavierInitializer(random_state=0, dtype=dtype), optimizer=SGD(0.01),
                     dtype=dtype)
+    rnn.needs_input_grad = False  # as in bench_rnn.py: a first layer
     fwd = bwd = 0.0
     with _threads.layer_threads(), parallel.one_thread():
         for i in range(steps + 5):
