@@ -77,7 +77,8 @@ def rnn_backward(states, f_prime, carry, W_h, dA_seq, vanished, X1, W_x=None):
     parts = [None] * len(blocks)  # (block's dW_xB, block's dW_h)
     taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
     stopped = []
-    W_hT = W_h.T
+    W_hT = np.ascontiguousarray(W_h.T)  # a copy in C order: 28 float32 products by it took
+    # 1.98-2.20 ms, against 2.28-2.51 ms by the transposed view
 
     def loop():
         try:
