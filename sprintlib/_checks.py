@@ -91,6 +91,16 @@ def check_pair(value, owner: str, name: str, minimum: int = 1) -> tuple[int, int
     return (v, v)
 
 
+def check_axes(x, form: tuple, owner: str, name: str = "X") -> np.ndarray:
+    """``x`` as an array with one axis per entry of ``form`` (names such as ``("N", "C", "H",
+    "W")``, which the message shows), for the pure functions of ``functional``: the layers
+    call them with arrays they have checked, a direct caller gets the same kind of message."""
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if arr.ndim != len(form):
+        raise ValueError(f"{owner} expects {name} of shape {format_shape(form)}, got {format_shape(arr.shape)}")
+    return arr
+
+
 def check_positive(value, owner: str, name: str) -> float:
     """A finite real number > 0 (learning rates, standard deviations)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:

@@ -106,6 +106,37 @@ def test_col2im_checks_the_shape_of_col():
         functional.col2im(np.ones((4, 8)), (1, 1, 4, 4), 3)
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda: functional.im2col(np.zeros((5, 5)), 3), r"im2col expects X of shape \(N, C, H, W\), got \(5, 5\)"),
+    (lambda: functional.im2col(np.zeros((1, 1, 5, 5)), 7),
+     r"im2col expects a window no larger than the padded input along the height .*got filter_size 7"),
+    (lambda: functional.sliding_windows(np.zeros((1, 5, 5)), 3), r"sliding_windows expects X of shape \(N, C, H, W\)"),
+    (lambda: functional.im2col_1d(np.zeros(5), 3), r"im2col_1d expects X of shape \(N, C, L\), got \(5,\)"),
+    (lambda: functional.col2im(np.zeros((9, 9)), (1, 1, 5), 3), r"col2im expects x_shape of the form \(N, C, H, W\)"),
+    (lambda: functional.col2im(np.zeros(81), (1, 1, 5, 5), 3), r"col2im expects col of shape \(N\*OH\*OW, C\*FH\*FW\)"),
+    (lambda: functional.col2im_1d(np.zeros((3, 3)), (1, 5), 3), r"col2im_1d expects x_shape of the form \(N, C, L\)"),
+    (lambda: functional.max_pool2d_forward(np.zeros((1, 4, 4)), 2), r"max_pool2d expects X of shape \(N, C, H, W\), got \(1, 4, 4\)"),
+    (lambda: functional.avg_pool2d_forward(np.zeros((4, 4)), 2), r"avg_pool2d expects X of shape \(N, C, H, W\)"),
+    (lambda: functional.avg_pool2d_backward(np.zeros((1, 1, 2, 2)), (1, 4, 4), 2),
+     r"avg_pool2d_backward expects x_shape of the form \(N, C, H, W\)"),
+    (lambda: functional.conv2d_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3)),
+     r"conv2d_forward expects B of shape \(2,\) for W of shape \(2, 3, 3, 3\), got \(3,\)"),
+    (lambda: functional.conv1d_forward(np.zeros((1, 5)), np.zeros((2, 1, 3)), np.zeros(2)),
+     r"conv1d_forward expects X of shape \(N, C, L\) and W of shape \(C_out, C, F\), got \(1, 5\)"),
+])
+def test_the_pure_functions_name_what_they_expect(call, message):
+    """Called directly (the layers call them with checked arrays), they say what they expected
+    and what came, instead of a NumPy broadcasting error or a wrong-shaped answer."""
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_the_pure_functions_take_lists_and_numpy_shapes():
+    np.testing.assert_array_equal(functional.im2col([[[[1, 2], [3, 4]]]], 2), [[1, 2, 3, 4]])
+    col = functional.im2col(np.ones((1, 1, 3, 3)), 2)
+    assert functional.col2im(col, np.array([1, 1, 3, 3]), 2).shape == (1, 1, 3, 3)
+
+
 # -- im2col in two steps (what the convolutions use) ---------------------------------------
 @pytest.mark.parametrize("filter_size, stride, pad", [(3, 1, 0), (3, 2, 1), ((2, 4), (3, 1), (0, 2)), (5, 1, 2)])
 def test_two_step_im2col_is_the_books_im2col(filter_size, stride, pad):

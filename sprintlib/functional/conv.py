@@ -50,6 +50,9 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
         raise ValueError(f"conv2d_forward expects X of shape (N, {W.shape[1]}, H, W) for W of shape "
                          f"{_checks.format_shape(W.shape)}, got {_checks.format_shape(X.shape)}")
     N, C_out, (FH, FW) = X.shape[0], W.shape[0], W.shape[2:]
+    if B.shape != (C_out,):
+        raise ValueError(f"conv2d_forward expects B of shape ({C_out},) for W of shape "
+                         f"{_checks.format_shape(W.shape)}, got {_checks.format_shape(B.shape)}")
     (SH, SW), pad = _checks.check_pair(stride, "conv2d_forward", "stride"), \
         _checks.check_pair(pad, "conv2d_forward", "pad", minimum=0)
     OH, OW = output_size_2d(X.shape[2:], (FH, FW), (SH, SW), pad,
@@ -101,6 +104,9 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
 
 def conv1d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     """X (N, C, L), W (C_out, C, F), B (C_out,) -> (A (N, C_out, L_out), rows (1, C*F, L_out*N))."""
+    if X.ndim != 3 or W.ndim != 3:
+        raise ValueError(f"conv1d_forward expects X of shape (N, C, L) and W of shape (C_out, C, F), "
+                         f"got {_checks.format_shape(X.shape)} and {_checks.format_shape(W.shape)}")
     A, rows = conv2d_forward(X[:, :, None, :], W[:, :, None, :], B, (1, stride), (0, pad),
                              allow_remainder=allow_remainder)
     return A[:, :, 0, :], rows

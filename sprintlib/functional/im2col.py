@@ -59,6 +59,7 @@ def sliding_windows(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -
     X (N, C, H, W) -> windows (N, C, OH, OW, FH, FW), where
     ``windows[n, c, y, x]`` is the FH x FW patch of the padded X that output (y, x) sees.
     """
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), "sliding_windows")
     (FH, FW), stride, pad = _pairs(filter_size, stride, pad, "sliding_windows")
     output_size_2d(X.shape[2:], (FH, FW), stride, pad, allow_remainder=allow_remainder,
                    owner="sliding_windows")
@@ -102,6 +103,9 @@ def im2col(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndar
     output (n, y, x), flattened in (C, FH, FW) order; ``col @ W.reshape(C_out, -1).T``
     then gives every output (the book's layout; a 28x28 image and a 5x5 filter: (576, 25)).
     """
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), "im2col")
+    filter_size, stride, pad = _pairs(filter_size, stride, pad, "im2col")
+    output_size_2d(X.shape[2:], filter_size, stride, pad, allow_remainder=allow_remainder, owner="im2col")
     windows = sliding_windows(X, filter_size, stride, pad, allow_remainder=allow_remainder)
     N, C, OH, OW, FH, FW = windows.shape
     # The one copy, in the order (C, FH, FW, N, OH, OW): the values of one filter tap are
@@ -113,7 +117,8 @@ def im2col(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndar
 
 def col2im(col, x_shape, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndarray:
     """Adjoint of ``im2col``: col (N*OH*OW, C*FH*FW) -> (N, C, H, W), overlaps summed."""
-    N, C, H, W = x_shape
+    N, C, H, W = _x_shape(x_shape, ("N", "C", "H", "W"), "col2im")
+    col = _checks.check_axes(col, ("N*OH*OW", "C*FH*FW"), "col2im", "col")
     (FH, FW), stride, pad = _pairs(filter_size, stride, pad, "col2im")
     OH, OW = output_size_2d((H, W), (FH, FW), stride, pad, allow_remainder=allow_remainder,
                             owner="col2im")
@@ -126,16 +131,28 @@ def col2im(col, x_shape, filter_size, stride=1, pad=0, *, allow_remainder=False)
 
 def im2col_1d(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, L) -> col (N*L_out, C*F): ``im2col`` on an image of height 1."""
+    X = _checks.check_axes(X, ("N", "C", "L"), "im2col_1d")
     return im2col(X[:, :, None, :], (1, filter_size), (1, stride), (0, pad),
                   allow_remainder=allow_remainder)
 
 
 def col2im_1d(col, x_shape, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndarray:
     """Adjoint of ``im2col_1d``: col (N*L_out, C*F) -> (N, C, L)."""
-    N, C, L = x_shape
+    N, C, L = _x_shape(x_shape, ("N", "C", "L"), "col2im_1d")
     dX = col2im(col, (N, C, 1, L), (1, filter_size), (1, stride), (0, pad),
                 allow_remainder=allow_remainder)
     return dX[:, :, 0, :]
+
+
+def _x_shape(x_shape, form: tuple, owner: str) -> tuple:
+    """``x_shape`` (the shape of the input to rebuild) as a tuple of one int >= 1 per axis of ``form``."""
+    try:
+        shape = tuple(x_shape)
+    except TypeError:  # an int, None...
+        shape = None
+    if shape is None or len(shape) != len(form):
+        raise ValueError(f"{owner} expects x_shape of the form {_checks.format_shape(form)}, got {x_shape!r}")
+    return tuple(_checks.check_int(n, owner, "x_shape's sizes") for n in shape)
 
 
 def memory_order(a: np.ndarray) -> tuple:

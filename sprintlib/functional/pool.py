@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from .. import _checks
-from .im2col import fold_windows, in_memory_order, memory_order, window_view
+from .im2col import _x_shape, fold_windows, in_memory_order, memory_order, window_view
 from .sizes import output_size_2d
 
 
@@ -42,6 +42,7 @@ def _windows(in_size, pool, stride, allow_remainder, owner):
 
 def max_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, H, W) -> A (N, C, OH, OW), the maximum of each window."""
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), "max_pool2d")
     _, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
     A = window_view(X, offsets[0], out, stride).copy(order="K")
     for offset in offsets[1:]:
@@ -54,6 +55,7 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
 
     Each window's gradient goes to the first entry (row-major) equal to its maximum.
     """
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), "max_pool2d_backward")
     pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "max_pool2d")
     overlapping = stride[0] < pool[0] or stride[1] < pool[1]
     covered = not overlapping and (out[0] * stride[0], out[1] * stride[1]) == X.shape[2:]
@@ -78,6 +80,7 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
 
 def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """X (N, C, H, W) -> A (N, C, OH, OW), the mean of each window."""
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), "avg_pool2d")
     pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "avg_pool2d")
     A = window_view(X, offsets[0], out, stride).copy(order="K")
     for offset in offsets[1:]:
@@ -88,6 +91,7 @@ def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> n
 
 def avg_pool2d_backward(dA, x_shape, pool_size, stride=None, *, allow_remainder=False) -> np.ndarray:
     """dA (N, C, OH, OW) -> dX (N, C, H, W): each window entry gets 1/(PH*PW) of its output's."""
+    x_shape = _x_shape(x_shape, ("N", "C", "H", "W"), "avg_pool2d_backward")
     pool, stride, out, _ = _geometry(x_shape, pool_size, stride, allow_remainder, "avg_pool2d")
     share = dA / (pool[0] * pool[1])
     # the same share for every entry of a window: a broadcast view, nothing copied
