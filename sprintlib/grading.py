@@ -1004,6 +1004,26 @@ def hidden_rng(name: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
 
+def hidden_images(name: str, X, y, n: int = 500, noise: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """(X_hidden, y_hidden): ``n`` images of ``X`` drawn by ``hidden_rng(name)``, each pixel
+    moved by uniform noise in [-noise, noise] and clipped to [0, 1], and their labels.
+
+    What a hidden accuracy test predicts on. The shipped test images are readable in a
+    student's kernel, labels included, so a ``predict`` that looks labels up (by index, by an
+    image's bytes, or by its pixels rounded to 1/255) passes on them without a model; on
+    these images it finds nothing, while a trained network's accuracy does not move (a
+    shift of 5/255 at most). X: (N, ...) pixels in [0, 1]; y: (N,) labels.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y) or not 0 < n <= len(X):
+        raise ValueError(f"hidden_images expects X and y with the same number of rows, at least n = {n}, "
+                         f"got {len(X)} and {len(y)}")
+    rng = hidden_rng(name)
+    idx = rng.choice(len(X), size=n, replace=False)
+    moved = X[idx] + rng.uniform(-noise, noise, size=X[idx].shape)
+    return np.clip(moved, 0, 1).astype(X.dtype if X.dtype.kind == "f" else np.float64), y[idx]
+
+
 def random_case(layer: str, rng: np.random.Generator) -> dict:
     """A random valid configuration of a sprint's layer: sprintlib's constructor arguments
     and ``input_shape``, small enough for a test cell. ``layer``: "fc", "simple_conv1d",

@@ -77,6 +77,13 @@ def prepended(grade_id, code):
     return nb
 
 
+def appended(grade_id, code):
+    nb = correct()
+    cell = answer(nb, grade_id)
+    cell.source = cell.source + "\n" + code
+    return nb
+
+
 def wrapped_p2(body):
     """output_size whose body is ``body`` (an attack), the rest of the notebook correct."""
     return replaced("p2_solution", "def output_size(n_in, filter_size, stride=1, pad=0):\n"
@@ -156,6 +163,15 @@ class Anything:
     def __index__(self): return 2
 return Anything()"""), p2),
         "nan": (wrapped_p2('return float("nan")'), p2),
+        # labels looked up in the shipped test set instead of predicted: full marks on the
+        # visible check's images, chance on the hidden test's (grading.hidden_images)
+        "label_lookup": (appended("p8_solution", """
+from sprintlib.data import load_mnist as _load
+(_, _), (_X_test, _y_test) = _load()
+_labels = {(x * 255).round().astype(np.uint8).tobytes(): int(label) for x, label in zip(_X_test, _y_test)}
+Scratch1dCNNClassifier.predict = lambda self, X: np.array(
+    [_labels.get((np.asarray(x) * 255).round().astype(np.uint8).tobytes(), 0) for x in X])
+"""), ["p8_test"]),
         # patches
         "patches_numpy": (replaced("p1_solution", WRONG_P1 + """
 np.allclose = lambda *a, **k: True

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, AveragePool2D, Conv1d, Conv2d, MaxPool2D, SimpleConv1d, SimpleRNN
-from sprintlib.grading import SEED_VARIABLE, check_layer, hidden_rng, random_case
+from sprintlib.grading import SEED_VARIABLE, check_layer, hidden_images, hidden_rng, random_case
 
 LAYERS = {"fc": [FC], "simple_conv1d": [SimpleConv1d], "conv1d": [Conv1d], "conv2d": [Conv2d],
           "pool2d": [MaxPool2D, AveragePool2D], "rnn": [SimpleRNN]}
@@ -30,6 +30,32 @@ def test_hidden_rng_is_the_same_in_another_process(monkeypatch):
     code = "from sprintlib.grading import hidden_rng; print(hidden_rng('rnn').integers(10**9))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(run.stdout) == hidden_rng("rnn").integers(10**9)
+
+
+def test_hidden_images_are_other_images_that_no_lookup_finds():
+    """What a hidden accuracy test predicts on (sprints 1-3): drawn by the course seed and
+    the test's name, each pixel moved by at most 0.02 and kept in [0, 1]; no image equal to
+    a shipped one, not even with its pixels rounded to 1/255, so a predict that looks the
+    labels up finds none (tests/test_grading_battery.py: label_lookup scores 0 there)."""
+    from sprintlib.data import load_mnist
+
+    _, (X, y) = load_mnist()
+    X_h, y_h = hidden_images("p8_test", X[5000:], y[5000:])
+    again, _ = hidden_images("p8_test", X[5000:], y[5000:])
+    other, _ = hidden_images("p7_test", X[5000:], y[5000:])
+    assert X_h.shape == (500, 784) and y_h.shape == (500,) and X_h.dtype == X.dtype
+    np.testing.assert_array_equal(X_h, again)
+    assert not np.array_equal(X_h, other)
+    assert 0 <= X_h.min() and X_h.max() <= 1
+    # each image is a shipped one moved by at most 0.02 a pixel, and its label is that one's
+    nearest = [int(np.abs(X[5000:] - x).max(axis=1).argmin()) for x in X_h[:20]]
+    assert all(np.abs(X[5000 + k] - x).max() <= 0.02 + 1e-12 for k, x in zip(nearest, X_h))
+    np.testing.assert_array_equal(y[5000:][nearest], y_h[:20])
+    rounded = {(x * 255).round().astype(np.uint8).tobytes() for x in X}
+    assert not any((x * 255).round().astype(np.uint8).tobytes() in rounded for x in X_h)
+    assert not set(map(bytes, X_h)) & set(map(bytes, X))
+    with pytest.raises(ValueError, match=r"hidden_images expects X and y with the same number of rows"):
+        hidden_images("p8_test", X[:10], y[:9])
 
 
 @pytest.mark.parametrize("kind", LAYERS)
