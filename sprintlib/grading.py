@@ -1020,7 +1020,8 @@ def hidden_images(name: str, X, y, n: int = 500, noise: float = 0.02) -> tuple[n
                          f"got {len(X)} and {len(y)}")
     rng = hidden_rng(name)
     idx = rng.choice(len(X), size=n, replace=False)
-    moved = X[idx] + rng.uniform(-noise, noise, size=X[idx].shape)
+    chosen = X[idx]
+    moved = chosen + rng.uniform(-noise, noise, size=chosen.shape)
     return np.clip(moved, 0, 1).astype(X.dtype if X.dtype.kind == "f" else np.float64), y[idx]
 
 

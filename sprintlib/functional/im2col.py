@@ -59,10 +59,14 @@ def sliding_windows(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -
     X (N, C, H, W) -> windows (N, C, OH, OW, FH, FW), where
     ``windows[n, c, y, x]`` is the FH x FW patch of the padded X that output (y, x) sees.
     """
-    X = _checks.check_axes(X, ("N", "C", "H", "W"), "sliding_windows")
-    (FH, FW), stride, pad = _pairs(filter_size, stride, pad, "sliding_windows")
-    output_size_2d(X.shape[2:], (FH, FW), stride, pad, allow_remainder=allow_remainder,
-                   owner="sliding_windows")
+    return _sliding_windows(X, filter_size, stride, pad, allow_remainder, "sliding_windows")
+
+
+def _sliding_windows(X, filter_size, stride, pad, allow_remainder, owner) -> np.ndarray:
+    """``sliding_windows``, its errors in the name of ``owner`` (the function called)."""
+    X = _checks.check_axes(X, ("N", "C", "H", "W"), owner)
+    (FH, FW), stride, pad = _pairs(filter_size, stride, pad, owner)
+    output_size_2d(X.shape[2:], (FH, FW), stride, pad, allow_remainder=allow_remainder, owner=owner)
     # all windows at stride 1, then every S-th one; a view of a view, still no copy
     windows = sliding_window_view(pad2d(X, pad), (FH, FW), axis=(2, 3))
     return windows[:, :, ::stride[0], ::stride[1]]
@@ -103,10 +107,7 @@ def im2col(X, filter_size, stride=1, pad=0, *, allow_remainder=False) -> np.ndar
     output (n, y, x), flattened in (C, FH, FW) order; ``col @ W.reshape(C_out, -1).T``
     then gives every output (the book's layout; a 28x28 image and a 5x5 filter: (576, 25)).
     """
-    X = _checks.check_axes(X, ("N", "C", "H", "W"), "im2col")
-    filter_size, stride, pad = _pairs(filter_size, stride, pad, "im2col")
-    output_size_2d(X.shape[2:], filter_size, stride, pad, allow_remainder=allow_remainder, owner="im2col")
-    windows = sliding_windows(X, filter_size, stride, pad, allow_remainder=allow_remainder)
+    windows = _sliding_windows(X, filter_size, stride, pad, allow_remainder, "im2col")
     N, C, OH, OW, FH, FW = windows.shape
     # The one copy, in the order (C, FH, FW, N, OH, OW): the values of one filter tap are
     # then read from the input along its rows and written contiguously, which is 2-4x
