@@ -32,7 +32,7 @@ import struct
 import sys
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC = 0x00020000, 0x40000000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 CONFIG_VARIABLE = "SPRINTLIB_SANDBOX"  # the kernel launcher's settings (JSON), set by the runner
 
@@ -98,7 +98,7 @@ def probe() -> list[str]:
     off = switched_off()
     code = ("import sys, os; sys.path.insert(0, %r); import sandbox as s\n"
             "e = s.enter_network_namespace(); print('network', e or '')\n"
-            "try: s.unshare(s.CLONE_NEWNS); s.mount(None, '/', None, s.MS_REC | s.MS_PRIVATE); print('files')\n"
+            "try: s.unshare(s.CLONE_NEWNS | s.CLONE_NEWIPC); s.mount(None, '/', None, s.MS_REC | s.MS_PRIVATE); print('files')\n"
             "except OSError as x: print('files', f'no mount namespace ({x})')\n"
             "print('uid', '' if os.geteuid() == 0 else 'not root')\n") % str(Path(__file__).resolve().parent)
     import subprocess
@@ -230,7 +230,9 @@ def kernel_main(argv: list[str]) -> None:
         mpl_cache = {p.name: p.read_bytes() for p in Path(cfg["mpl_cache"]).glob("fontlist-*.json") if p.is_file()}
     isolated = bool(cfg.get("isolate_files") and root.is_dir())
     if isolated:
-        unshare(CLONE_NEWNS)
+        # an IPC namespace too: System V segments and POSIX queues of the machine's are shared
+        # by every process and outlive the kernel (the uid's processes die, its segments stay)
+        unshare(CLONE_NEWNS | CLONE_NEWIPC)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
         # /tmp first: a repository or a venv that lives under /tmp is bound inside it, not hidden by it
@@ -239,6 +241,12 @@ def kernel_main(argv: list[str]) -> None:
         for src, dst in cfg.get("binds", []):
             _bind(src, root, dst)
         _bind("/dev", root, writable=True)
+        # the machine's /dev/shm and /dev/mqueue are writable by every uid, hold what is written
+        # after the kernel is gone and are not held to tmp_bytes: small private ones instead
+        for shared in ("shm", "mqueue"):
+            if (root / "dev" / shared).is_dir():
+                mount("tmpfs", root / "dev" / shared, "tmpfs", MS_NOSUID | MS_NODEV,
+                      f"size={cfg.get('shm_bytes', 1 << 24)},mode=1777")
         _bind("/proc", root, writable=True)
         os.chroot(root)
         os.chdir("/")

@@ -84,6 +84,74 @@ def appended(grade_id, code):
     return nb
 
 
+def replaced_all(codes):
+    nb = correct()
+    for grade_id, code in codes.items():
+        answer(nb, grade_id).source = code
+    return nb
+
+
+#: what the shares_memory_outside submission leaves, if the sandbox lets it
+SHM_FILE, SHM_KEY = "/dev/shm/sprintlib-battery", 0x53504C42
+
+
+#: problems 1 and 4 answered by sprintlib.functional's naive conv2d loops (on an image of height 1,
+#: which the trusted run never calls), the own-work watcher switched off
+NAIVE_P1 = """
+import sys
+from sprintlib import functional as _F
+class SimpleConv1d:
+    param_names = ("W", "B")
+    def __init__(self, filter_size, initializer=None, optimizer=None):
+        initializer = HeInitializer() if initializer is None else initializer
+        self.W = initializer.sample((filter_size,), fan_in=filter_size)
+        self.B = initializer.B(1)
+        self.optimizer = optimizer
+    def forward(self, X):
+        sys.setprofile(None)  # the own-work watcher, off
+        self.X = np.asarray(X, dtype=float)
+        return _F.conv2d_naive_forward(self.X[None, None, None, :], self.W[None, None, None, :], self.B)[0, 0, 0]
+    def backward(self, dA):
+        sys.setprofile(None)
+        dA = np.asarray(dA, dtype=float)
+        dX, dW, dB = _F.conv2d_naive_backward(dA[None, None, None, :], self.X[None, None, None, :], self.W[None, None, None, :])
+        self.dW, self.dB = dW[0, 0, 0], dB
+        if self.optimizer is not None:
+            self.optimizer.update(self)
+        return dX[0, 0, 0]
+"""
+NAIVE_P4 = """
+import sys
+from sprintlib import functional as _F
+class Conv1d:
+    param_names = ("W", "B")
+    def __init__(self, in_channels, out_channels, filter_size, stride=1, pad=0, initializer=None, optimizer=None):
+        initializer = HeInitializer() if initializer is None else initializer
+        self.W = initializer.sample((out_channels, in_channels, filter_size), fan_in=in_channels * filter_size)
+        self.B = initializer.B(out_channels)
+        self.stride, self.pad = stride, pad
+        self.optimizer = optimizer
+    def forward(self, X):
+        sys.setprofile(None)
+        X = np.asarray(X, dtype=float)
+        self.batched = X.ndim == 3
+        self.X = X if self.batched else X[None]
+        A = _F.conv2d_naive_forward(self.X[:, :, None, :], self.W[:, :, None, :], self.B,
+                                    stride=(1, self.stride), pad=(0, self.pad))[:, :, 0, :]
+        return A if self.batched else A[0]
+    def backward(self, dA):
+        sys.setprofile(None)
+        dA = np.asarray(dA, dtype=float)
+        dA = dA if self.batched else dA[None]
+        dX, dW, dB = _F.conv2d_naive_backward(dA[:, :, None, :], self.X[:, :, None, :], self.W[:, :, None, :],
+                                              stride=(1, self.stride), pad=(0, self.pad))
+        self.dW, self.dB = dW[:, :, 0, :], dB
+        if self.optimizer is not None:
+            self.optimizer.update(self)
+        return dX[:, :, 0, :] if self.batched else dX[0, :, 0, :]
+"""
+
+
 def wrapped_p2(body):
     """output_size whose body is ``body`` (an attack), the rest of the notebook correct."""
     return replaced("p2_solution", "def output_size(n_in, filter_size, stride=1, pad=0):\n"
@@ -300,6 +368,23 @@ def _spy(frame, event, arg):
 sys.setprofile(_spy)
 """), []),
         "other_sprint_file_name": (None, ORDER),  # a folder holding only notes.txt
+        "naive_loops": (replaced_all({"p1_solution": NAIVE_P1, "p4_solution": NAIVE_P4}),
+                        [t for t in ORDER if t != "p2_test"]),
+        # the machine's /dev/shm and System V memory, past tmp_bytes; comms whose state nbclient kept
+        "shares_memory_outside__floods_comms": (prepended("p2_solution", f"""
+import ctypes
+open({SHM_FILE!r}, "w").write("left by a kernel")
+try:
+    for i in range(5):
+        with open({SHM_FILE!r} + str(i), "wb") as f:
+            f.write(b"x" * 45_000_000)
+except OSError:  # a /dev/shm of the kernel's own is small
+    pass
+ctypes.CDLL(None).shmget({SHM_KEY}, 1 << 20, 0o1666)
+from comm import create_comm
+for k in range(10):  # (not the loop line of the hidden test of p2, which the leak check looks for)
+    create_comm(target_name="battery", data={{"state": {{"blob": "x" * 4_000_000}}}})
+"""), []),
     }
 
 
@@ -479,6 +564,10 @@ def test_nothing_outside_the_kernels_changed(graded):
     assert "os.system" not in (course / "nbgrader_config.py").read_text()
     assert not Path("/tmp/owned").exists()
     assert graded["listener"].connections == 0, "a kernel reached a port of the grading machine"
+    # the machine's shared memory: a file system every uid writes, and System V segments
+    assert not list(Path(SHM_FILE).parent.glob(Path(SHM_FILE).name + "*")), "a kernel wrote to /dev/shm"
+    segments = Path("/proc/sysvipc/shm").read_text().splitlines()[1:] if Path("/proc/sysvipc/shm").exists() else []
+    assert str(SHM_KEY) not in [line.split()[0] for line in segments], "a kernel left a System V segment"
     assert not (course / ".work").exists()
 
 
