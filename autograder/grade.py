@@ -147,17 +147,39 @@ def run_runner(what: str, task_json: dict, folder: Path, timeout: float) -> tupl
 
 
 # -- the expected records, and the kernels' sprintlib ---------------------------------------------
+def hidden_images_key(results: Path) -> str:
+    """The secret that draws the hidden accuracy tests' images (sprintlib.grading.hidden_images):
+    SPRINTLIB_HIDDEN_IMAGES_KEY, or one made at random on the first run and kept in
+    results/ (never in a kernel's world), so that a second run grades the same images."""
+    given = os.environ.get("SPRINTLIB_HIDDEN_IMAGES_KEY")
+    if given:
+        return given
+    path = results / "hidden-images.key"
+    if not path.exists():
+        results.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
 def expected_records(assignment: str, limits: dict, results: Path, netns: bool) -> Path:
+    """The trusted run's records (expected.json), and beside them the hidden images it drew
+    (hidden-images/, one .npy a test)."""
     source = HERE / "source" / assignment / f"{assignment}.ipynb"
+    images_key = hidden_images_key(results)
     key = digest(source, SPRINTLIB, HERE / "runner.py", os.environ.get("SPRINTLIB_GRADING_SEED", "20261130"),
-                 {k: limits[k] for k in ("cell_seconds", "notebook_seconds")})
+                 {k: limits[k] for k in ("cell_seconds", "notebook_seconds")}, images_key)
     out = results / assignment / "expected.json"
     stamp = results / assignment / "expected.key"
     if out.exists() and stamp.exists() and stamp.read_text() == key:
         return out
+    images = results / assignment / "hidden-images"
+    shutil.rmtree(images, ignore_errors=True)
+    images.mkdir(parents=True)
     work = HERE / ".work" / f"expected-{assignment}"
     code, log = run_runner("expected", {"source": str(source), "out": str(out), "work": str(work),
-                                        "limits": limits, "network_namespace": netns},
+                                        "limits": limits, "network_namespace": netns,
+                                        "hidden_images": {"key": images_key, "folder": str(images)}},
                            work, timeout=10 * limits["task_seconds"])
     shutil.rmtree(work, ignore_errors=True)
     if code != 0:
@@ -221,11 +243,13 @@ def grade_one(task: Task, ctx: dict) -> Task:
     # what the notebooks read: MNIST and the trained LeNet that sprint 3 starts from
     data = [str(SPRINTLIB.parent / "data" / name) for name in ("mnist", "weights")]
     binds += [[str(ctx["overlays"][task.assignment]), str(SPRINTLIB)]] + [[d, d] for d in data]
+    images = str(ctx["images"][task.assignment])  # the hidden images, without their labels
+    binds.append([images, images])
     job = {"source": str(HERE / "source" / task.assignment / f"{task.assignment}.ipynb"),
            "release": str(HERE / "release" / task.assignment / f"{task.assignment}.ipynb"),
            "expected": str(ctx["expected"][task.assignment]), "notebook": str(notebook) if notebook else None,
            "why_no_notebook": why, "out": str(work / "out"), "work": str(work), "limits": ctx["limits"],
-           "network_namespace": ctx["netns"],
+           "network_namespace": ctx["netns"], "hidden_images": images,
            "sandbox": {"uid": UID_BASE + secrets.randbelow(UID_RANGE) if ctx["throwaway_uid"] else None,
                        "isolate_files": isolate, "root": str(work / "root"), "binds": binds,
                        # without a private root the kernel's home is a real folder: outside the job
@@ -314,6 +338,7 @@ def runner_env_names():
     """What a kernel keeps of the grading process's environment (the rest is dropped)."""
     return ["NBGRADER_EXECUTION", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
             "PYTHONHASHSEED", "SPRINTLIB_GRADING_SEED", "SPRINTLIB_GRADING_RECORD", "SPRINTLIB_DATA",
+            "SPRINTLIB_HIDDEN_IMAGES",
             "TF_CPP_MIN_LOG_LEVEL", "VIRTUAL_ENV"]
 
 
@@ -409,7 +434,7 @@ def main(argv=None) -> int:
     warn_incomplete(problems, sys.stderr)
     ctx = {"limits": limits, "netns": "network" not in missing, "isolate_files": "files" not in missing,
            "throwaway_uid": "uid" not in missing and os.geteuid() == 0, "missing": sorted(missing),
-           "expected": {}, "overlays": {}}
+           "expected": {}, "overlays": {}, "images": {}}
 
     phases = {"sandbox probe": time.perf_counter() - start}
     began = time.perf_counter()
@@ -444,6 +469,12 @@ def main(argv=None) -> int:
         os.chmod(ctx["overlays"][a].parent, 0o755)
         # sprintlib finds MNIST and the trained weights next to itself: beside the copy too
         (ctx["overlays"][a].parent / "data").symlink_to(SPRINTLIB.parent / "data")
+        # the hidden images, where the kernels' uids can read them (results/ stays closed)
+        ctx["images"][a] = HERE / ".work" / f"hidden-images-{a}"
+        shutil.rmtree(ctx["images"][a], ignore_errors=True)
+        shutil.copytree(ctx["expected"][a].parent / "hidden-images", ctx["images"][a])
+        for path in [ctx["images"][a], *ctx["images"][a].iterdir()]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
     for a in sorted({t.assignment for t in tasks}):
         broken = canary(a, ctx, results)
         if broken:

@@ -417,7 +417,9 @@ def make_expected(task: dict) -> None:
     run_nb, where = runnable(source)
     work = Path(task["work"])
     work.mkdir(parents=True, exist_ok=True)
-    env = {**base_env(), grading.RECORD_VARIABLE: "expected"}
+    images = task["hidden_images"]  # the secret that draws them: this run's alone
+    env = {**base_env(), grading.RECORD_VARIABLE: "expected",
+           grading.HIDDEN_KEY_VARIABLE: images["key"], grading.HIDDEN_DIR_VARIABLE: images["folder"]}
     result = execute(run_nb, {**task["limits"], "notebook_seconds": 10 * task["limits"]["notebook_seconds"]},
                      "python3", env, work)
     parts, answer_code, broken = {}, set(), []
@@ -462,7 +464,7 @@ def grade(task: dict) -> None:
     run_nb, where = runnable(nb)
 
     work = Path(task["work"])
-    env = {**base_env(), grading.RECORD_VARIABLE: "got",
+    env = {**base_env(), grading.RECORD_VARIABLE: "got", grading.HIDDEN_DIR_VARIABLE: task["hidden_images"],
            sandbox.CONFIG_VARIABLE: json.dumps(task["sandbox"])}
     os.environ["JUPYTER_PATH"] = str(kernelspec(work, sys.executable, env))
     try:

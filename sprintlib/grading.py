@@ -1004,25 +1004,71 @@ def hidden_rng(name: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
 
+#: set by autograder/grade.py: the secret that draws the hidden images, in the trusted run only
+#: (a student's kernel never has it, so it cannot tell which shipped images, and so which
+#: labels, they are), and the folder where the trusted run leaves the images it drew, which a
+#: student's kernel reads them from
+HIDDEN_KEY_VARIABLE = "SPRINTLIB_HIDDEN_IMAGES_KEY"
+HIDDEN_DIR_VARIABLE = "SPRINTLIB_HIDDEN_IMAGES"
+
+
 def hidden_images(name: str, X, y, n: int = 500, noise: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
-    """(X_hidden, y_hidden): ``n`` images of ``X`` drawn by ``hidden_rng(name)``, each pixel
-    moved by uniform noise in [-noise, noise] and clipped to [0, 1], and their labels.
+    """(X_hidden, y_hidden): ``n`` images of ``X`` drawn at random, each pixel moved by uniform
+    noise in [-noise, noise] and clipped to [0, 1], and their labels.
 
     What a hidden accuracy test predicts on. The shipped test images are readable in a
     student's kernel, labels included, so a ``predict`` that looks labels up (by index, by an
     image's bytes, or by its pixels rounded to 1/255) passes on them without a model; on
     these images it finds nothing, while a trained network's accuracy does not move (a
     shift of 5/255 at most). X: (N, ...) pixels in [0, 1]; y: (N,) labels.
+
+    Which images: drawn by ``hidden_rng(name)`` when a person runs the notebook; while
+    autograder/grade.py grades, by a secret only the trusted run has, which leaves the images
+    in a file. A student's kernel reads them from there and gets no labels (-1): the grader
+    holds the labels, and the kernel cannot find them again (nor echo them as its answer).
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y) or not 0 < n <= len(X):
         raise ValueError(f"hidden_images expects X and y with the same number of rows, at least n = {n}, "
                          f"got {len(X)} and {len(y)}")
-    rng = hidden_rng(name)
+    mode = _recording()
+    if mode == "got":
+        return _graded_images(name, X, n), np.full(n, -1)
+    rng = _keyed_rng(name) if mode == "expected" else hidden_rng(name)
     idx = rng.choice(len(X), size=n, replace=False)
     chosen = X[idx]
     moved = chosen + rng.uniform(-noise, noise, size=chosen.shape)
-    return np.clip(moved, 0, 1).astype(X.dtype if X.dtype.kind == "f" else np.float64), y[idx]
+    X_hidden = np.clip(moved, 0, 1).astype(X.dtype if X.dtype.kind == "f" else np.float64)
+    if mode == "expected":
+        np.save(_images_file(name), X_hidden, allow_pickle=False)
+    return X_hidden, y[idx]
+
+
+def _keyed_rng(name: str) -> np.random.Generator:
+    key = os.environ.get(HIDDEN_KEY_VARIABLE)
+    if not key:
+        raise RuntimeError(f"hidden_images: the trusted run needs {HIDDEN_KEY_VARIABLE} (set by autograder/grade.py)")
+    digest = hashlib.sha256(f"{key}\0images\0{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
+def _images_file(name: str) -> Path:
+    folder = os.environ.get(HIDDEN_DIR_VARIABLE)
+    if not folder:
+        raise RuntimeError(f"hidden_images: a graded run needs {HIDDEN_DIR_VARIABLE} (set by autograder/grade.py)")
+    return Path(folder) / (hashlib.sha256(name.encode()).hexdigest()[:24] + ".npy")
+
+
+def _graded_images(name: str, X: np.ndarray, n: int) -> np.ndarray:
+    """The images the trusted run drew for ``name``, checked against what the test asks for."""
+    try:
+        images = np.load(_images_file(name), allow_pickle=False)
+    except OSError:
+        raise RuntimeError(f"hidden_images: the grader's images for {name!r} are missing") from None
+    if images.shape != (n, *X.shape[1:]) or images.dtype.kind != "f":
+        raise RuntimeError(f"hidden_images: the grader's images for {name!r} are of shape "
+                           f"{format_shape(images.shape)}, the test asks for {format_shape((n, *X.shape[1:]))}")
+    return images
 
 
 def random_case(layer: str, rng: np.random.Generator) -> dict:

@@ -233,12 +233,30 @@ return Anything()"""), p2),
         "nan": (wrapped_p2('return float("nan")'), p2),
         # labels looked up in the shipped test set instead of predicted: full marks on the
         # visible check's images, chance on the hidden test's (grading.hidden_images)
+        # and the hidden images drawn again with sprintlib's own function, the course seed in hand
         "label_lookup": (appended("p8_solution", """
 from sprintlib.data import load_mnist as _load
+import sprintlib.grading as _grading
 (_, _), (_X_test, _y_test) = _load()
 _labels = {(x * 255).round().astype(np.uint8).tobytes(): int(label) for x, label in zip(_X_test, _y_test)}
+_Xh, _yh = _grading.hidden_images("p8_test", _X_test[5000:], _y_test[5000:])
+_labels.update({(x * 255).round().astype(np.uint8).tobytes(): int(label) for x, label in zip(_Xh, _yh)})
 Scratch1dCNNClassifier.predict = lambda self, X: np.array(
     [_labels.get((np.asarray(x) * 255).round().astype(np.uint8).tobytes(), 0) for x in X])
+"""), ["p8_test"]),
+        # no model: check_accuracy replaced by one that hands the test's own labels back as the answer
+        "accuracy_echo": (replaced("p8_solution", """
+import sprintlib.grading as _g
+class Scratch1dCNNClassifier:
+    def __init__(self, *a, **k):
+        self.history = {"loss": [1.0], "accuracy": [0.1], "val_loss": [1.0], "val_accuracy": [0.1]}
+    def fit(self, *a, **k):
+        return self
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+def check_accuracy(name, y_pred, y_true, at_least):
+    _g._emit(name, np.asarray(y_true))
+_g.check_accuracy = check_accuracy
 """), ["p8_test"]),
         # patches
         "patches_numpy": (replaced("p1_solution", WRONG_P1 + """

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, AveragePool2D, Conv1d, Conv2d, MaxPool2D, SimpleConv1d, SimpleRNN
-from sprintlib.grading import SEED_VARIABLE, check_layer, hidden_images, hidden_rng, random_case
+from sprintlib.grading import (HIDDEN_DIR_VARIABLE, HIDDEN_KEY_VARIABLE, RECORD_VARIABLE, SEED_VARIABLE, check_layer,
+                               hidden_images, hidden_rng, random_case)
 
 LAYERS = {"fc": [FC], "simple_conv1d": [SimpleConv1d], "conv1d": [Conv1d], "conv2d": [Conv2d],
           "pool2d": [MaxPool2D, AveragePool2D], "rnn": [SimpleRNN]}
@@ -56,6 +57,38 @@ def test_hidden_images_are_other_images_that_no_lookup_finds():
     assert not set(map(bytes, X_h)) & set(map(bytes, X))
     with pytest.raises(ValueError, match=r"hidden_images expects X and y with the same number of rows"):
         hidden_images("p8_test", X[:10], y[:9])
+
+
+def test_graded_hidden_images_come_from_the_trusted_run_without_labels(monkeypatch, tmp_path):
+    """While make grade grades, the trusted run draws the hidden images by a secret of its own
+    (not the course seed, which every kernel has) and leaves them in a file; a student's kernel
+    reads them there and gets -1 for every label: it cannot find the images' labels again, nor
+    hand them back as its predictions. Without the file, or with other images, a clear error."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 4, 4)), rng.integers(0, 10, 60)
+    monkeypatch.setenv(HIDDEN_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(RECORD_VARIABLE, "expected")
+    monkeypatch.setenv(HIDDEN_KEY_VARIABLE, "secret 1")
+    X_h, y_h = hidden_images("p8_test", X, y, n=20)
+    monkeypatch.setenv(HIDDEN_KEY_VARIABLE, "secret 2")
+    other_key, _ = hidden_images("p7_test", X, y, n=20)  # (p7: keeps p8's file)
+    monkeypatch.delenv(RECORD_VARIABLE)
+    by_seed, _ = hidden_images("p8_test", X, y, n=20)
+    assert not np.array_equal(X_h, by_seed) and not np.array_equal(X_h, other_key)
+    monkeypatch.delenv(HIDDEN_KEY_VARIABLE)
+    monkeypatch.setenv(RECORD_VARIABLE, "got")
+    X_got, y_got = hidden_images("p8_test", X, y, n=20)
+    np.testing.assert_array_equal(X_got, X_h)
+    np.testing.assert_array_equal(y_got, np.full(20, -1))
+    assert set(y_h) <= set(y) and not np.array_equal(y_h, y_got)
+    with pytest.raises(RuntimeError, match=r"the grader's images for 'p8_test' are of shape \(20, 4, 4\), "
+                                           r"the test asks for \(10, 4, 4\)"):
+        hidden_images("p8_test", X, y, n=10)
+    with pytest.raises(RuntimeError, match=r"the grader's images for 'p6_test' are missing"):
+        hidden_images("p6_test", X, y, n=20)
+    monkeypatch.setenv(RECORD_VARIABLE, "expected")
+    with pytest.raises(RuntimeError, match=HIDDEN_KEY_VARIABLE):
+        hidden_images("p8_test", X, y, n=20)
 
 
 @pytest.mark.parametrize("kind", LAYERS)
