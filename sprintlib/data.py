@@ -74,6 +74,27 @@ def _load_raw(data_dir: str):
     )
 
 
+def _check_dtype(dtype, normalize) -> np.dtype:
+    """``dtype`` as a NumPy dtype that holds what load_mnist returns: fractions in [0, 1]
+    (normalize, a float) or the pixels 0..255 (an integer type that reaches 255, or a float).
+    Otherwise the cast would go wrong in silence: int8 wraps 128..255 to negative numbers,
+    bool turns every pixel into 0 or 1."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.kind not in "iuf":
+        raise ValueError(f"load_mnist expects dtype to be a real number type (np.float32, np.float64, "
+                         f"np.uint8...), got {dtype!r}")
+    if normalize and dt.kind != "f":
+        raise ValueError(f"load_mnist expects a floating dtype with normalize=True (pixels in [0, 1]), "
+                         f"got {dt}: pass normalize=False for the pixels 0..255 as {dt}")
+    if dt.kind in "iu" and np.iinfo(dt).max < 255:
+        raise ValueError(f"load_mnist expects a dtype that holds the pixels 0..255, got {dt} "
+                         f"(at most {np.iinfo(dt).max}): use np.uint8 or a wider type")
+    return dt
+
+
 def load_mnist(normalize: bool = True, flatten: bool = True, one_hot: bool = False,
                dtype=np.float64, data_dir=None):
     """Load MNIST as ``(X_train, y_train), (X_test, y_test)``.
@@ -86,18 +107,18 @@ def load_mnist(normalize: bool = True, flatten: bool = True, one_hot: bool = Fal
     X_test, y_test : the same for the 10,000 test images.
 
     Raises FileNotFoundError / ValueError naming the file when one is missing or
-    its checksum does not match.
+    its checksum does not match, and ValueError for a ``dtype`` that cannot hold the pixels.
     """
+    dtype = _check_dtype(dtype, normalize)
     Xtr, ytr, Xte, yte = _load_raw(str(Path(data_dir or DEFAULT_DIR)))
 
     def images(X):
         X = X.reshape(len(X), 784) if flatten else X.reshape(len(X), 1, 28, 28)
-        if normalize and np.issubdtype(dtype, np.floating):
+        if normalize:
             # one pass, one array: the same numbers as X.astype(dtype) / 255 (each pixel cast
             # to ``dtype``, then divided in ``dtype``), without a second 376 MB temporary
             return np.divide(X, 255, dtype=dtype)
-        X = X.astype(dtype)
-        return X / 255 if normalize else X
+        return X.astype(dtype)
 
     def labels(y):
         y = y.astype(np.int64)

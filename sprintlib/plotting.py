@@ -10,12 +10,16 @@ def plot_learning_curve(history: dict, title: str | None = None):
     ``history`` is a classifier's ``history``: lists under ``loss``, ``accuracy``
     and optionally ``val_loss``, ``val_accuracy``.
     """
+    if not isinstance(history, dict):  # None: model.history before fit
+        raise ValueError(f"plot_learning_curve expects a classifier's history, a dict of lists under "
+                         f"'loss', 'accuracy', ..., got {type(history).__name__} (fit the model first)")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key in zip(axes, ("loss", "accuracy")):
         train = history.get(key, [])
         epochs = range(1, len(train) + 1)
         ax.plot(epochs, train, "o-", label=f"train {key}")
-        val = history.get("val_" + key) or []
+        val = history.get("val_" + key)
+        val = [] if val is None else val  # not `or []`: the truth value of an array is an error
         if len(val):
             ax.plot(range(1, len(val) + 1), val, "s--", label=f"validation {key}")
         ax.set_xlabel("epoch")
@@ -95,12 +99,26 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None):
-    """counts[i, j] = how many samples of class i were predicted as j."""
+    """counts[i, j] = how many samples of class i were predicted as j.
+
+    y_true, y_pred : integer labels of shape (N,), each in 0..n_classes-1
+    n_classes : int or None (the largest label + 1)
+    Returns counts of shape (n_classes, n_classes).
+    """
     import numpy as np
 
-    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix expects y_pred of shape {y_true.shape}, got {y_pred.shape}")
+    from . import _checks
+
+    # labels checked as the models check theirs: a cast to int64 alone would truncate 1.7 to 1,
+    # read one-hot rows as labels 0 and 1, and let np.add.at wrap a label -1 to the last class
+    y_true = _checks.check_labels(y_true, "confusion_matrix", name="y_true")
+    y_pred = _checks.check_labels(y_pred, "confusion_matrix", n_samples=len(y_true), name="y_pred")
+    if n_classes is not None:
+        n_classes = _checks.check_int(n_classes, "confusion_matrix", "n_classes")
+        for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+            _checks.check_labels(y, "confusion_matrix", n_classes, name=name)
+    if y_true.size == 0:
+        raise ValueError("confusion_matrix expects y_true of shape (N,) with at least one label, got (0,)")
     k = n_classes or int(max(y_true.max(), y_pred.max())) + 1
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)

@@ -82,3 +82,21 @@ def test_nothing_downloads():
     source = open(data.__file__).read()
     for needle in ("http", "urllib", "requests", "socket"):
         assert needle not in source
+
+
+@pytest.mark.parametrize("dtype, normalize, message", [
+    (np.int8, False, r"a dtype that holds the pixels 0..255, got int8 \(at most 127\)"),  # would wrap 128..255 to < 0
+    (bool, False, "dtype to be a real number type"),  # would turn every pixel into 0 or 1
+    (np.uint8, True, r"a floating dtype with normalize=True .*got uint8"),  # was float64 in silence
+    (complex, True, "dtype to be a real number type"),
+    ("fast", True, r"dtype to be a real number type .*got 'fast'"),
+])
+def test_a_dtype_that_cannot_hold_the_pixels_is_refused(dtype, normalize, message):
+    with pytest.raises(ValueError, match="load_mnist expects " + message):
+        load_mnist(normalize=normalize, dtype=dtype)
+
+
+def test_integer_dtypes_that_hold_the_pixels_keep_them():
+    (X, _), _ = load_mnist(normalize=False, dtype=np.int16)
+    (raw, _), _ = load_mnist(normalize=False, dtype=np.uint8)
+    assert X.dtype == np.int16 and X.max() == 255 and np.array_equal(X, raw)

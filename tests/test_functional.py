@@ -237,3 +237,32 @@ def test_avg_pool_backward_is_the_adjoint_of_forward():
     dA = rng.standard_normal(A.shape)
     dX = functional.avg_pool2d_backward(dA, X.shape, 3, 2)
     assert abs(np.sum(A * dA) - np.sum(X * dX)) < 1e-12 * np.sum(np.abs(A * dA))
+
+
+# -- integer inputs: computed in floating point, as the layers compute them ----------------
+def test_integer_convolutions_are_computed_in_floating_point():
+    """uint8 images and weights would otherwise be multiplied and summed in uint8 (9 * 200
+    wraps to 8); an int X with float weights made the naive loop's A an int array."""
+    X, W, B = np.full((1, 1, 3, 3), 200, np.uint8), np.ones((1, 1, 3, 3), np.uint8), np.zeros(1, np.uint8)
+    A, rows = functional.conv2d_forward(X, W, B)
+    assert A.dtype == np.float64 and A.ravel().tolist() == [1800.0]
+    assert functional.conv2d_naive_forward(X, W, B).ravel().tolist() == [1800.0]
+    A1, _ = functional.conv1d_forward(np.full((1, 1, 4), 100, np.int8), np.ones((1, 1, 3), np.int8), np.zeros(1, np.int8))
+    assert A1.ravel().tolist() == [300.0, 300.0]
+    Xi = np.arange(16).reshape(1, 1, 4, 4)
+    W_half = np.full((1, 1, 3, 3), 0.5)
+    np.testing.assert_array_equal(functional.conv2d_naive_forward(Xi, W_half, np.zeros(1)),
+                                  functional.conv2d_forward(Xi, W_half, np.zeros(1))[0])
+    dA = np.full((1, 1, 1, 1), 100, np.int8)
+    dX, dW, dB = functional.conv2d_backward(dA, np.full((1, 1, 3, 3), 2, np.int8), rows, X.shape)
+    assert dX.dtype == np.float64 and (dX == 200).all() and (dW == 20000).all() and dB.tolist() == [100.0]
+    dXn, dWn, _ = functional.conv2d_naive_backward(dA, X, np.full((1, 1, 3, 3), 2, np.int8))
+    assert (dXn == 200).all() and (dWn == 20000).all()
+
+
+def test_integer_pooling_gives_floating_means_and_gradients():
+    X = np.array([[[[200, 250], [100, 255]]]], np.uint8)
+    assert functional.avg_pool2d_forward(X, 2).ravel().tolist() == [201.25]  # not a uint8 sum that wraps
+    A = functional.max_pool2d_forward(X, 2)  # a maximum is exact in any dtype
+    dX = functional.max_pool2d_backward(np.full((1, 1, 1, 1), 0.5), X, A, 2)
+    assert dX.dtype == np.float64 and dX.ravel().tolist() == [0, 0, 0, 0.5]

@@ -7,7 +7,8 @@ import pytest
 
 from sprintlib.data import load_mnist
 from sprintlib import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier
-from sprintlib.plotting import confusion_matrix, plot_confusion_matrix, plot_feature_maps, plot_filters
+from sprintlib.plotting import (confusion_matrix, plot_confusion_matrix, plot_feature_maps, plot_filters,
+                                plot_learning_curve)
 
 IMAGE = (1, 28, 28)
 WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "weights" / "lenet_same.npz"
@@ -187,3 +188,23 @@ def test_plots(small_mnist):
     np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
     fig = plot_confusion_matrix(y[:100], model.predict(X[:100]), n_classes=10)
     assert "accuracy" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("y_true, y_pred, n_classes, message", [
+    ([0, 1, 2], [-1, 1, 2], None, r"labels in y_pred >= 0, got -1"),  # np.add.at wrapped -1 to the last class
+    ([0, 1.7], [0, 1], None, "integer class labels in y_true"),  # was truncated to 1
+    (np.eye(3), np.eye(3), None, r"y_true of shape \(N,\), got \(3, 3\)"),  # one-hot rows read as labels 0, 1
+    ([0, 1, 5], [0, 1, 2], 3, r"labels in y_true in 0..2, got 5"),
+    ([0, 1], [0, 1, 1], None, r"y_pred of shape \(2,\), got \(3,\)"),
+    ([], [], None, r"y_true of shape \(N,\) with at least one label"),
+])
+def test_confusion_matrix_refuses_what_is_not_labels(y_true, y_pred, n_classes, message):
+    with pytest.raises(ValueError, match="confusion_matrix expects " + message):
+        confusion_matrix(y_true, y_pred, n_classes)
+
+
+def test_learning_curve_of_an_unfitted_model_and_of_arrays():
+    with pytest.raises(ValueError, match="plot_learning_curve expects a classifier's history.*fit the model first"):
+        plot_learning_curve(None)
+    fig = plot_learning_curve({"loss": [1.0, 0.5], "accuracy": [0.5, 0.7], "val_loss": np.array([1.1, 0.6])})
+    assert len(fig.axes[0].lines) == 2

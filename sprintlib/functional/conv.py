@@ -40,12 +40,24 @@ from .im2col import fold_width, height_windows, to_hcwn, width_windows
 from .sizes import output_size_2d
 
 
+def _floating(*arrays):
+    """The arrays as they are when all are floating; otherwise each as float64 (or the
+    widest float among them). Integers would be multiplied and summed in their own type:
+    a uint8 image and uint8 weights wrap around at 256, without a warning."""
+    arrays = [np.asarray(a) for a in arrays]
+    if all(a.dtype.kind == "f" for a in arrays):
+        return arrays  # what the layers pass: no copy
+    dtype = np.result_type(np.float64, *(a.dtype for a in arrays if a.dtype.kind == "f"))
+    return [a.astype(dtype, copy=False) for a in arrays]
+
+
 def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     """X (N, C, H, W), W (C_out, C, FH, FW), B (C_out,) -> (A (N, C_out, OH, OW), rows).
 
     ``rows`` (H+2PH, C*FW, OW*N) are the width windows of the padded X (``width_windows``),
-    kept for backward.
+    kept for backward. Integer arrays are computed in float64.
     """
+    X, W, B = _floating(X, W, B)
     if X.ndim != 4 or W.ndim != 4 or X.shape[1] != W.shape[1]:
         raise ValueError(f"conv2d_forward expects X of shape (N, {W.shape[1]}, H, W) for W of shape "
                          f"{_checks.format_shape(W.shape)}, got {_checks.format_shape(X.shape)}")
@@ -70,7 +82,9 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
 
 def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=False, need_dX=True):
     """dA (N, C_out, OH, OW), W (C_out, C, FH, FW), rows from forward, x_shape = X.shape
-    -> (dX (N, C, H, W), dW (C_out, C, FH, FW), dB (C_out,)); dX is None if not need_dX."""
+    -> (dX (N, C, H, W), dW (C_out, C, FH, FW), dB (C_out,)); dX is None if not need_dX.
+    Integer arrays are computed in float64."""
+    dA, W, rows = _floating(dA, W, rows)
     C_out, C, FH, FW = W.shape
     N, _, H, Wd = x_shape
     OH, OW = dA.shape[2:]
@@ -104,6 +118,7 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
 
 def conv1d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     """X (N, C, L), W (C_out, C, F), B (C_out,) -> (A (N, C_out, L_out), rows (1, C*F, L_out*N))."""
+    X, W = np.asarray(X), np.asarray(W)
     if X.ndim != 3 or W.ndim != 3:
         raise ValueError(f"conv1d_forward expects X of shape (N, C, L) and W of shape (C_out, C, F), "
                          f"got {_checks.format_shape(X.shape)} and {_checks.format_shape(W.shape)}")

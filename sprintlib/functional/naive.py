@@ -10,6 +10,7 @@ import itertools
 
 import numpy as np
 
+from .conv import _floating
 from .im2col import pad2d
 from .sizes import output_size_2d
 
@@ -17,8 +18,9 @@ from .sizes import output_size_2d
 def conv2d_naive_forward(X, W, B, stride=1, pad=0):
     """X (N, C, H, W), W (C_out, C, FH, FW), B (C_out,) -> A (N, C_out, OH, OW).
 
-    stride, pad : int or (height, width) pair.
+    stride, pad : int or (height, width) pair. Integer arrays are computed in float64.
     """
+    X, W, B = _floating(X, W, B)  # an integer A would truncate, or wrap, every sum
     N, C_out, (FH, FW) = X.shape[0], W.shape[0], W.shape[2:]
     (SH, SW), pad = _pair(stride), _pair(pad)
     OH, OW = output_size_2d(X.shape[2:], (FH, FW), (SH, SW), pad, owner="conv2d_naive_forward")
@@ -31,7 +33,9 @@ def conv2d_naive_forward(X, W, B, stride=1, pad=0):
 
 
 def conv2d_naive_backward(dA, X, W, stride=1, pad=0):
-    """dA (N, C_out, OH, OW) -> (dX (N, C, H, W), dW (C_out, C, FH, FW), dB (C_out,))."""
+    """dA (N, C_out, OH, OW) -> (dX (N, C, H, W), dW (C_out, C, FH, FW), dB (C_out,)).
+    Integer arrays are computed in float64."""
+    dA, X, W = _floating(dA, X, W)
     N, C_out, OH, OW = dA.shape
     FH, FW = W.shape[2:]
     (SH, SW), (PH, PW) = _pair(stride), _pair(pad)

@@ -60,7 +60,10 @@ def max_pool2d_backward(dA, X, A, pool_size, stride=None, *, allow_remainder=Fal
     overlapping = stride[0] < pool[0] or stride[1] < pool[1]
     covered = not overlapping and (out[0] * stride[0], out[1] * stride[1]) == X.shape[2:]
     # every entry of dX is written below when the windows tile X side by side
-    dX = np.empty_like(X) if covered else np.zeros_like(X)
+    # dX in the gradient's floating type (an integer X would truncate, or refuse, dA's fractions)
+    dtype = np.result_type(np.asarray(dA).dtype, X.dtype)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    dX = np.empty_like(X, dtype=dtype) if covered else np.zeros_like(X, dtype=dtype)
     # dA in A's memory order (dA may come in another, e.g. from Flatten), so that the
     # operations below walk one order
     dA = in_memory_order(dA, memory_order(A))
@@ -82,7 +85,10 @@ def avg_pool2d_forward(X, pool_size, stride=None, *, allow_remainder=False) -> n
     """X (N, C, H, W) -> A (N, C, OH, OW), the mean of each window."""
     X = _checks.check_axes(X, ("N", "C", "H", "W"), "avg_pool2d")
     pool, stride, out, offsets = _geometry(X.shape, pool_size, stride, allow_remainder, "avg_pool2d")
-    A = window_view(X, offsets[0], out, stride).copy(order="K")
+    # a mean is a fraction: integer pixels are summed and divided in float64 (in their own
+    # type a uint8 sum would wrap at 256, and the division could not be written back)
+    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+    A = window_view(X, offsets[0], out, stride).astype(dtype, order="K")
     for offset in offsets[1:]:
         A += window_view(X, offset, out, stride)
     A /= pool[0] * pool[1]
