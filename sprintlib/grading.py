@@ -432,8 +432,10 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
                 backward: bool = True, own_code: bool = True) -> None:
     """Check a student's layer against sprintlib's on the same input and weights.
 
-    The student's layer gets a copy of every parameter of ``reference`` (``W``, ``B``...,
-    ``reference.param_names``; same names, same shapes), then both run ``forward(X)`` and
+    The reference's parameters (``W``, ``B``..., ``reference.param_names``) are drawn at
+    random from X (the same for the same X; no parameter is left at 0, as an initializer's
+    bias is, where a forgotten term would not show), the student's layer gets a copy of
+    each (same names, same shapes), then both run ``forward(X)`` and
     ``backward(dA)`` (``dA`` random normal by default, with ``seed``). Compared: the output,
     ``dX``, and ``d<name>`` of every parameter, with the tolerance of the reference's dtype
     (``rtol`` overrides it). No optimizer update happens during the check. A wrong part
@@ -447,8 +449,9 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     X = np.asarray(X)
     answer = _Answer(reference) if own_code else None
     _check_not_a_copy(student, answer)
-    if _recording():
-        _grading_weights(reference, X, reference.param_names)
+    # weights drawn from X, never the initializer's: He's B is all zeros, with which a forward
+    # that forgets the bias looks right (and a graded run, which draws them too, would not)
+    _grading_weights(reference, X, reference.param_names)
     _give_weights(student, reference)
     if _recording() == "got":
         return _record_layer(student, reference, X, dA, seed, backward, answer)
@@ -1276,8 +1279,8 @@ def _profiled(found: set):
 
 
 def _grading_weights(layer, X, names) -> None:
-    """Weights drawn from the inputs (by hidden_rng), in place of the layer's own random ones:
-    the trusted run and the student's kernel then check the same numbers."""
+    """Weights drawn from the inputs (by hidden_rng), in place of the layer's own: the trusted
+    run and the student's kernel then check the same numbers, and no bias is left at zero."""
     X = np.asarray(X)
     key = hashlib.sha256(f"{X.shape}{X.dtype}".encode() + np.ascontiguousarray(X).tobytes()).hexdigest()
     for n in names:

@@ -38,6 +38,8 @@ def test_a_right_layer_passes_and_says_so(capsys):
     ("NHWC", "forward A", r"forward A: expected shape \(2, 2, 3, 3\), got \(2, 3, 3, 2\): the same sizes in another order"),
     ("mean dW", "backward dW", "backward dW: wrong values .* every value is 0.5 times the expected one"),
     ("no dB", "backward dB", "backward dB: your layer has no attribute dB after backward"),
+    # the reference's B (He: zeros) is replaced by one drawn from X, as a graded run draws it
+    ("no bias", "forward A", "forward A: wrong values"),
     ("no return", "backward dX", r"backward dX: got None \(does the function or method end with a return\?\)"),
 ])
 def test_each_wrong_part_is_named_and_the_others_still_checked(capsys, mistake, wrong, message):
