@@ -19,6 +19,13 @@ def softmax(A: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=1, keepdims=True)
 
 
+def log_softmax(A: np.ndarray) -> np.ndarray:
+    """Row-wise log of softmax(A), from the scores A (N, K): finite where a probability
+    underflows to 0 (log Z would be -inf there, and a floor on Z would cap the loss)."""
+    shifted = A - A.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def one_hot(y, n_classes: int, dtype=np.float64) -> np.ndarray:
     """Labels (N,) -> one-hot (N, n_classes)."""
     y = _checks.check_labels(y, "one_hot", n_classes)
@@ -28,7 +35,10 @@ def one_hot(y, n_classes: int, dtype=np.float64) -> np.ndarray:
 
 
 def cross_entropy(Z: np.ndarray, Y: np.ndarray) -> float:
-    """Mean over the batch of -sum(Y log Z); Z are probabilities (N, K), Y one-hot (N, K)."""
+    """Mean over the batch of -sum(Y log Z); Z are probabilities (N, K), Y one-hot (N, K).
+
+    From probabilities a loss can only be computed up to -log(tiny) (708 in float64, 87 in
+    float32): Softmax.loss, and a model's evaluate, compute it from the scores instead."""
     # the floor keeps log finite when a probability underflows to 0
     return float(-np.sum(Y * np.log(np.maximum(Z, np.finfo(Z.dtype).tiny))) / Z.shape[0])
 
@@ -49,6 +59,7 @@ class Softmax(Layer):
 
     def _forward(self, X):
         self.Z = softmax(X)  # kept for loss and backward (the caller gets a copy)
+        self.log_Z = log_softmax(X)  # for loss: a confident wrong score costs what it should
         return self.Z
 
     def _targets(self, Y, method) -> np.ndarray:
@@ -74,7 +85,7 @@ class Softmax(Layer):
     def loss(self, Y) -> float:
         """Mean cross-entropy of the last forward's Z against Y (N, K) one-hot or (N,) labels."""
         Y = self._targets(Y, "loss")
-        return cross_entropy(self.Z, Y)
+        return float(-np.sum(Y * self.log_Z) / self.Z.shape[0])
 
     def backward(self, Y) -> np.ndarray:
         """dX (N, K) = (Z - Y) / N, the gradient of the mean cross-entropy."""

@@ -24,6 +24,15 @@ def test_large_scores_do_not_overflow():
     assert np.isfinite(cross_entropy(Z, one_hot([1, 0], 2)))
 
 
+@pytest.mark.parametrize("dtype, gap", [(np.float64, 1000.0), (np.float32, 200.0)])
+def test_a_confident_wrong_score_costs_its_whole_gap(dtype, gap):
+    """The loss comes from the scores: from probabilities it stopped at -log(tiny), 708 in
+    float64 and 87 in float32, where a diverging training's loss would then stay."""
+    sm = Softmax(dtype)
+    sm.forward(np.array([[gap, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    assert sm.loss(np.array([1, 0])) == pytest.approx((gap + np.log(3)) / 2, rel=1e-6)
+
+
 def test_numerical_gradient():
     rng = np.random.default_rng(0)
     A = rng.standard_normal((6, 4))

@@ -19,7 +19,7 @@ from .. import functional as F
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
 from ..layers.base import model_chain
-from ..losses import Softmax, cross_entropy, one_hot
+from ..losses import Softmax
 from ..minibatch import GetMiniBatch
 from ..optimizers import check_hyperparameter, get_optimizer
 
@@ -301,11 +301,18 @@ class ScratchClassifier:
         """Predicted labels (N,)."""
         return self.predict_proba(X).argmax(axis=1)
 
-    def evaluate(self, X, y) -> tuple[float, float]:
-        """(mean cross-entropy, accuracy) on X, y."""
-        Z = self.predict_proba(X)
-        y = _checks.check_labels(y, self.name, self.n_classes_, len(Z))
-        return cross_entropy(Z, one_hot(y, self.n_classes_, Z.dtype)), float((Z.argmax(axis=1) == y).mean())
+    def evaluate(self, X, y, batch_size: int = 500) -> tuple[float, float]:
+        """(mean cross-entropy, accuracy) on X, y; the loss from the scores (Softmax.loss),
+        which probabilities would cap where they underflow to 0."""
+        X = self._check_X(X)
+        y = _checks.check_labels(y, self.name, self.n_classes_, len(X))
+        total_loss = n_correct = 0.0
+        with _threads.layer_threads():
+            for i in range(0, len(X), batch_size):
+                Z = self._forward(X[i:i + batch_size])
+                total_loss += self.output.loss(y[i:i + batch_size]) * len(Z)
+                n_correct += int((Z.argmax(axis=1) == y[i:i + batch_size]).sum())
+        return total_loss / len(X), n_correct / len(X)
 
     def score(self, X, y) -> float:
         """Accuracy on X, y."""
