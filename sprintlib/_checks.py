@@ -64,10 +64,30 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = Tr
     if arr.size == 0:  # an empty batch is almost always a slicing mistake (and ends in a 0/0)
         raise ValueError(f"{owner} expects {name} of shape {format_shape(spec)} with at least one entry "
                          f"along every axis, got {format_shape(arr.shape)}")
-    arr = arr.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # an overflow gets the error below, not a warning
+        cast = arr.astype(dtype, copy=False)
     if finite:
-        check_finite(arr, owner, name)
-    return arr
+        if cast is not arr and arr.dtype.kind == "f" and not np.isfinite(cast).all() and np.isfinite(arr).all():
+            raise ValueError(_overflow(owner, name, arr, dtype))  # finite numbers too large for dtype
+        check_finite(cast, owner, name)
+    return cast
+
+
+def _overflow(owner: str, name: str, values: np.ndarray, dtype) -> str:
+    limit = np.finfo(dtype).max
+    n = int((np.abs(values) > limit).sum())
+    return (f"{owner} expects values of {name} within {np.dtype(dtype)}'s range (|x| <= {limit:.3g}), "
+            f"got {n} beyond it (the largest {np.abs(values).max():.3g}): they would be inf")
+
+
+def check_no_overflow(values: np.ndarray, owner: str, name: str) -> None:
+    """After a layer's forward or backward on finite numbers: an inf is an overflow of the
+    layer's dtype (float32 ends at 3.4e38), which would reach the caller as a number."""
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        n = int((~np.isfinite(values)).sum())
+        raise ValueError(f"{owner}: {name} overflowed {values.dtype} ({n} value{'s' * (n != 1)} beyond "
+                         f"{np.finfo(values.dtype).max:.3g}, from finite inputs): scale the inputs or the "
+                         f"weights down")
 
 
 def check_int(value, owner: str, name: str, minimum: int = 1) -> int:

@@ -60,3 +60,18 @@ def test_bad_input(X, message):
 def test_bad_sizes(args):
     with pytest.raises(ValueError, match="FC expects n_nodes"):
         FC(*args, HeInitializer())
+
+
+def test_numbers_beyond_float32_are_named_not_turned_into_inf():
+    """Finite inputs too large for the layer's dtype, and a forward or backward that overflows
+    it: a clear error, not 'got 3 inf' (the caller passed none) nor an inf in the result."""
+    with pytest.raises(ValueError, match=r"FC expects values of X within float32's range \(\|x\| <= 3.4e\+38\), "
+                                         r"got 3 beyond it \(the largest 1e\+300\)"):
+        FC(3, 2, dtype=np.float32).forward(np.full((1, 3), 1e300))
+    fc = FC(3, 2, FixedInitializer(np.ones((3, 2)), np.zeros(2)), dtype=np.float32)
+    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match=r"FC: forward's A overflowed float32 "
+                                                                       r"\(2 values beyond 3.4e\+38"):
+        fc.forward(np.full((1, 3), 3e38))
+    fc.forward(np.ones((1, 3)))
+    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match=r"backward's dX overflowed float32 \(3 values"):
+        fc.backward(np.full((1, 2), 3e38))

@@ -133,6 +133,7 @@ class Layer:
         with _threads.layer_threads():  # small products: one BLAS thread (see _threads.py)
             A = self._forward(X)
         if not _chain.active:  # in a model's chain no one edits an array in place: no copies
+            _checks.check_no_overflow(A, self.name, "forward's A")
             self._disown(given)
             if self._shares_memory(A, given):
                 A = A.copy(order="K")
@@ -152,8 +153,10 @@ class Layer:
         if not self.needs_input_grad:
             return None
         dX = in_memory_order(dX, self._x_order)
-        if not _chain.active and self._shares_memory(dX, given):
-            dX = dX.copy(order="K")
+        if not _chain.active:
+            _checks.check_no_overflow(dX, self.name, "backward's dX")
+            if self._shares_memory(dX, given):
+                dX = dX.copy(order="K")
         return dX
 
     def apply_gradients(self) -> None:
