@@ -22,15 +22,21 @@ _RESTORE = "restore it from the repository (git checkout -- data/mnist) or from 
 
 
 def read_checksums(data_dir: Path) -> dict[str, str]:
-    """SHA256SUMS as {file name: hex digest}."""
+    """SHA256SUMS as {file name: hex digest} (sha256sum's format; # starts a comment)."""
     sums = Path(data_dir) / "SHA256SUMS"
+    if not Path(data_dir).is_dir():
+        raise FileNotFoundError(f"MNIST folder {data_dir} is missing: {_RESTORE}")
     if not sums.is_file():
         raise FileNotFoundError(f"MNIST checksum file {sums} is missing: {_RESTORE}")
     out = {}
-    for line in sums.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split()
-            out[name.lstrip("*")] = digest
+    for number, line in enumerate(sums.read_text().splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) != 2:
+            raise ValueError(f"MNIST checksum file {sums}, line {number}: expected '<sha256> <file name>', "
+                             f"got {line!r}; {_RESTORE}")
+        out[fields[1].lstrip("*")] = fields[0].lower()
     return out
 
 
@@ -51,14 +57,35 @@ def verify(data_dir=None) -> None:
 
 
 def _read_idx(path: Path, magic: int, shape_tail: tuple) -> np.ndarray:
-    """Read one gzipped IDX file (big-endian header: magic, count, then dimensions)."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    header = np.frombuffer(raw, dtype=">i4", count=1 + 1 + len(shape_tail))
+    """Read one gzipped IDX file (big-endian header: magic, count, then dimensions).
+
+    The checksums catch a damaged copy of the shipped files; these checks catch files whose
+    SHA256SUMS was written for them (another copy of MNIST, a truncated download)."""
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:  # not gzip, or cut short
+        raise ValueError(f"MNIST file {path} is not a whole gzip file ({exc}); {_RESTORE}") from None
+    n_header = 4 * (2 + len(shape_tail))
+    if len(raw) < n_header:
+        raise ValueError(f"MNIST file {path} holds {len(raw)} bytes, fewer than its {n_header}-byte header; {_RESTORE}")
+    header = np.frombuffer(raw, dtype=">i4", count=2 + len(shape_tail))
     if header[0] != magic or tuple(header[2:]) != shape_tail:
         raise ValueError(f"MNIST file {path} has header {tuple(header)}, expected magic {magic} and {shape_tail}; {_RESTORE}")
-    offset = 4 * len(header)
-    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape((int(header[1]),) + shape_tail)
+    shape = (int(header[1]),) + shape_tail
+    if len(raw) - n_header != int(np.prod(shape)):
+        raise ValueError(f"MNIST file {path}: its header announces {shape[0]} items ({int(np.prod(shape))} bytes), "
+                         f"the file holds {len(raw) - n_header} bytes after the header; {_RESTORE}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=n_header).reshape(shape)
+
+
+def _pair(images: np.ndarray, labels: np.ndarray, which: str, data_dir: Path) -> tuple:
+    """A set's images and labels, checked against each other (one label an image, 0..9)."""
+    if len(images) != len(labels) or (labels.size and labels.max() > 9):
+        raise ValueError(f"MNIST {which} set in {data_dir}: expected one label 0..9 an image, got {len(images)} "
+                         f"images and {len(labels)} labels (largest {labels.max() if labels.size else None}); "
+                         f"{_RESTORE}")
+    return images, labels
 
 
 @functools.lru_cache(maxsize=4)
@@ -67,10 +94,10 @@ def _load_raw(data_dir: str):
     verify(data_dir)
     d = Path(data_dir)
     return (
-        _read_idx(d / FILES["train_images"], 2051, (28, 28)),
-        _read_idx(d / FILES["train_labels"], 2049, ()),
-        _read_idx(d / FILES["test_images"], 2051, (28, 28)),
-        _read_idx(d / FILES["test_labels"], 2049, ()),
+        *_pair(_read_idx(d / FILES["train_images"], 2051, (28, 28)),
+               _read_idx(d / FILES["train_labels"], 2049, ()), "training", d),
+        *_pair(_read_idx(d / FILES["test_images"], 2051, (28, 28)),
+               _read_idx(d / FILES["test_labels"], 2049, ()), "test", d),
     )
 
 

@@ -72,6 +72,58 @@ def test_a_missing_file_is_named(mnist_copy):
         load_mnist(data_dir=mnist_copy.parent)
 
 
+def _rewrite(folder, name, raw: bytes, compress=True):
+    """Replace one file of the copy and write SHA256SUMS for it: what the checksums cannot catch."""
+    import gzip
+    import hashlib
+
+    data = gzip.compress(raw) if compress else raw
+    (folder / name).write_bytes(data)
+    sums = folder / "SHA256SUMS"
+    lines = [line for line in sums.read_text().splitlines() if not line.endswith(name)]
+    sums.write_text("\n".join(lines + [f"{hashlib.sha256(data).hexdigest()}  {name}"]) + "\n")
+
+
+def _raw(folder, name):
+    import gzip
+
+    return gzip.decompress((folder / name).read_bytes())
+
+
+def test_files_that_match_rewritten_checksums_are_still_checked(mnist_copy, tmp_path):
+    """A missing folder, files cut short, not gzip, or labels of the other set: each named."""
+    with pytest.raises(FileNotFoundError, match=r"MNIST folder .*nowhere is missing"):
+        load_mnist(data_dir=mnist_copy / "nowhere")
+    cases = [
+        ("t10k-images-idx3-ubyte.gz", lambda raw: raw[:5000], True,
+         r"t10k-images-idx3-ubyte.gz: its header announces 10000 items \(7840000 bytes\), the file holds 4984 bytes"),
+        ("t10k-images-idx3-ubyte.gz", lambda raw: raw[:10], True, r"holds 10 bytes, fewer than its 16-byte header"),
+        ("t10k-labels-idx1-ubyte.gz", lambda raw: raw, False, r"t10k-labels-idx1-ubyte.gz is not a whole gzip file"),
+        ("t10k-labels-idx1-ubyte.gz", lambda raw: _raw(mnist_copy, "train-labels-idx1-ubyte.gz"), True,
+         r"MNIST test set in .*: expected one label 0..9 an image, got 10000 images and 60000 labels"),
+    ]
+    for k, (name, change, compress, message) in enumerate(cases):
+        folder = tmp_path / str(k)
+        shutil.copytree(mnist_copy, folder)
+        raw = _raw(folder, name) if compress else (folder / name).read_bytes()[:-100]
+        _rewrite(folder, name, change(raw), compress)
+        with pytest.raises(ValueError, match=message):
+            load_mnist(data_dir=folder)
+
+
+def test_checksums_file_in_sha256sum_s_own_forms(mnist_copy):
+    """Comments, upper-case digests and sha256sum's binary-mode '*' are read; a line of
+    another form is named."""
+    sums = mnist_copy / "SHA256SUMS"
+    lines = [line.split() for line in sums.read_text().splitlines()]
+    sums.write_text("# MNIST, as shipped\n" + "".join(f"{d.upper()} *{name}\n" for d, name in lines))
+    (X, _), _ = load_mnist(data_dir=mnist_copy)
+    assert X.shape == (60000, 784)
+    sums.write_text(sums.read_text() + "just one field\n")
+    with pytest.raises(ValueError, match=r"line 6: expected '<sha256> <file name>', got 'just one field'"):
+        data.read_checksums(mnist_copy)
+
+
 def test_the_intact_copy_loads(mnist_copy):
     (X, y), _ = load_mnist(data_dir=mnist_copy)
     assert X.shape == (60000, 784) and y[0] == 5
