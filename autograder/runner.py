@@ -356,7 +356,7 @@ def tolerance(expected_rec: dict, expected: np.ndarray) -> grading.Tolerance:
 
 
 def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hidden: bool) -> str:
-    """The hint of the first known mistake (sprintlib.grading.MISTAKES) whose value, computed
+    """The hint of the first known mistake (sprintlib.grading.MISTAKES, SIZE_MISTAKES) whose value, computed
     in the trusted run and carried by the expected record, the student's value equals."""
     if got.dtype.kind not in "biuf" or not np.isfinite(got).all():
         return ""
@@ -387,7 +387,7 @@ def hidden_wording(name: str, problem: str, got_shape: tuple, expected_shape: tu
     if "wrong values (relative error" in first and "expected [" not in first:
         return first
     if "expected shape" in first:
-        return f"{name}: wrong shape" + grading._shape_hint(got_shape, expected_shape)
+        return f"{name}: wrong shape" + grading._output_shape_hint(got_shape, expected_shape)
     if "expected finite values" in first:
         return f"{name}: not finite (NaN or inf)"
     if "expected integers" in first:

@@ -27,9 +27,11 @@ A wrong small entry next to a large one therefore fails, which a single norm ove
 whole array would miss.
 
 A wrong part that equals what a known mistake gives (MISTAKES: a flipped kernel, an
-uncropped padding, BPTT with the final state...) gets a hint. The answer must be the
-student's own: a layer or function that runs sprintlib's answer to the same problem fails
-(see _Answer). ``hidden_rng`` and ``random_case`` draw the inputs of hidden tests.
+uncropped padding, BPTT with the final state...; SIZE_MISTAKES: an output size with the
+padding on one side...) gets a hint, and so does one that is the expected array up to a
+factor, a constant (per channel: a bias), an order of its values or a length of 1. The
+answer must be the student's own: a layer or function that runs sprintlib's answer to the
+same problem fails (see _Answer). ``hidden_rng`` and ``random_case`` draw the inputs of hidden tests.
 
 Grading runs without TensorFlow, and writes nothing to stderr (nbgrader marks a test cell
 that does as failed): warnings, logging and ``print(..., file=sys.stderr)`` of the
@@ -292,7 +294,7 @@ def _array_problem(name, got, expected, rtol=None, tol: Tolerance | None = None)
         return problem, None
     if arr.shape != expected.shape:
         return f"{name}: expected shape {format_shape(expected.shape)}, got {format_shape(arr.shape)}" \
-            + _shape_hint(arr.shape, expected.shape), None
+            + _output_shape_hint(arr.shape, expected.shape), None
     if expected.dtype.kind in "iu":  # sizes and counts: exact integers
         return _integer_problem(name, arr, expected), None
     if not np.isfinite(arr).all():
@@ -333,12 +335,16 @@ def _integer_problem(name, got, expected):
     return None
 
 
+_SIZE_RULE = "an output size is (N_in + 2P - F) // S + 1"
+#: what an output size one too large or too small most often lacks (sprint 1's problem 2)
+_SIZE_FORMULA = f"{_SIZE_RULE}: check the + 1, and that P pads both sides"
+
+
 def _off_by_one(got, expected) -> str:
     """An output size one too large or too small, everywhere."""
     for d, word in ((1, "more"), (-1, "less")):
         if np.array_equal(got.astype(np.int64) - expected, np.full(expected.shape, d)):
-            return (f": 1 {word} than expected (an output size is (N_in + 2P - F) // S + 1: "
-                    f"check the + 1, and that P pads both sides)")
+            return f": 1 {word} than expected ({_SIZE_FORMULA})"
     return ""
 
 
@@ -353,8 +359,32 @@ def _shape_hint(got, expected) -> str:
     return ""
 
 
+def _output_shape_hint(got, expected) -> str:
+    """_shape_hint, and for a result (not a weight, not labels) whose lengths are one too
+    large or too small: an output size computed without its + 1 or with P on one side.
+    Names axes, never sizes: a hidden test's feedback says this too (autograder/runner.py)."""
+    hint = _shape_hint(got, expected)
+    if hint or len(got) != len(expected):
+        return hint
+    diff = np.subtract(got, expected)
+    axes = [int(a) for a in np.flatnonzero(diff)]
+    for d, word in ((1, "more"), (-1, "less")):
+        if axes and all(diff[a] == d for a in axes):
+            return f": 1 {word} than expected along {_axes_words(axes)} ({_SIZE_FORMULA})"
+    return ""
+
+
+def _axes_words(axes) -> str:
+    """"axis 0", "axes 2 and 3"."""
+    if len(axes) == 1:
+        return f"axis {axes[0]}"
+    return "axes " + ", ".join(map(str, axes[:-1])) + f" and {axes[-1]}"
+
+
 def _value_hint(got, expected, tol) -> str:
-    """A likely cause, when the answer is the expected one up to a sign, a factor or a transpose."""
+    """A likely cause, when the answer is the expected one up to a sign, a factor, a transpose,
+    an order of its values, or a constant added (per channel). Says no number of the inputs:
+    a hidden test's feedback says this too (autograder/runner.py)."""
     g, e = got.astype(np.float64), expected.astype(np.float64)
     if got.dtype.kind in "biu" and expected.dtype.kind == "f":
         return f": your result has dtype {got.dtype}; computed in integers, fractions are lost"
@@ -367,6 +397,23 @@ def _value_hint(got, expected, tol) -> str:
             return f": every value is {factor:.4g} times the expected one (a factor missing or extra?)"
     if e.ndim >= 2 and e.shape[-1] == e.shape[-2] and _matches(g, np.swapaxes(e, -1, -2), tol):
         return ": the values of the expected array with its last two axes swapped (a transpose too many?)"
+    if _matches(np.sort(g, axis=None), np.sort(e, axis=None), tol):
+        return ": the right values in the wrong places (a reshape or transpose in the wrong order?)"
+    return _offset_hint(g, e, tol)
+
+
+def _offset_hint(g, e, tol) -> str:
+    """got = expected + a constant, or + one constant per index along an axis (a channel):
+    a bias left out or added twice. Only where each constant is shared by 2 entries or more
+    (any single wrong entry is "off by a constant")."""
+    why = ": is the bias B missing (or added twice)?"
+    diff = g - e
+    if e.size >= 2 and _matches(g, e + diff.mean(), tol):
+        return ": every value differs from the expected by the same amount" + why
+    for axis in range(e.ndim):
+        others = tuple(a for a in range(e.ndim) if a != axis)
+        if 1 < e.shape[axis] < e.size and _matches(g, e + diff.mean(axis=others, keepdims=True), tol):
+            return f": every value differs from the expected by the same amount per channel (axis {axis})" + why
     return ""
 
 
@@ -392,7 +439,10 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
     """Call both with the same arguments (copies: a function that writes into its input
     does not change what the other sees) and compare the results.
 
-    A tuple result is compared entry by entry. ``own_code`` (default True): fail if the
+    A tuple result is compared entry by entry. When the reference computes an output size
+    (its parameters are named n_in or in_size, filter_size, stride, pad), a wrong size that a
+    known wrong formula gives on the same arguments gets a hint (SIZE_MISTAKES).
+    ``own_code`` (default True): fail if the
     student's function runs ``reference_fn`` (or, for a sprintlib function, its module or
     ``sprintlib.functional``) instead of computing the answer itself.
     """
@@ -408,12 +458,13 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
         return
     with _answer_code():
         expected = reference_fn(*_copies(args), **_copies(kwargs))
+    explain = _function_explainer(reference_fn, name, args, kwargs, expected)
     if isinstance(expected, tuple):
         if type(got) is not tuple or len(got) != len(expected):
             raise AssertionError(f"{name}: expected a tuple of {len(expected)} results, got {_describe(got)}")
-        _report([(f"{name}[{i}]", g, e) for i, (g, e) in enumerate(zip(got, expected))], rtol)
+        _report([(f"{name}[{i}]", g, e) for i, (g, e) in enumerate(zip(got, expected))], rtol, explain=explain)
     else:
-        _report([(name, got, expected)], rtol)
+        _report([(name, got, expected)], rtol, explain=explain)
 
 
 def _copy(value):
@@ -473,7 +524,7 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
                       for n in reference.param_names]
     # a forward-only check still gets the forward's hints: the mistakes run a backward too
     dA = np.ones_like(A) if dA is None else dA
-    _report(parts, rtol, explain=_Explainer(reference, X, dA, {name: expected for name, _, expected in parts}))
+    _report(parts, rtol, explain=_layer_explainer(reference, X, dA, {name: expected for name, _, expected in parts}))
 
 
 def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
@@ -811,7 +862,8 @@ def _called_by_another_part(frame, answer) -> bool:
 # -- hints: the mistakes students make -------------------------------------------------
 class Mistake(NamedTuple):
     """A known mistake: ``predict(reference, X, dA)`` gives {part: the value a layer with
-    this mistake returns} (computed with the reference's own maths), ``hint`` what to say
+    this mistake returns} (computed with the reference's own maths; SIZE_MISTAKES' take the
+    sizes a check_function passes, see _size_mistake), ``hint`` what to say
     when the student's part equals it; ``hidden_hint`` what to say in a hidden test's
     feedback, where no number of the hidden inputs may show (default: ``hint``)."""
     name: str
@@ -871,6 +923,14 @@ def _pool_backward_transposed(ref, X, dA):
     return {"backward dX": [np.swapaxes(spread, -1, -2) * maxima, in_windows]}
 
 
+def _scrambled_reshape(ref, X, dA):
+    """Seed 003's Convolution: the im2col product, whose rows run over (n, oh, ow) and whose
+    columns over the output channels, reshaped straight to (N, C, OH, OW)."""
+    A = _run(ref, X, dA)["forward A"]
+    product = np.moveaxis(A, -3, -1).reshape(-1, A.shape[-3])  # (N * OH * OW, C)
+    return {"forward A": product.reshape(A.shape)}
+
+
 def _rnn_final_state(ref, X, dA):
     """dW_h computed with the final state h_T at every step: sum_t h_T^T da_t."""
     A = _run(ref, X, dA)["forward A"]
@@ -910,7 +970,11 @@ MISTAKES = {
              Mistake("transposed kernel", _transposed_kernel,
                      "the convolution with W's height and width axes swapped: W[o, c, i, j] multiplies "
                      "X[n, c, y + i, x + j] (i along the height, j along the width)"),
-             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED)],
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED),
+             Mistake("im2col product reshaped to NCHW", _scrambled_reshape,
+                     "your A is in the order of the im2col product reshaped straight to (N, C, OH, OW): "
+                     "the product's rows run over (n, oh, ow) and its columns over the channels, so "
+                     "reshape it to (N, OH, OW, C), then .transpose(0, 3, 1, 2)")],
     Conv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED),
              Mistake("padding not cropped", _uncropped_padding, _UNCROPPED.replace("(H + 2P, W + 2P)", "(L + 2P)")
                      .replace("dX[..., P:-P, P:-P]", "dX[..., P:-P]"))],
@@ -950,20 +1014,20 @@ def _averaged(expected: dict, dA) -> list:
 
 class _Explainer:
     """``explain(part, got, tolerance)`` -> the hint of the first known mistake whose
-    prediction for ``part`` the student's value equals ("" if none). Predictions are computed
+    prediction for ``part`` the student's value equals ("" if none). ``mistakes`` are
+    Mistakes whose ``predict(*inputs)`` gives {part: value}. Predictions are computed
     when first asked for, once each; a mistake that cannot be computed for these inputs is
     skipped. ``candidates(part)`` lists (mistake, predicted array) in that order: what a
     graded run records, so that the grader can give the same hints outside the kernel."""
 
-    def __init__(self, reference, X, dA, expected: dict):
-        self.reference, self.X, self.dA = reference, X, dA
-        self.mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])] + _averaged(expected, dA)
+    def __init__(self, mistakes, *inputs):
+        self.mistakes, self.inputs = list(mistakes), inputs
         self.predictions = {}
 
     def candidates(self, part):
         for m in self.mistakes:
             if m.name not in self.predictions:
-                self.predictions[m.name] = _predict(m, self.reference, self.X, self.dA)
+                self.predictions[m.name] = _predict(m, *self.inputs)
             found = self.predictions[m.name].get(part)
             for c in found if isinstance(found, list) else [found]:
                 if c is not None:
@@ -976,19 +1040,87 @@ class _Explainer:
         return next((m.hint for m, c in self.candidates(part) if _matches(arr.astype(np.float64), c, tol)), "")
 
 
+def _layer_explainer(reference, X, dA, expected: dict) -> _Explainer:
+    """The known mistakes of the reference's class and its bases, then the averaged gradients."""
+    mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])]
+    return _Explainer(mistakes + _averaged(expected, dA), reference, X, dA)
+
+
 def _hint_records(explain, part) -> list:
     """The known mistakes' predictions for ``part``, as a record carries them."""
     return [{"hint": m.hint, "hidden_hint": m.hidden_hint or m.hint, "npy": _npy(c)}
             for m, c in explain.candidates(part)]
 
 
-def _predict(mistake, reference, X, dA) -> dict:
+def _predict(mistake, *inputs) -> dict:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            return mistake.predict(reference, X, dA)
+            return mistake.predict(*inputs)
     except Exception:  # not defined for these inputs (a pad of 0, an odd shape): no hint
         return {}
+
+
+# -- hints: the wrong formulas of an output size ----------------------------------------
+#: the parameters of an output size (sprintlib's output_size and output_size_2d, the notebooks'
+#: reference_output_size...): their names in the reference function's signature, by role
+_SIZE_PARAMETERS = {"n": ("n_in", "in_size"), "f": ("filter_size",), "s": ("stride",), "p": ("pad",)}
+
+
+def _size_mistake(name, formula, hint):
+    """A Mistake whose ``predict(sizes, parts)`` evaluates ``formula(n, f, s, p)`` on the
+    check's arguments (ints, or pairs for both axes) and gives each part its value."""
+    def predict(sizes, parts):
+        value = np.asarray(formula(**sizes))
+        if len(parts) == 1:
+            return {parts[0]: value}
+        return dict(zip(parts, np.broadcast_to(value, (len(parts),))))  # a tuple: (OH, OW)
+    return Mistake(name, predict, hint)
+
+
+#: what a wrong output-size formula gives, on the same arguments as the check's (the hints
+#: name the formula, never the arguments: a hidden test's feedback shows them too)
+SIZE_MISTAKES = [
+    _size_mistake("padding on one side", lambda n, f, s, p: (n + p - f) // s + 1,
+                  f"your size is what (N_in + P - F) // S + 1 gives: {_SIZE_RULE}, is the padding "
+                  f"counted on both sides?"),
+    _size_mistake("no padding", lambda n, f, s, p: (n - f) // s + 1,
+                  f"your size is what (N_in - F) // S + 1 gives: the padding is left out; {_SIZE_RULE} "
+                  f"(P zeros at each end)"),
+    _size_mistake("stride not divided", lambda n, f, s, p: n + 2 * p - f + 1,
+                  f"your size is what N_in + 2P - F + 1 gives: {_SIZE_RULE}, the windows move S at a time"),
+    _size_mistake("F // S without parentheses", lambda n, f, s, p: n + 2 * p - f // s + 1,
+                  f"your size is what N_in + 2P - F // S + 1 gives (// divides F alone): {_SIZE_RULE}, "
+                  f"with the parentheses"),
+]
+
+
+def _function_explainer(reference_fn, name, args, kwargs, expected) -> _Explainer | None:
+    """The known wrong formulas, when the reference computes an output size: its signature
+    names an input size, a filter size, a stride and a padding; None otherwise."""
+    sizes = _size_arguments(reference_fn, args, kwargs)
+    if sizes is None:
+        return None
+    parts = [f"{name}[{i}]" for i in range(len(expected))] if isinstance(expected, tuple) else [name]
+    return _Explainer(SIZE_MISTAKES, sizes, parts)
+
+
+def _size_arguments(reference_fn, args, kwargs) -> dict | None:
+    """{"n", "f", "s", "p": int arrays} of the check's arguments, or None."""
+    try:
+        bound = inspect.signature(reference_fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):  # no signature, or arguments it does not take
+        return None
+    bound.apply_defaults()
+    found = {role: next((bound.arguments[n] for n in names if n in bound.arguments), None)
+             for role, names in _SIZE_PARAMETERS.items()}
+    try:
+        sizes = {role: np.asarray(v) for role, v in found.items()}
+    except Exception:  # a ragged argument
+        return None
+    if not all(a.dtype.kind in "iu" and a.ndim <= 1 for a in sizes.values()):
+        return None  # not an output size (or None where a role is missing)
+    return sizes
 
 
 # -- hidden tests ------------------------------------------------------------------------

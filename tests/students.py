@@ -14,7 +14,9 @@ class StudentConv2d:
     Mistakes: "flipped" and "transposed" read W flipped or with its spatial axes swapped;
     "mean dB" averages dB over the batch and positions (as the sprint's student did);
     "mean dW" divides dW by the batch size; "uncropped" returns the padded input's dX;
-    "NHWC" returns A channels last; "no dB" never sets dB; "no return" returns None.
+    "NHWC" returns A channels last; "no dB" never sets dB; "no return" returns None; "no bias"
+    leaves B out of A; "no +1" computes the output size without its + 1; "scrambled" is seed
+    003's reshape of the im2col product straight to (N, C, OH, OW).
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
@@ -38,11 +40,15 @@ class StudentConv2d:
         (PH, PW), (SH, SW) = self.pad, self.stride
         self.Xp = np.pad(X, ((0, 0), (0, 0), (PH, PH), (PW, PW)))
         FH, FW = self.W.shape[2:]
-        OH, OW = (self.Xp.shape[2] - FH) // SH + 1, (self.Xp.shape[3] - FW) // SW + 1
+        one = 0 if self.mistake == "no +1" else 1
+        OH, OW = (self.Xp.shape[2] - FH) // SH + one, (self.Xp.shape[3] - FW) // SW + one
         W = self._kernel()
         A = np.zeros((len(X), len(W), OH, OW)) + (0 if self.mistake == "no bias" else self.B[:, None, None])
         for i, j, window in self._windows(OH, OW):
             A += np.einsum("nchw,oc->nohw", self.Xp[window], W[:, :, i, j])
+        if self.mistake == "scrambled":  # the product's rows run over (n, oh, ow), its columns over channels
+            product = A.transpose(0, 2, 3, 1).reshape(-1, A.shape[1])
+            return product.reshape(A.shape)
         return A.transpose(0, 2, 3, 1) if self.mistake == "NHWC" else A
 
     def backward(self, dA):
@@ -128,7 +134,8 @@ class StudentMaxPool2D:
 
 class StudentSimpleConv1d:
     """Sprint 1's student SimpleConv1d: forward by np.convolve with W reversed, backward
-    as the sprint's student wrote it in its optimizer. "flipped" forgets to reverse W."""
+    as the sprint's student wrote it in its optimizer. "flipped" forgets to reverse W; "no +1"
+    loops over N_in - F output positions (the + 1 of the output size left out)."""
 
     def __init__(self, filter_size=3, mistake=None):
         self.W, self.B, self.mistake = np.zeros(filter_size), np.zeros(1), mistake
@@ -136,6 +143,9 @@ class StudentSimpleConv1d:
     def forward(self, X):
         self.X = X
         w = self.W if self.mistake == "flipped" else self.W[::-1]
+        if self.mistake == "no +1":
+            F = len(self.W)
+            return np.array([X[i:i + F] @ self.W for i in range(len(X) - F)]) + self.B
         return np.convolve(X, w, mode="valid") + self.B
 
     def backward(self, dA):
@@ -199,14 +209,15 @@ class StudentSigmoid:
 
 
 class StudentFC:
-    """An FC layer; "average" takes np.average(dA) as dB (sprint 4's student), "mean" the mean over the batch."""
+    """An FC layer; "average" takes np.average(dA) as dB (sprint 4's student), "mean" the mean over the
+    batch; "no bias" leaves B out of forward."""
 
     def __init__(self, n1, n2, mistake=None):
         self.W, self.B, self.mistake = np.zeros((n1, n2)), np.zeros(n2), mistake
 
     def forward(self, X):
         self.X = X
-        return X @ self.W + self.B
+        return X @ self.W + (0 if self.mistake == "no bias" else self.B)
 
     def backward(self, dA):
         self.dW = self.X.T @ dA

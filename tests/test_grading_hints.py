@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN
-from sprintlib.functional import output_size
-from sprintlib.grading import MISTAKES, check_function, check_layer
+from sprintlib.functional import output_size, output_size_2d
+from sprintlib.grading import MISTAKES, SIZE_MISTAKES, check_array, check_function, check_layer
 from students import StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid, StudentSimpleConv1d
 
 from graded import graded_part, runner
@@ -54,6 +54,24 @@ CASES = {
                        "mean", "backward dB", "divided by 5"),
     "FC dB one number": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4),
                          "average", "backward dB", r"a single number \(a sum or mean over every axis"),
+    # the output size without its + 1: one length short, along each axis it has
+    "output size without + 1": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                                "no +1", "forward A", r"1 less than expected along axes 2 and 3 \(an output size "
+                                                      r"is \(N_in \+ 2P - F\) // S \+ 1: check the \+ 1"),
+    "1-D output size without + 1": (lambda m: StudentSimpleConv1d(3, mistake=m), lambda: SimpleConv1d(3), (9,),
+                                    "no +1", "forward A", r"1 less than expected along axis 0 \(an output size"),
+    # the bias forgotten: A - expected is -B, one constant per channel
+    "bias forgotten": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                       "no bias", "forward A", r"differs from the expected by the same amount per channel "
+                                               r"\(axis 1\): is the bias B missing \(or added twice\)\?"),
+    "FC bias forgotten": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4),
+                          "no bias", "forward A", r"same amount per channel \(axis 1\): is the bias B missing"),
+    # seed 003: the im2col product (rows (n, oh, ow), columns the channels) reshaped to (N, C, OH, OW)
+    "im2col product reshaped to NCHW": (
+        lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5), "scrambled", "forward A",
+        r"the right values in the wrong places \(a reshape or transpose in the wrong order\?\)[\s\S]*"
+        r"hint: your A is in the order of the im2col product reshaped straight to \(N, C, OH, OW\): .* "
+        r"reshape it to \(N, OH, OW, C\), then \.transpose\(0, 3, 1, 2\)"),
 }
 
 
@@ -93,8 +111,125 @@ def test_an_output_size_off_by_one(shift, word, capsys):
 
 def test_every_mistake_of_the_table_has_a_test():
     tested = {"flipped kernel", "transposed kernel", "padding not cropped", "transposed backward",
-              "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)"}
+              "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
+              "im2col product reshaped to NCHW"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
+    assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
+
+
+# -- output sizes: the known wrong formulas, evaluated on the check's own arguments ----------
+def reference_output_size_2d(in_size, filter_size, stride=1, pad=0):
+    """As the notebooks write their reference (sprint 2, problem 3): a function of their own."""
+    return output_size_2d(in_size, filter_size, stride, pad, allow_remainder=True)
+
+
+# wrong formula (n, f, s, p) -> (arguments of the check, what the check says, words of the hint)
+SIZES = {
+    "padding on one side": (lambda n, f, s, p: (n + p - f) // s + 1, (28, 5, 1, 2), "expected 28, got 26",
+                            r"\(N_in \+ P - F\) // S \+ 1 gives: an output size is \(N_in \+ 2P - F\) // S \+ 1, "
+                            r"is the padding counted on both sides\?"),
+    "no padding": (lambda n, f, s, p: (n - f) // s + 1, (28, 5, 1, 2), "expected 28, got 24",
+                   r"\(N_in - F\) // S \+ 1 gives: the padding is left out"),
+    "stride not divided": (lambda n, f, s, p: n + 2 * p - f + 1, (21, 3, 2, 1), "expected 11, got 21",
+                           r"N_in \+ 2P - F \+ 1 gives: .*the windows move S at a time"),
+    "F // S without parentheses": (lambda n, f, s, p: n + 2 * p - f // s + 1, (21, 3, 2, 0), "expected 10, got 21",
+                                   r"N_in \+ 2P - F // S \+ 1 gives \(// divides F alone\)"),
+}
+
+
+@pytest.mark.parametrize("mistake", SIZES)
+def test_a_wrong_output_size_formula_gets_its_hint(mistake, capsys):
+    formula, args, verdict, hint = SIZES[mistake]
+    with pytest.raises(AssertionError, match="wrong: output_size"):
+        check_function(lambda n, f, s=1, p=0: formula(n, f, s, p), output_size, *args)
+    out = capsys.readouterr().out
+    assert re.search(f"output_size: {verdict}\n  hint: your size is what {hint}", out), out
+
+
+def test_a_wrong_output_size_formula_in_two_dimensions(capsys):
+    """A reference of the notebook's own, a result per axis: each wrong axis gets the hint
+    (the formulas run on the pairs of the check's arguments, as the reference's signature names them)."""
+    def once(in_size, filter_size, stride=1, pad=0):
+        return tuple((n + pad - f) // stride + 1 for n, f in zip(in_size, filter_size))
+
+    with pytest.raises(AssertionError, match=r"wrong: output_size_2d\[0\], output_size_2d\[1\]"):
+        check_function(once, reference_output_size_2d, (28, 15), (5, 4), stride=1, pad=2, name="output_size_2d")
+    out = capsys.readouterr().out
+    for axis, (right, got) in enumerate([(28, 26), (16, 14)]):
+        assert f"output_size_2d[{axis}]: expected {right}, got {got}\n  hint: your size is what (N_in + P - F)" in out
+
+
+def test_no_formula_hint_for_other_functions(capsys):
+    with pytest.raises(AssertionError) as failed:
+        check_function(lambda a, b: a - b + 2, lambda a, b: a - b, 28, 2, name="difference")
+    assert "hint" not in capsys.readouterr().out + str(failed.value)
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("mistake", SIZES)
+def test_a_graded_run_gives_the_same_output_size_hint(mistake, hidden, monkeypatch):
+    formula, args, verdict, hint = SIZES[mistake]
+    expected = graded_part(monkeypatch, "expected", lambda: check_function(output_size, output_size, *args,
+                                                                           own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_function(lambda n, f, s=1, p=0: formula(n, f, s, p),
+                                                                 output_size, *args))
+    ok, lines = runner.judge(expected, got, hidden=hidden)
+    text = "\n".join(lines)
+    assert not ok and re.search(f"\n  hint: your size is what {hint}", text), text
+    assert (verdict in text) is not hidden, text  # a hidden test names no size of its inputs
+
+
+# -- the hints of any array: no layer needed ------------------------------------------------
+SEED_CASE = np.array([35.0, 50.0])  # sprint 1's case 1a: x = [1, 2, 3, 4], w = [3, 5, 7], b = [1]
+PER_CHANNEL = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+ARRAYS = {  # got, expected, words of the hint (in a hidden test too: they quote no value)
+    "a constant offset": (SEED_CASE - 1, SEED_CASE,
+                          "every value differs from the expected by the same amount: is the bias B missing"),
+    "an offset per channel": (PER_CHANNEL + np.array([1.0, -2.0, 0.5])[:, None], PER_CHANNEL,
+                              r"the same amount per channel \(axis 1\): is the bias B missing"),
+    "values in other places": (PER_CHANNEL.transpose(0, 2, 1).reshape(PER_CHANNEL.shape), PER_CHANNEL,
+                               r"the right values in the wrong places \(a reshape or transpose in the wrong order\?\)"),
+    "a length one short": (np.zeros((2, 3, 3)), PER_CHANNEL,
+                           r"1 less than expected along axis 2 \(an output size is \(N_in \+ 2P - F\) // S \+ 1"),
+}
+
+
+@pytest.mark.parametrize("case", ARRAYS)
+def test_check_array_hints(case):
+    got, expected, hint = ARRAYS[case]
+    with pytest.raises(AssertionError, match=hint):
+        check_array("A", got, expected)
+
+
+def test_check_array_shows_the_seed_s_case_with_its_hint():
+    with pytest.raises(AssertionError, match=r"A: wrong values \(relative error 2\.9e-02, tolerance 1e-06\): every "
+                                             r"value differs from the expected by the same amount: is the bias B "
+                                             r"missing \(or added twice\)\?\n  expected \[35\. 50\.\]\n  got      \[34\. 49\.\]"):
+        check_array("A", np.array([34.0, 49.0]), SEED_CASE)
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("case", ARRAYS)
+def test_a_graded_run_gives_the_same_array_hint(case, hidden, monkeypatch):
+    got_arr, expected_arr, hint = ARRAYS[case]
+    expected = graded_part(monkeypatch, "expected", lambda: check_array("A", expected_arr, expected_arr))
+    got = graded_part(monkeypatch, "got", lambda: check_array("A", got_arr, expected_arr))
+    ok, lines = runner.judge(expected, got, hidden=hidden)
+    text = "\n".join(lines)
+    assert not ok and re.search(hint, text), text
+    if hidden:  # no value, no shape
+        assert "expected [" not in text and "(2, 3, 4)" not in text, text
+
+
+def test_the_size_hints_are_for_results_only():
+    """A weight or a set of labels one entry short is not an output size."""
+    from sprintlib.grading import check_accuracy
+
+    with pytest.raises(AssertionError) as labels:
+        check_accuracy("labels", np.zeros(4, int), np.zeros(5, int), 0.5)
+    with pytest.raises(AssertionError) as weights:
+        check_layer(StudentFC(3, 3), FC(4, 3), np.ones((2, 4)))
+    assert "output size" not in str(labels.value) + str(weights.value)
 
 
 # -- the same hints in a graded run, where the verdict is decided outside the kernel ---------
