@@ -11,9 +11,13 @@ A shape spec is a tuple whose entries are ints (that size exactly) or strings
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
+
+#: the largest size NumPy can index along an axis, and the most bytes one array can hold
+MAX_INDEX = int(np.iinfo(np.intp).max)
 
 
 def format_shape(spec) -> str:
@@ -44,8 +48,10 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = Tr
 
     Integer input is accepted and converted, so that ``forward(np.array([1, 2, 3, 4]))``
     is computed in floating point rather than failing on an in-place float update.
-    An empty array is refused.
+    An empty array is refused, and so is a masked array (``np.asarray`` would read its
+    masked entries as numbers).
     """
+    check_not_masked(x, owner, name)
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -71,6 +77,16 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = Tr
             raise ValueError(_overflow(owner, name, arr, dtype))  # finite numbers too large for dtype
         check_finite(cast, owner, name)
     return cast
+
+
+def check_not_masked(x, owner: str, name: str) -> None:
+    """Refuse a ``np.ma.MaskedArray``: NumPy reads it as its data, the masked entries
+    included (whatever numbers they hold), so the mask would be lost in silence."""
+    if isinstance(x, np.ma.MaskedArray):
+        n = int(np.ma.count_masked(x))
+        raise ValueError(f"{owner} expects {name} as a plain array, got a masked array ({n} of its values "
+                         f"masked): masked arrays are not supported, fill the masked values first, "
+                         f"e.g. {name}.filled(0)")
 
 
 def _overflow(owner: str, name: str, values: np.ndarray, dtype) -> str:
@@ -99,22 +115,45 @@ def check_int(value, owner: str, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_bool(value, owner: str, name: str) -> bool:
+    """A flag: True or False (np.bool_ too, and the ints 0 and 1, as in ``verbose=0``).
+
+    ``bool(value)`` would take any object: ``allow_remainder="no"`` would mean True.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{owner} expects {name} to be True or False, got {value!r}")
+
+
 def check_pair(value, owner: str, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), each >= minimum."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(
-                f"{owner} expects {name} to be an int or a pair (height, width), got {value!r}"
-            )
-        return (check_int(value[0], owner, name, minimum), check_int(value[1], owner, name, minimum))
+    """An int or a pair of ints (height, width), each >= minimum. A pair may be a tuple,
+    a list or a 1-D array of two ints (``np.array([3, 3])``, what ``X.shape`` arithmetic gives)."""
+    pair = value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
+    if isinstance(pair, (tuple, list)) and len(pair) == 2:
+        return (check_int(pair[0], owner, name, minimum), check_int(pair[1], owner, name, minimum))
+    if isinstance(pair, bool) or not isinstance(pair, numbers.Integral):
+        raise ValueError(f"{owner} expects {name} to be an int or a pair (height, width), got {value!r}")
     v = check_int(value, owner, name, minimum)
     return (v, v)
+
+
+def check_array_size(shape, dtype, owner: str, what: str, name: str) -> None:
+    """Refuse a ``shape`` that no NumPy array can have (more bytes than an index can count):
+    NumPy would say "array is too big" or "Maximum allowed dimension exceeded" without
+    naming the argument (``what``, e.g. "filter_size") that made it so large."""
+    n_bytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if n_bytes > MAX_INDEX:
+        raise ValueError(f"{owner} expects {what} small enough for {name} to be a NumPy array (at most "
+                         f"{MAX_INDEX:.3g} bytes), got {name} of shape {format_shape(shape)} ({n_bytes:.3g} bytes)")
 
 
 def check_axes(x, form: tuple, owner: str, name: str = "X") -> np.ndarray:
     """``x`` as an array with one axis per entry of ``form`` (names such as ``("N", "C", "H",
     "W")``, which the message shows), for the pure functions of ``functional``: the layers
     call them with arrays they have checked, a direct caller gets the same kind of message."""
+    check_not_masked(x, owner, name)
     arr = x if isinstance(x, np.ndarray) else np.asarray(x)
     if arr.ndim != len(form):
         raise ValueError(f"{owner} expects {name} of shape {format_shape(form)}, got {format_shape(arr.shape)}")
@@ -131,6 +170,7 @@ def check_positive(value, owner: str, name: str) -> float:
 def check_labels(y, owner: str, n_classes: int | None = None, n_samples: int | None = None,
                  name: str = "y") -> np.ndarray:
     """Integer class labels of shape (N,), each in [0, n_classes)."""
+    check_not_masked(y, owner, name)
     arr = np.asarray(y)
     spec = (n_samples if n_samples is not None else "N",)
     if arr.ndim != 1 or (n_samples is not None and arr.shape[0] != n_samples):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _checks
+
 #: data/mnist of the repository (sprintlib is installed in editable mode); SPRINTLIB_DATA overrides
 DEFAULT_DIR = Path(os.environ.get("SPRINTLIB_DATA", Path(__file__).resolve().parents[1] / "data" / "mnist"))
 
@@ -136,6 +138,8 @@ def load_mnist(normalize: bool = True, flatten: bool = True, one_hot: bool = Fal
     Raises FileNotFoundError / ValueError naming the file when one is missing or
     its checksum does not match, and ValueError for a ``dtype`` that cannot hold the pixels.
     """
+    normalize, flatten, one_hot = (_checks.check_bool(v, "load_mnist", name) for v, name in
+                                   ((normalize, "normalize"), (flatten, "flatten"), (one_hot, "one_hot")))
     dtype = _check_dtype(dtype, normalize)
     Xtr, ytr, Xte, yte = _load_raw(str(Path(data_dir or DEFAULT_DIR)))
 

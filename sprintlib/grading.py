@@ -58,7 +58,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._checks import format_shape
+from ._checks import check_bool, format_shape
 from .layers.activations import Sigmoid
 from .layers.base import Layer
 from .layers.conv1d import Conv1d
@@ -248,12 +248,13 @@ def check_bounds(name: str, values, below: float | None = None, decreasing: bool
     In a graded run the grader checks the numbers the student's code gave, not the kernel.
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    decreasing = check_bool(decreasing, "check_bounds", "decreasing")
     values = _plain_list(values)
     mode = _recording()
     if mode == "got":
         return _emit(name, values)
     if mode == "expected":
-        _emit(name, values, kind="bounds", below=below, decreasing=bool(decreasing))
+        _emit(name, values, kind="bounds", below=below, decreasing=decreasing)
     problem = _bounds_problem(name, values, below, decreasing)
     if problem:
         raise AssertionError(problem)
@@ -497,6 +498,8 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     ``sprintlib.functional``); sprintlib's other parts (FC, activations...) stay allowed.
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    backward = check_bool(backward, "check_layer", "backward")
+    own_code = check_bool(own_code, "check_layer", "own_code")
     X = np.asarray(X)
     answer = _Answer(reference) if own_code else None
     _check_not_a_copy(student, answer)

@@ -123,6 +123,9 @@ BAD_FIT_DATA = [
     ((X6[:0], Y4[:0]), r"expects X of shape \(N, 6\) with at least one entry along every axis, got \(0, 6\)"),
     ((X6.astype(str), Y4), "expects X to hold numbers, got an array of dtype <U"),
     ((X6, Y4 + 0.5), "expects integer class labels in y, got non-integer values"),
+    ((np.ma.masked_invalid(_with_nan(X6)), Y4), r"expects X as a plain array, got a masked array \(1 of its "
+                                                r"values masked\): masked arrays are not supported"),
+    ((X6, np.ma.masked_equal(Y4, 3)), r"expects y as a plain array, got a masked array \(10 of its values masked\)"),
     ((X6, Y4, X6[:10, :3], Y4[:10]), r"expects X_val of shape \(N, 6\), got \(10, 3\)"),
     ((X6, Y4, _with_nan(X6), Y4), "expects finite values in X_val, got 1 NaN"),
     ((X6, Y4, X6[:0], Y4[:0]), r"expects X_val of shape \(N, 6\) with at least one entry along every axis, got \(0, 6\)"),
@@ -178,6 +181,8 @@ BAD_MODEL_ARGUMENTS = [
     ("DNN", dict(random_state=-1), "expects random_state to be None, an integer >= 0 or a numpy.random.Generator, got -1"),
     ("DNN", dict(random_state=1.5), "expects random_state to be None, .* got 1.5"),
     ("DNN", dict(verbose="yes"), "expects verbose to be True or False, got 'yes'"),
+    ("DNN", dict(verbose="no"), "expects verbose to be True or False, got 'no'"),
+    ("DNN", dict(verbose=2), "expects verbose to be True or False, got 2"),
     ("DNN", dict(hidden_layer_sizes=100), r"expects hidden_layer_sizes to be a tuple of integers >= 1, got 100"),
     ("DNN", dict(hidden_layer_sizes=(100, 0)), "expects every entry of hidden_layer_sizes to be an integer >= 1, got 0"),
     ("DNN", dict(activation="softmax"), "expects activation to be one of 'relu', 'sigmoid', 'tanh', got 'softmax'"),
@@ -186,6 +191,8 @@ BAD_MODEL_ARGUMENTS = [
     ("CNN1", dict(stride=0), "expects stride to be an integer >= 1, got 0"),
     ("CNN1", dict(pad=-1), "expects pad to be an integer >= 0, got -1"),
     ("CNN2", dict(pool_size=(2, 0)), "expects pool_size to be an integer >= 1, got 0"),
+    ("CNN2", dict(filter_size=2.5), r"expects filter_size to be an int or a pair \(height, width\), got 2.5"),
+    ("CNN2", dict(pad=np.array([1, 1, 1])), r"expects pad to be an int or a pair \(height, width\), got array"),
     ("CNN2", dict(hidden=[32, -1]), "expects every entry of hidden to be an integer >= 1, got -1"),
     ("LeNet", dict(padding=["same"]), r"expects padding 'same' or 'valid', got \['same'\]"),
 ]
@@ -202,7 +209,8 @@ def test_every_model_argument_is_checked(model, kwargs, message):
 def test_model_arguments_keep_the_form_given():
     from sprintlib import Scratch2dCNNClassifier
     model = Scratch2dCNNClassifier(filter_size=3, pool_size=(2, 2), hidden=[32], random_state=np.int64(4),
-                                   verbose=0, lr=None)
+                                   verbose=0, lr=None, pad=np.array([1, 0]))
     assert (model.filter_size, model.pool_size, model.hidden) == (3, (2, 2), (32,))
+    assert model.pad == (1, 0) and type(model.pad[0]) is int  # an array pair: a tuple of ints (save_weights' JSON)
     assert model.random_state == 4 and model.verbose is False
     assert model.build((1, 8, 8), 3).optimizer_.lr == 0.001  # lr=None: the optimizer's default

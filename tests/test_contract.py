@@ -3,6 +3,7 @@ the checks on X, dA and hand-set weights, no aliasing between what a layer retur
 and what its caller holds, dtypes, memory order, needs_input_grad, the optimizer update,
 and numerical gradients. Layer-specific values are in each layer's own test file."""
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,38 @@ def test_bad_inputs_are_named(case):
         layer.forward(np.full(case.x_shape, "a"))
     with pytest.raises(ValueError, match=rf"{layer.name} expects X of shape .*, got \(0,"):
         layer.forward(X[:0])  # an empty batch
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_a_masked_array_is_refused(case):
+    # np.asarray reads a masked array's data, masked entries included: they would be computed
+    layer, X = case.layer(), x_for(case)
+    masked = np.ma.masked_array(X, mask=np.arange(X.size).reshape(X.shape) == 0)
+    with pytest.raises(ValueError, match=rf"^{layer.name} expects X as a plain array, got a masked array "
+                                         r"\(1 of its values masked\): masked arrays are not supported, "
+                                         r"fill the masked values first, e\.g\. X\.filled\(0\)$"):
+        layer.forward(masked)
+    A = layer.forward(X)
+    with pytest.raises(ValueError, match=f"{layer.name} expects {'Y' if case.is_loss else 'dA'} as a plain array"):
+        layer.backward(np.ma.masked_array(targets(case, A, np.random.default_rng(1))))
+
+
+# every flag of a layer's constructor: True or False, not any object bool() takes ("no" is true)
+FLAGS = [(c, flag) for c in CASES for flag in ("allow_remainder", "return_sequences")
+         if flag in inspect.signature(type(c.layer())).parameters]
+
+
+@pytest.mark.parametrize("case, flag", FLAGS, ids=[f"{c.id}-{f}" for c, f in FLAGS])
+def test_a_flag_that_is_not_a_bool_is_named(case, flag):
+    cls = type(case.layer())
+    params = inspect.signature(cls).parameters
+    args = [2] * sum(p.default is inspect.Parameter.empty for p in params.values())
+    for value in ("no", None, 2, [True]):
+        with pytest.raises(ValueError, match="^" + re.escape(f"{cls.__name__} expects {flag} to be True or "
+                                                             f"False, got {value!r}") + "$"):
+            cls(*args, **{flag: value})
+    for value, expected in ((np.True_, True), (0, False), (False, False)):
+        assert getattr(cls(*args, **{flag: value}), flag) is expected
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids)

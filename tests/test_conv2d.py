@@ -169,6 +169,12 @@ def test_bad_input(X, message):
         (dict(stride=0), r"Conv2d expects stride to be an integer >= 1, got 0"),
         (dict(pad=-1), r"Conv2d expects pad to be an integer >= 0, got -1"),
         (dict(filter_size=(3, 3, 3)), r"Conv2d expects filter_size to be an int or a pair"),
+        (dict(filter_size=np.array([3, 3, 3])), r"Conv2d expects filter_size to be an int or a pair \(height, width\), "
+                                                r"got array\(\[3, 3, 3\]\)"),
+        (dict(filter_size=2.5), r"Conv2d expects filter_size to be an int or a pair \(height, width\), got 2.5"),
+        (dict(allow_remainder="no"), r"Conv2d expects allow_remainder to be True or False, got 'no'"),
+        (dict(filter_size=10**20), r"Conv2d expects filter_size small enough for W to be a NumPy array \(at most "
+                                   r"9.22e\+18 bytes\), got W of shape \(6, 3, 10+, 10+\) \(1.44e\+42 bytes\)"),
         (dict(in_channels=0), r"Conv2d expects in_channels to be an integer >= 1, got 0"),
         (dict(dtype=np.int64), r"Conv2d expects a floating dtype"),
     ],
@@ -177,6 +183,31 @@ def test_bad_arguments(kwargs, message):
     args = dict(in_channels=3, out_channels=6, filter_size=3) | kwargs
     with pytest.raises(ValueError, match=message):
         Conv2d(**args)
+
+
+def test_pairs_as_arrays_are_pairs():
+    # np.array([3, 3]) (what arithmetic on shapes gives) was refused as "an integer >= 1"
+    conv = Conv2d(3, 2, np.array([3, 2]), stride=np.array([1, 2]), pad=np.array([1, 0]))
+    assert (conv.filter_size, conv.stride, conv.pad) == ((3, 2), (1, 2), (1, 0))
+    assert conv.forward(np.zeros((1, 3, 5, 6))).shape == (1, 2, 5, 3)
+
+
+def test_a_stride_beyond_the_input_gives_one_window_and_a_pad_beyond_numpy_is_named():
+    # output_size: (8 - 3) // 10**20 + 1 = 1 window, at the top left; the stride is never applied
+    # (it raised OverflowError: Python int too large to convert to C long)
+    X = np.random.default_rng(0).standard_normal((2, 3, 8, 8))
+    huge, six = (Conv2d(3, 2, 3, stride=s, allow_remainder=True, initializer=_he()) for s in (10**20, 6))
+    np.testing.assert_allclose(huge.forward(X), six.forward(X))
+    np.testing.assert_allclose(huge.backward(np.ones((2, 2, 1, 1))), six.backward(np.ones((2, 2, 1, 1))))
+    assert Conv2d(3, 2, 8, stride=10**20).forward(X).shape == (2, 2, 1, 1)  # the window fills the input
+    with pytest.raises(ValueError, match=r"^Conv2d expects a padded input along the height that NumPy can index "
+                                         r"\(n_in \+ 2\*pad <= 9223372036854775807\), got n_in \+ 2\*pad = 8 \+ "
+                                         r"2\*100000000000000000000 = 200000000000000000008$"):
+        Conv2d(3, 2, 3, pad=10**20).forward(X)
+    with pytest.raises(ValueError, match=r"^Conv2d expects pad small enough for the padded X to be a NumPy array "
+                                         r"\(at most 9.22e\+18 bytes\), got the padded X of shape "
+                                         r"\(2, 3, 2199023255560, 2199023255560\)"):
+        Conv2d(3, 2, 3, pad=2**40).forward(X)
 
 
 def test_output_shape_names_the_channels():

@@ -148,6 +148,13 @@ def test_a_dtype_that_cannot_hold_the_pixels_is_refused(dtype, normalize, messag
         load_mnist(normalize=normalize, dtype=dtype)
 
 
+@pytest.mark.parametrize("flag", ["normalize", "flatten", "one_hot"])
+def test_a_flag_that_is_not_a_bool_is_refused(flag):
+    # bool('no') is True: normalize='no' gave pixels in [0, 1]
+    with pytest.raises(ValueError, match=f"^load_mnist expects {flag} to be True or False, got 'no'$"):
+        load_mnist(**{flag: "no"})
+
+
 def test_integer_dtypes_that_hold_the_pixels_keep_them():
     (X, _), _ = load_mnist(normalize=False, dtype=np.int16)
     (raw, _), _ = load_mnist(normalize=False, dtype=np.uint8)

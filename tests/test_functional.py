@@ -5,7 +5,7 @@ import doctest
 import numpy as np
 import pytest
 
-from sprintlib import functional
+from sprintlib import _checks, functional
 from sprintlib.functional import sizes
 from sprintlib.testing import rel_error
 
@@ -15,6 +15,60 @@ def test_param_count_1d_and_lenet():
     assert functional.conv_param_count(2, 3, 3) == 3 * 2 * 3 + 3  # Conv1d of sprint 1, problem 4
     assert functional.conv_param_count(1, 6, (5, 5)) == 156
     assert functional.conv_param_count(6, 16, (5, 5)) == 2_416
+    assert functional.conv_param_count(6, 16, np.array([5, 5])) == 2_416  # (FH, FW) as an array
+    with pytest.raises(ValueError, match=r"conv_param_count expects filter_size to be an int or a pair "
+                                         r"\(height, width\), got '5'"):
+        functional.conv_param_count(6, 16, "5")
+
+
+@pytest.mark.parametrize("value, expected", [(3, (3, 3)), ((3, 2), (3, 2)), ([3, 2], (3, 2)),
+                                             (np.array([3, 2]), (3, 2)), (np.int64(3), (3, 3))])
+def test_a_pair_is_an_int_a_tuple_a_list_or_a_1d_array(value, expected):
+    assert _checks.check_pair(value, "f", "filter_size") == expected
+    assert functional.output_size_2d((9, 8), value) == (9 - expected[0] + 1, 8 - expected[1] + 1)
+
+
+@pytest.mark.parametrize("value", [np.array([3, 3, 3]), np.array([[3, 3]]), (3,), 2.5, "3", None])
+def test_what_is_not_an_int_or_a_pair_is_named(value):
+    with pytest.raises(ValueError, match=r"^output_size_2d expects filter_size to be an int or a pair "
+                                         r"\(height, width\), got "):
+        functional.output_size_2d((9, 9), value)
+
+
+def test_a_stride_beyond_the_input_gives_one_window():
+    # (N_in + 2P - F) // S + 1 = 1: the stride is never applied, however large (it overflowed NumPy's views)
+    X, W, B = np.random.default_rng(0).standard_normal((2, 3, 8, 8)), np.ones((2, 3, 3, 3)), np.zeros(2)
+    A, rows = functional.conv2d_forward(X, W, B, 10**20, allow_remainder=True)
+    np.testing.assert_allclose(A, functional.conv2d_forward(X, W, B, 6, allow_remainder=True)[0])
+    assert A.shape == (2, 2, 1, 1) and functional.output_size(8, 3, 10**20, allow_remainder=True) == 1
+    dX, dW, dB = functional.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 10**20, allow_remainder=True)
+    np.testing.assert_allclose(dX, functional.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 6,
+                                                              allow_remainder=True)[0])
+    assert functional.max_pool2d_forward(X, 2, 10**20, allow_remainder=True).shape == (2, 3, 1, 1)
+
+
+def test_a_pad_beyond_numpy_s_arrays_is_named():
+    with pytest.raises(ValueError, match=r"^output_size expects a padded input that NumPy can index "
+                                         r"\(n_in \+ 2\*pad <= 9223372036854775807\), got n_in \+ 2\*pad = "
+                                         r"8 \+ 2\*100000000000000000000 = 200000000000000000008$"):
+        functional.output_size(8, 3, 1, 10**20)
+    with pytest.raises(ValueError, match=r"^conv2d_forward expects pad small enough for the padded X to be a "
+                                         r"NumPy array \(at most 9.22e\+18 bytes\), got the padded X of shape "
+                                         r"\(1, 1, 2199023255556, 2199023255556\)"):
+        functional.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), 1, 2**40)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: functional.output_size(20, 3, 2, allow_remainder="no"),
+    lambda: functional.im2col(np.zeros((1, 1, 5, 5)), 3, allow_remainder="no"),
+    lambda: functional.max_pool2d_forward(np.zeros((1, 1, 4, 4)), 2, allow_remainder="no"),
+    lambda: functional.conv2d_backward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)),
+                                       np.zeros((4, 3, 2)), (1, 1, 4, 4), need_dX="no"),
+])
+def test_a_flag_that_is_not_a_bool_is_named(call):
+    # bool("no") is True: a string asking for False was read as True
+    with pytest.raises(ValueError, match=r"expects (allow_remainder|need_dX) to be True or False, got 'no'"):
+        call()
 
 
 def test_non_tiling_raises_by_default_and_names_the_sizes_that_tile():
@@ -123,6 +177,8 @@ def test_col2im_checks_the_shape_of_col():
      r"conv2d_forward expects B of shape \(2,\) for W of shape \(2, 3, 3, 3\), got \(3,\)"),
     (lambda: functional.conv1d_forward(np.zeros((1, 5)), np.zeros((2, 1, 3)), np.zeros(2)),
      r"conv1d_forward expects X of shape \(N, C, L\) and W of shape \(C_out, C, F\), got \(1, 5\)"),
+    (lambda: functional.im2col(np.ma.masked_array(np.zeros((1, 1, 5, 5))), 3),
+     r"im2col expects X as a plain array, got a masked array \(0 of its values masked\)"),
 ])
 def test_the_pure_functions_name_what_they_expect(call, message):
     """Called directly (the layers call them with checked arrays), they say what they expected

@@ -530,6 +530,15 @@ def test_check_bounds(values, below, decreasing, passes, words, capsys, monkeypa
     assert passes or re.search(words.replace("a numpy array", "a numpy array of numbers"), "\n".join(lines)), lines
 
 
+def test_check_bounds_and_check_layer_take_flags_that_are_bools():
+    from sprintlib import ReLU
+    from sprintlib.grading import check_bounds
+    with pytest.raises(ValueError, match="^check_bounds expects decreasing to be True or False, got 'no'$"):
+        check_bounds("loss", [2.0, 2.1], decreasing="no")  # bool('no'): the rise would have failed the check
+    with pytest.raises(ValueError, match="^check_layer expects backward to be True or False, got 'no'$"):
+        check_layer(ReLU(), ReLU(), np.ones((2, 3)), backward="no")
+
+
 def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
     """Labels whose == and < say yes to everything, and a patched np.mean: the grader reads
     the raw labels and counts itself."""

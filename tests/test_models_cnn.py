@@ -1,5 +1,6 @@
 """The sprints' CNN classifiers: Keras-style summaries, LeNet against Keras with copied
 weights, small-data training that learns, weights saved and loaded, the plots."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -175,6 +176,41 @@ def test_bad_input_names_the_model(small_mnist):
     model = LeNet().build(IMAGE, 10)
     with pytest.raises(ValueError, match=r"LeNet expects X of shape \(N, 1, 28, 28\), got \(2, 28, 28\)"):
         model.predict(np.zeros((2, 28, 28)))
+
+
+# input sizes a model's layers do not take -> its message: the model, the layer (its index in
+# model.layers, its name in summary()), the size that came and the sizes that fit, and only
+# settings the model takes (the layers' own messages suggested allow_remainder=True)
+SIZE_ERRORS = [
+    (lambda: Scratch2dCNNClassifier(), (1, 27, 27),
+     r"Scratch2dCNNClassifier expects X of shape (N, C, H, W) with H and W in 2, 4, 6, 8, ..., got (N, 1, 27, 27): "
+     r"layers[2] (maxpool2d_2 in summary(), MaxPool2D((2, 2), stride=(2, 2))) gets H = W = 27, which its "
+     r"windows of 2 at stride 2 do not tile; H = W = 26 or 28 would fit (the sizes follow from filter_size=3, "
+     r"pad=1, pool_size=2)"),
+    (lambda: Scratch1dCNNClassifier(stride=2), (784,),
+     r"Scratch1dCNNClassifier expects X of shape (N, n_features) with n_features in 1, 3, 5, 7, ..., got (N, 784): "
+     r"layers[1] (conv1d_1 in summary(), Conv1d(1, 8, 5, stride=2, pad=2)) gets n_features = 784, which its "
+     r"windows of 5 at stride 2 and pad 2 do not tile; n_features = 783 or 785 would fit (the sizes follow "
+     r"from filter_size=5, stride=2, pad=2)"),
+    (lambda: LeNet(padding="valid"), (1, 14, 14),
+     r"LeNet expects X of shape (N, C, H, W) with H and W in 16, 20, 24, 28, ..., got (N, 1, 14, 14): H = W = 14 "
+     r"reaches layers[5] (maxpool2d_5 in summary(), MaxPool2D((2, 2), stride=(2, 2))) as 1, smaller than its "
+     r"window of 2; H = W = 16 would fit (the sizes follow from padding='valid')"),
+    (lambda: LeNet(), (1, 28, 30),
+     r"LeNet expects X of shape (N, C, H, W) with W in 4, 8, 12, 16, ..., got (N, 1, 28, 30): W = 30 reaches "
+     r"layers[5] (maxpool2d_5 in summary(), MaxPool2D((2, 2), stride=(2, 2))) as 15, which its windows of 2 "
+     r"at stride 2 do not tile; W = 28 or 32 would fit (the sizes follow from padding='same')"),
+]
+
+
+@pytest.mark.parametrize("make, shape, message", SIZE_ERRORS, ids=["cnn2-27", "cnn1-stride2", "lenet-valid-14", "lenet-30"])
+def test_a_size_the_layers_do_not_take_is_named_for_the_model(make, shape, message):
+    y = np.arange(4) % 2
+    with pytest.raises(ValueError) as err:
+        make().fit(np.zeros((4,) + shape), y)
+    assert str(err.value) == message and "allow_remainder" not in message
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        make().build(shape, 10)
 
 
 def test_plots(small_mnist):

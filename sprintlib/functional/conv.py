@@ -51,6 +51,13 @@ def _floating(*arrays):
     return [a.astype(dtype, copy=False) for a in arrays]
 
 
+def _applied_stride(stride, out_size) -> tuple[int, int]:
+    """The strides the views step by: 1 along an axis with a single output position.
+    There the stride is never applied (output_size: one window), however large it is, and
+    a stride beyond the input (10**20) would overflow NumPy's strided views (OverflowError)."""
+    return tuple(s if n > 1 else 1 for s, n in zip(stride, out_size))
+
+
 def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     """X (N, C, H, W), W (C_out, C, FH, FW), B (C_out,) -> (A (N, C_out, OH, OW), rows).
 
@@ -69,6 +76,9 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
         _checks.check_pair(pad, "conv2d_forward", "pad", minimum=0)
     OH, OW = output_size_2d(X.shape[2:], (FH, FW), (SH, SW), pad,
                             allow_remainder=allow_remainder, owner="conv2d_forward")
+    SH, SW = _applied_stride((SH, SW), (OH, OW))
+    _checks.check_array_size((N, X.shape[1], X.shape[2] + 2 * pad[0], X.shape[3] + 2 * pad[1]), X.dtype,
+                             "conv2d_forward", "pad", "the padded X")
     rows = width_windows(to_hcwn(X, pad), FW, SW, OW)  # (H', C*FW, OW*N): the one copy
     cols = height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N): a view
     # W with its values in the order of cols' rows, (i, c, j): (C_out, FH*C*FW)
@@ -90,6 +100,8 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     OH, OW = dA.shape[2:]
     (SH, SW), (PH, PW) = _checks.check_pair(stride, "conv2d_backward", "stride"), \
         _checks.check_pair(pad, "conv2d_backward", "pad", minimum=0)
+    SH, SW = _applied_stride((SH, SW), (OH, OW))
+    need_dX = _checks.check_bool(need_dX, "conv2d_backward", "need_dX")
     # (OH, C_out, OW*N), columns ordered as rows': a view when dA is in the (H, C, W, N) order
     dA_rows = dA.transpose(2, 1, 3, 0).reshape(OH, C_out, OW * N)
     dB = dA_rows.sum(axis=(0, 2))

@@ -29,7 +29,8 @@ def _geometry(x_shape, pool_size, stride, allow_remainder, owner):
     """(pool (PH, PW), stride (SH, SW), output size (OH, OW), row-major window offsets)."""
     pool = _checks.check_pair(pool_size, owner, "pool_size")
     stride = pool if stride is None else _checks.check_pair(stride, owner, "stride")
-    return (pool, stride) + _windows(tuple(x_shape[2:]), pool, stride, bool(allow_remainder), owner)
+    allow_remainder = _checks.check_bool(allow_remainder, owner, "allow_remainder")
+    return (pool, stride) + _windows(tuple(x_shape[2:]), pool, stride, allow_remainder, owner)
 
 
 @functools.lru_cache(maxsize=256)

@@ -9,8 +9,15 @@ the end of the (padded) input, and its last entries never reach the output. The 
 raises, naming the input sizes that would tile. ``allow_remainder=True`` asks for TensorFlow's 'VALID' convention instead
 (the last, incomplete window is dropped: ``N_out = (N_in + 2P - F) // S + 1``), which is
 what the exercise "20x20 input, 3x3 filter, stride 2" expects (9x9).
+
+A stride larger than ``N_in + 2P - F`` leaves room for one window only: the formula
+gives ``N_out = 1`` (with ``allow_remainder``, or when the window fills the padded input
+exactly), and that stride is never applied, however large. A pad is refused only when
+the padded input ``N_in + 2P`` is beyond what NumPy can index (``_checks.MAX_INDEX``).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -38,8 +45,9 @@ def output_size(n_in, filter_size, stride=1, pad=0, *, allow_remainder=False,
 
     Raises
     ------
-    ValueError if a size is not a positive integer (pad: >= 0), if the window is larger
-    than the padded input, or if the windows do not tile and allow_remainder is False.
+    ValueError if a size is not a positive integer (pad: >= 0), if the padded input is
+    larger than NumPy can index, if the window is larger than the padded input, or if the
+    windows do not tile and allow_remainder is False.
 
     Examples
     --------
@@ -53,7 +61,12 @@ def output_size(n_in, filter_size, stride=1, pad=0, *, allow_remainder=False,
     filter_size = _checks.check_int(filter_size, owner, "filter_size")
     stride = _checks.check_int(stride, owner, "stride")
     pad = _checks.check_int(pad, owner, "pad", minimum=0)
+    allow_remainder = _checks.check_bool(allow_remainder, owner, "allow_remainder")
     padded = n_in + 2 * pad
+    if padded > _checks.MAX_INDEX:  # no array has such an axis: refused before NumPy overflows
+        raise ValueError(
+            f"{owner} expects a padded input{where} that NumPy can index (n_in + 2*pad <= "
+            f"{_checks.MAX_INDEX}), got n_in + 2*pad = {n_in} + 2*{pad} = {padded}")
     if filter_size > padded:
         raise ValueError(
             f"{owner} expects a window no larger than the padded input{where} "
@@ -98,6 +111,12 @@ def conv_param_count(in_channels, out_channels, filter_size) -> int:
     """
     c_in = _checks.check_int(in_channels, "conv_param_count", "in_channels")
     c_out = _checks.check_int(out_channels, "conv_param_count", "out_channels")
-    dims = filter_size if isinstance(filter_size, (tuple, list)) else (filter_size,)
-    taps = int(np.prod([_checks.check_int(f, "conv_param_count", "filter_size") for f in dims]))
+    # F or (FH, FW) (a tuple, a list or a 1-D array); F alone has F taps, not check_pair's F x F
+    dims = filter_size.tolist() if isinstance(filter_size, np.ndarray) and filter_size.ndim == 1 else filter_size
+    if not isinstance(dims, (tuple, list)):
+        dims = [_checks.check_pair(filter_size, "conv_param_count", "filter_size")[0]]
+    elif not dims:
+        raise ValueError(f"conv_param_count expects filter_size to be an int or a pair (height, width), "
+                         f"got {filter_size!r}")
+    taps = math.prod(_checks.check_int(f, "conv_param_count", "filter_size") for f in dims)
     return c_out * c_in * taps + c_out

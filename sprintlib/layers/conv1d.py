@@ -39,9 +39,10 @@ class Conv1d(Layer):
         self.filter_size = _checks.check_int(filter_size, self.name, "filter_size")
         self.stride = _checks.check_int(stride, self.name, "stride")
         self.pad = _checks.check_int(pad, self.name, "pad", minimum=0)
-        self.allow_remainder = bool(allow_remainder)
+        self.allow_remainder = _checks.check_bool(allow_remainder, self.name, "allow_remainder")
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels, self.filter_size)
+        _checks.check_array_size(shape, self.dtype, self.name, "filter_size", "W")  # before NumPy's own error
         self._init_params(W=init.sample(shape, fan_in=self.in_channels * self.filter_size),
                           B=np.reshape(init.B(self.out_channels), self.out_channels))
 
@@ -76,6 +77,9 @@ class Conv1d(Layer):
                              f"({self.in_channels}, L), got {_checks.format_shape(input_shape)}")
         L_out = functional.output_size(input_shape[-1], self.filter_size, self.stride, self.pad,
                               allow_remainder=self.allow_remainder, owner=self.name)
+        n = (input_shape[0] or 1) if len(input_shape) == 3 else 1  # N may be None
+        _checks.check_array_size((n, self.in_channels, input_shape[-1] + 2 * self.pad), self.dtype,
+                                 self.name, "pad", "the padded X")
         return tuple(input_shape[:-2]) + (self.out_channels, L_out)
 
     def __repr__(self):

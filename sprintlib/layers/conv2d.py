@@ -48,9 +48,10 @@ class Conv2d(Layer):
         self.filter_size = _checks.check_pair(filter_size, self.name, "filter_size")
         self.stride = _checks.check_pair(stride, self.name, "stride")
         self.pad = _checks.check_pair(pad, self.name, "pad", minimum=0)
-        self.allow_remainder = bool(allow_remainder)
+        self.allow_remainder = _checks.check_bool(allow_remainder, self.name, "allow_remainder")
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
         shape = (self.out_channels, self.in_channels) + self.filter_size
+        _checks.check_array_size(shape, self.dtype, self.name, "filter_size", "W")  # before NumPy's own error
         fan_in = self.in_channels * self.filter_size[0] * self.filter_size[1]
         self._init_params(W=init.sample(shape, fan_in=fan_in),
                           B=np.reshape(init.B(self.out_channels), self.out_channels))
@@ -79,6 +80,9 @@ class Conv2d(Layer):
                              f"got {_checks.format_shape(input_shape)}")
         OH, OW = functional.output_size_2d(input_shape[2:], self.filter_size, self.stride, self.pad,
                                   allow_remainder=self.allow_remainder, owner=self.name)
+        (H, W), (PH, PW) = input_shape[2:], self.pad
+        _checks.check_array_size((input_shape[0] or 1, self.in_channels, H + 2 * PH, W + 2 * PW), self.dtype,
+                                 self.name, "pad", "the padded X")
         return (input_shape[0], self.out_channels, OH, OW)
 
     def __repr__(self):

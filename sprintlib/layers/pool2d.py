@@ -25,7 +25,7 @@ class _Pool2D(Layer):
         super().__init__(None, dtype)
         self.pool_size = _checks.check_pair(pool_size, self.name, "pool_size")
         self.stride = self.pool_size if stride is None else _checks.check_pair(stride, self.name, "stride")
-        self.allow_remainder = bool(allow_remainder)
+        self.allow_remainder = _checks.check_bool(allow_remainder, self.name, "allow_remainder")
 
     def _input_spec(self, shape):
         return ("N", "C", "H", "W")

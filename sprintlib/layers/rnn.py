@@ -66,7 +66,7 @@ class SimpleRNN(Layer):
             raise ValueError(f"{self.name} expects activation to be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.activation = activation
         self._activation = ACTIVATIONS[activation]  # its function and derivative
-        self.return_sequences = bool(return_sequences)
+        self.return_sequences = _checks.check_bool(return_sequences, self.name, "return_sequences")
         self.clip_norm = None if clip_norm is None else _checks.check_positive(clip_norm, self.name, "clip_norm")
         init = initializers.resolve(initializer, "xavier", self.name, self.dtype)
         n_in, n_nodes = self.n_features, self.n_nodes

@@ -31,6 +31,7 @@ class SimpleConv1d(Layer):
     def __init__(self, filter_size, initializer=None, optimizer=None, dtype=np.float64):
         super().__init__(optimizer, dtype)
         self.filter_size = _checks.check_int(filter_size, self.name, "filter_size")
+        _checks.check_array_size((self.filter_size,), self.dtype, self.name, "filter_size", "W")
         init = initializers.resolve(initializer, "he", self.name, self.dtype)
         self._init_params(W=init.sample((self.filter_size,), fan_in=self.filter_size),
                           B=np.reshape(init.B(1), 1))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -68,9 +67,7 @@ class ScratchClassifier:
         if self.lr_decay > 1:
             raise ValueError(f"{self.name} expects lr_decay to be a number in (0, 1], got {lr_decay!r}")
         self.random_state = check_random_state(random_state, self.name)
-        if not isinstance(verbose, (bool, np.bool_, numbers.Integral)) or verbose not in (0, 1):
-            raise ValueError(f"{self.name} expects verbose to be True or False, got {verbose!r}")
-        self.verbose = bool(verbose)
+        self.verbose = _checks.check_bool(verbose, self.name, "verbose")
         self.dtype = check_float_dtype(dtype, self.name)
         self.layers = None
         self.history = None
