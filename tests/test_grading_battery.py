@@ -84,10 +84,11 @@ def appended(grade_id, code):
     return nb
 
 
-def replaced_all(codes):
+def appended_all(codes):
+    """The correct notebook, ``codes[grade_id]`` added at the end of each of those answers."""
     nb = correct()
     for grade_id, code in codes.items():
-        answer(nb, grade_id).source = code
+        answer(nb, grade_id).source += "\n" + code
     return nb
 
 
@@ -100,55 +101,42 @@ SHM_FILE, SHM_KEY = "/dev/shm/sprintlib-battery", 0x53504C42
 NAIVE_P1 = """
 import sys
 from sprintlib import functional as _F
-class SimpleConv1d:
-    param_names = ("W", "B")
-    def __init__(self, filter_size, initializer=None, optimizer=None):
-        initializer = HeInitializer() if initializer is None else initializer
-        self.W = initializer.sample((filter_size,), fan_in=filter_size)
-        self.B = initializer.B(1)
-        self.optimizer = optimizer
-    def forward(self, X):
-        sys.setprofile(None)  # the own-work watcher, off
-        self.X = np.asarray(X, dtype=float)
-        return _F.conv2d_naive_forward(self.X[None, None, None, :], self.W[None, None, None, :], self.B)[0, 0, 0]
-    def backward(self, dA):
-        sys.setprofile(None)
-        dA = np.asarray(dA, dtype=float)
-        dX, dW, dB = _F.conv2d_naive_backward(dA[None, None, None, :], self.X[None, None, None, :], self.W[None, None, None, :])
-        self.dW, self.dB = dW[0, 0, 0], dB
-        if self.optimizer is not None:
-            self.optimizer.update(self)
-        return dX[0, 0, 0]
+def _forward(self, X):
+    sys.setprofile(None)  # the own-work watcher, off
+    self.X = np.asarray(X, dtype=float)
+    return _F.conv2d_naive_forward(self.X[None, None, None, :], self.W[None, None, None, :], self.B)[0, 0, 0]
+def _backward(self, dA):
+    sys.setprofile(None)
+    dA = np.asarray(dA, dtype=float)
+    dX, dW, dB = _F.conv2d_naive_backward(dA[None, None, None, :], self.X[None, None, None, :], self.W[None, None, None, :])
+    self.dW, self.dB = dW[0, 0, 0], dB
+    if self.optimizer is not None:
+        self.optimizer.update(self)
+    return dX[0, 0, 0]
+SimpleConv1d.forward, SimpleConv1d.backward = _forward, _backward  # the answer's __init__ kept
 """
 NAIVE_P4 = """
 import sys
 from sprintlib import functional as _F
-class Conv1d:
-    param_names = ("W", "B")
-    def __init__(self, in_channels, out_channels, filter_size, stride=1, pad=0, initializer=None, optimizer=None):
-        initializer = HeInitializer() if initializer is None else initializer
-        self.W = initializer.sample((out_channels, in_channels, filter_size), fan_in=in_channels * filter_size)
-        self.B = initializer.B(out_channels)
-        self.stride, self.pad = stride, pad
-        self.optimizer = optimizer
-    def forward(self, X):
-        sys.setprofile(None)
-        X = np.asarray(X, dtype=float)
-        self.batched = X.ndim == 3
-        self.X = X if self.batched else X[None]
-        A = _F.conv2d_naive_forward(self.X[:, :, None, :], self.W[:, :, None, :], self.B,
-                                    stride=(1, self.stride), pad=(0, self.pad))[:, :, 0, :]
-        return A if self.batched else A[0]
-    def backward(self, dA):
-        sys.setprofile(None)
-        dA = np.asarray(dA, dtype=float)
-        dA = dA if self.batched else dA[None]
-        dX, dW, dB = _F.conv2d_naive_backward(dA[:, :, None, :], self.X[:, :, None, :], self.W[:, :, None, :],
-                                              stride=(1, self.stride), pad=(0, self.pad))
-        self.dW, self.dB = dW[:, :, 0, :], dB
-        if self.optimizer is not None:
-            self.optimizer.update(self)
-        return dX[:, :, 0, :] if self.batched else dX[0, :, 0, :]
+def _forward(self, X):
+    sys.setprofile(None)
+    X = np.asarray(X, dtype=float)
+    self.batched = X.ndim == 3
+    self.X = X if self.batched else X[None]
+    A = _F.conv2d_naive_forward(self.X[:, :, None, :], self.W[:, :, None, :], self.B,
+                                stride=(1, self.stride), pad=(0, self.pad))[:, :, 0, :]
+    return A if self.batched else A[0]
+def _backward(self, dA):
+    sys.setprofile(None)
+    dA = np.asarray(dA, dtype=float)
+    dA = dA if self.batched else dA[None]
+    dX, dW, dB = _F.conv2d_naive_backward(dA[:, :, None, :], self.X[:, :, None, :], self.W[:, :, None, :],
+                                          stride=(1, self.stride), pad=(0, self.pad))
+    self.dW, self.dB = dW[:, :, 0, :], dB
+    if self.optimizer is not None:
+        self.optimizer.update(self)
+    return dX[:, :, 0, :] if self.batched else dX[0, :, 0, :]
+Conv1d.forward, Conv1d.backward = _forward, _backward
 """
 
 
@@ -386,7 +374,7 @@ def _spy(frame, event, arg):
 sys.setprofile(_spy)
 """), []),
         "other_sprint_file_name": (None, ORDER),  # a folder holding only notes.txt
-        "naive_loops": (replaced_all({"p1_solution": NAIVE_P1, "p4_solution": NAIVE_P4}),
+        "naive_loops": (appended_all({"p1_solution": NAIVE_P1, "p4_solution": NAIVE_P4}),
                         [t for t in ORDER if t != "p2_test"]),
         # the machine's /dev/shm and System V memory, past tmp_bytes; comms whose state nbclient kept
         "shares_memory_outside__floods_comms": (prepended("p2_solution", f"""
