@@ -392,6 +392,9 @@ def hidden_wording(name: str, problem: str, got_shape: tuple, expected_shape: tu
         return f"{name}: not finite (NaN or inf)"
     if "expected integers" in first:
         return f"{name}: expected integers (a size is a whole number: use // or int())"
+    for word in ("more", "less"):  # _off_by_one's hint: the formula, no number of the inputs
+        if f": 1 {word} than expected (" in first:
+            return f"{name}: wrong values" + first[first.index(f": 1 {word} than expected ("):]
     return f"{name}: wrong values"
 
 

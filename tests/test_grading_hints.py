@@ -109,6 +109,21 @@ def test_an_output_size_off_by_one(shift, word, capsys):
             f"(N_in + 2P - F) // S + 1") in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("shift, word", [(1, "more"), (-1, "less")])
+def test_a_hidden_output_size_off_by_one_keeps_its_hint(shift, word, monkeypatch):
+    """The ±1 hint quotes the formula, not a size: a hidden test keeps it, without the sizes."""
+    def size(n, f, s=1, p=0):
+        return (n + 2 * p - f) // s + 1 + shift
+
+    expected = graded_part(monkeypatch, "expected", lambda: check_function(output_size, output_size, 13, 3, 2, 1,
+                                                                           own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_function(size, output_size, 13, 3, 2, 1))
+    ok, lines = runner.judge(expected, got, hidden=True)
+    assert not ok and lines[0].startswith(f"output_size: wrong values: 1 {word} than expected (an output size "
+                                          f"is (N_in + 2P - F) // S + 1"), lines
+    assert "7" not in lines[0] and "13" not in lines[0], lines  # neither the expected 7 nor an input
+
+
 def test_every_mistake_of_the_table_has_a_test():
     tested = {"flipped kernel", "transposed kernel", "padding not cropped", "transposed backward",
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
