@@ -130,6 +130,8 @@ def check_bool(value, owner: str, name: str) -> bool:
 def check_pair(value, owner: str, name: str, minimum: int = 1) -> tuple[int, int]:
     """An int or a pair of ints (height, width), each >= minimum. A pair may be a tuple,
     a list or a 1-D array of two ints (``np.array([3, 3])``, what ``X.shape`` arithmetic gives)."""
+    if type(value) is int and value >= minimum:  # the common case, without the slower checks below
+        return (value, value)
     pair = value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
     if isinstance(pair, (tuple, list)) and len(pair) == 2:
         return (check_int(pair[0], owner, name, minimum), check_int(pair[1], owner, name, minimum))
