@@ -108,6 +108,7 @@ def two_workers(monkeypatch):
     """The policy of a process that may use 2 CPUs (the tests run as xdist workers: 1)."""
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test: 2 usable CPUs"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)  # every operation split, however small
+    monkeypatch.setattr(parallel, "MIN_PRODUCT", 0)
     monkeypatch.setattr(parallel, "idle_cpu", lambda: True)  # as if the other core were free
 
 
@@ -233,6 +234,7 @@ def test_a_lenet_step_on_two_threads_is_the_same_to_the_bit(dtype, monkeypatch):
     one = one_lenet_step(dtype)
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "MIN_PRODUCT", 0)
     monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
     for a, b in zip(one, one_lenet_step(dtype)):
         assert a.dtype == np.dtype(dtype)  # no silent upcast anywhere
@@ -252,6 +254,7 @@ def test_a_simple_rnn_step_on_two_threads_is_the_same_to_the_bit(return_sequence
     one = step()
     monkeypatch.setattr(_threads, "POLICY", _threads.Policy(2, 1, "test"))
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "MIN_PRODUCT", 0)
     monkeypatch.setattr(parallel, "idle_cpu", lambda: True)
     shared = []
     monkeypatch.setattr(parallel, "_share_out", lambda fn, b, share=parallel._share_out: (shared.append(b), share(fn, b)))
