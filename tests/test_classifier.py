@@ -157,6 +157,15 @@ def test_no_samples_is_a_clear_error(method):
         getattr(model, method)(*args)
 
 
+@pytest.mark.parametrize("method", ["predict_proba", "evaluate"])
+def test_a_prediction_batch_size_of_zero_is_named(method):
+    model = ScratchDeepNeuralNetworkClassifier((5,), epochs=1, verbose=False).fit(X6, Y4)
+    args = (X6,) if method == "predict_proba" else (X6, Y4)
+    with pytest.raises(ValueError, match=r"ScratchDeepNeuralNetworkClassifier expects batch_size to be an "
+                                         r"integer >= 1, got 0"):
+        getattr(model, method)(*args, batch_size=0)
+
+
 def _models():
     from sprintlib import LeNet, Scratch1dCNNClassifier, Scratch2dCNNClassifier, ScratchSimpleRNNClassifier
     return {"DNN": ScratchDeepNeuralNetworkClassifier, "LeNet": LeNet, "CNN1": Scratch1dCNNClassifier,

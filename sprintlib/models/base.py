@@ -303,6 +303,7 @@ class ScratchClassifier:
         which probabilities would cap where they underflow to 0."""
         X = self._check_X(X)
         y = _checks.check_labels(y, self.name, self.n_classes_, len(X))
+        batch_size = _checks.check_int(batch_size, self.name, "batch_size")
         total_loss = n_correct = 0.0
         with _threads.layer_threads():
             for i in range(0, len(X), batch_size):
