@@ -1137,9 +1137,12 @@ def hidden_rng(name: str) -> np.random.Generator:
     course (``SPRINTLIB_GRADING_SEED``, default fixed), other draws for another test name
     or another course seed. The seed and the name are mixed by SHA-256, so that no draw
     depends on Python's hash randomisation."""
-    seed = os.environ.get(SEED_VARIABLE, DEFAULT_SEED)
-    digest = hashlib.sha256(f"{seed}\0{name}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+    return _rng_of(f"{os.environ.get(SEED_VARIABLE, DEFAULT_SEED)}\0{name}")
+
+
+def _rng_of(text: str) -> np.random.Generator:
+    """A generator seeded by SHA-256 of ``text``: the same draws in every process."""
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "little"))
 
 
 #: set by autograder/grade.py: the secret that draws the hidden images, in the trusted run only
@@ -1186,8 +1189,7 @@ def _keyed_rng(name: str) -> np.random.Generator:
     key = os.environ.get(HIDDEN_KEY_VARIABLE)
     if not key:
         raise RuntimeError(f"hidden_images: the trusted run needs {HIDDEN_KEY_VARIABLE} (set by autograder/grade.py)")
-    digest = hashlib.sha256(f"{key}\0images\0{name}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+    return _rng_of(f"{key}\0images\0{name}")
 
 
 def _images_file(name: str) -> Path:
