@@ -1,12 +1,12 @@
 """Where the seconds of grading one submission go: `make grade`'s pipeline (autograder/grade.py
-and runner.py, unchanged), timed from outside by wrapping its functions. Not part of make
+and the engine, autograder/engine/, unchanged), timed from outside by wrapping its functions. Not part of make
 bench; benchmarks/README.md summarises what it showed.
 
     python -m benchmarks.profile_grading [N]     # N submissions of sprint 1 (default 6), one worker
 
 In a temporary copy of the course (never in the repository): the sample submissions of
 sprint 1 (correct, blank, seeds) copied to N students, graded by grade.py on one worker,
-each grading process (runner.py) started through this file, which times its phases:
+each grading process (engine/runner.py) started through this file, which times its phases:
 interpreter start and imports, the network namespace, reading and rebuilding the notebook,
 the kernel's start (launch, then until it answers), every cell, the clean-ups after failed
 cells, the kernel's shutdown, the throwaway uid's clean-up, and the verdicts. Separately: a
@@ -40,16 +40,15 @@ def _timed(owner, name, label, log):
 
 
 def runner_main(what: str, task_path: str) -> None:
-    """runner.py's main, its phases timed, the timings written next to PROFILE_OUT."""
+    """engine/runner.py's main, its phases timed, the timings written next to PROFILE_OUT."""
     born = float(os.environ.pop("PROFILE_SPAWNED", time.time()))
     t0 = time.perf_counter()
     entered = time.time()
     task = json.loads(Path(task_path).read_text())
-    sys.path.insert(0, str(Path(task["work"]).parents[1]))  # the course's autograder/
-    import runner  # noqa: the imports of the grading process
-    from runner import sandbox
+    sys.path.insert(0, str(Path(task["work"]).parents[2]))  # the course's autograder/ (.work/session-*/job)
+    from engine import execute, runner, sandbox  # noqa: the imports of the grading process
     log = [("python start (spawn to main)", t0 - (entered - born), t0), ("imports of runner.py", t0, time.perf_counter())]
-    cls = runner.LimitedClient
+    cls = execute.LimitedClient
     _timed(cls, "start_new_kernel", "kernel: launch (sandbox set-up + exec)", log)
     _timed(cls, "start_new_kernel_client", "kernel: until it answers (ipykernel start)", log)
     _timed(cls, "_cleanup_kernel", "kernel: shutdown", log)
@@ -57,7 +56,7 @@ def runner_main(what: str, task_path: str) -> None:
 
     def cell_label(args):
         cell = args[1]
-        if cell.source == runner.FORGET:
+        if cell.source == execute.FORGET:
             return "forget the error after a failed cell"
         return f"cell: {cell.source.strip().splitlines()[0][:60] if cell.source.strip() else '(empty)'}"
     _timed(cls, "execute_cell", cell_label, log)
@@ -104,8 +103,9 @@ def main(n: int = 6) -> None:
         course = tmp / "repo" / "autograder"
         (tmp / "repo" / "notebooks").mkdir(parents=True)
         course.mkdir()
-        for name in ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml",
-                     "percent", "samples", "source", "release"]:
+        sys.path.insert(0, str(ROOT / "autograder"))
+        from engine.course import COURSE_FILES
+        for name in COURSE_FILES + ["source", "release"]:
             src = ROOT / "autograder" / name
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
         samples = ["correct", "blank", "seeds"]
@@ -120,7 +120,8 @@ def main(n: int = 6) -> None:
         os.chmod(tmp, 0o755)
         sys.path.insert(0, str(course))
         import grade
-        original = grade.run_runner
+        from engine import export, session
+        original = session.run_runner
 
         def run_runner(what, task_json, folder, timeout):
             # the same call, through runner_main above
@@ -128,7 +129,7 @@ def main(n: int = 6) -> None:
             path = folder / "task.json"
             path.write_text(json.dumps(task_json))
             import signal
-            env = dict(grade.env(), PROFILE_OUT=str(logs), PROFILE_SPAWNED=str(time.time()),
+            env = dict(session.env(), PROFILE_OUT=str(logs), PROFILE_SPAWNED=str(time.time()),
                        PYTHONPATH=str(ROOT))
             import resource
             cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -149,27 +150,27 @@ def main(n: int = 6) -> None:
             return proc.returncode, out
 
         spent, exited, cpu = {}, {}, {}
-        grade.run_runner = run_runner
+        session.run_runner = run_runner
         one = {"grade_one": []}
-        real_grade_one = grade.grade_one
+        real_run = session.Session.run
 
-        def grade_one(task, ctx):
+        def run(self, *args):
             start = time.perf_counter()
             try:
-                return real_grade_one(task, ctx)
+                return real_run(self, *args)
             finally:
                 one["grade_one"].append(time.perf_counter() - start)
-        grade.grade_one = grade_one
+        session.Session.run = run
         merged = []
-        real_merge = grade.merge
+        real_merge = session.write_gradebook
 
-        def merge(task, course_dir):
+        def merge(*args):
             start = time.perf_counter()
-            real_merge(task, course_dir)
+            real_merge(*args)
             merged.append(time.perf_counter() - start)
-        grade.merge = merge
+        session.write_gradebook = merge
         phases = {}
-        real_nbgrader = grade.nbgrader
+        real_nbgrader = export.nbgrader
 
         def nbgrader(course_dir, *args, **kw):
             start = time.perf_counter()
@@ -177,12 +178,13 @@ def main(n: int = 6) -> None:
                 return real_nbgrader(course_dir, *args, **kw)
             finally:
                 phases[f"nbgrader {args[0]}"] = phases.get(f"nbgrader {args[0]}", 0) + time.perf_counter() - start
-        grade.nbgrader = nbgrader
+        export.nbgrader = nbgrader
         load = os.getloadavg()
         start = time.perf_counter()
         code = grade.main(["--submissions", str(subs), "--no-build", "--workers", "1", "--output", str(tmp / "output")])
         total = time.perf_counter() - start
-        grade.run_runner = original
+        session.run_runner = original
+        session.Session.run = real_run
 
         # per phase, the median over the graded submissions
         per, returned = {}, []
@@ -197,7 +199,7 @@ def main(n: int = 6) -> None:
                 per.setdefault(k, []).append(v)
         print(f"\n# one submission of {A}, {n} graded on one worker (exit {code}, {total:.1f} s in all; "
               f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end)")
-        print(f"grade_one (whole, in grade.py): median {statistics.median(one['grade_one']):.2f} s")
+        print(f"Session.run (whole, in the grading process's parent): median {statistics.median(one['grade_one']):.2f} s")
         print(f"runner process (spawn to exit): median {statistics.median(spent['grade']):.2f} s, "
               f"CPU time (runner and kernel, user + system): median {statistics.median(cpu['grade']):.2f} s "
               f"({', '.join(f'{c:.2f}' for c in cpu['grade'])})")

@@ -4,12 +4,16 @@
 
 1. A class folder (a temporary one): homes/<user>/ for the instructor and each student,
    exchange/ (nbgrader's exchange root, shared by all), the instructor's course in
-   homes/instructor/course/ (this repository's autograder/ config, percent scripts and
-   source notebooks), and each user's ~/.jupyter/nbgrader_config.py: the exchange root and
-   the course for everyone, and for a student their own student id (every server here runs
-   as one unix user, so nbgrader cannot tell the students apart by the unix name; on a hub
-   whose servers run as `jovyan`, nbgrader takes JUPYTERHUB_USER instead). A student's
-   Jupyter is configured as the Binder image's (binder/student_config.py: no formgrader).
+   homes/instructor/course/ (a whole copy of the course: autograder/engine/course.py's
+   COURSE_FILES, its nbgrader_config.py, the grading engine beside it, limits.toml, the
+   percent scripts..., and the source notebooks; the engine writes results/ there), and
+   each user's ~/.jupyter/nbgrader_config.py: the exchange root and the course for everyone
+   (for the instructor, the course's root: the formgrader then reads the course's own
+   nbgrader_config.py, so its Autograde button grades through the engine as `nbgrader
+   autograde` does), and for a student their own student id (every server here runs as one
+   unix user, so nbgrader cannot tell the students apart by the unix name; on a hub whose
+   servers run as `jovyan`, nbgrader takes JUPYTERHUB_USER instead). A student's Jupyter is
+   configured as the Binder image's (binder/student_config.py: no formgrader).
 2. JupyterHub on 127.0.0.1 (a free port), its proxy (configurable-http-proxy from npm,
    hub/node_modules), DummyAuthenticator, one single-user server per user started through
    the Hub's REST API, each user driven with a token of their own.
@@ -20,10 +24,10 @@
    the Assignments tab calls), answers it (the contents API: the notebook they fetched,
    answered as the course's sample submissions are, by autograder/build.py's sample builder:
    one correctly, one blank, one with the seeds' code) and submits it; the instructor collects,
-   autogrades, generates and releases feedback (`collect`, `autograde`, `generate_feedback`,
-   `release_feedback`); each student fetches their feedback; the grades are read from the
-   instructor's formgrader (its REST API, through the Hub). The students' servers start while
-   the instructor releases.
+   autogrades (through the grading engine: the course's nbgrader_config.py), generates and
+   releases feedback (`collect`, `autograde`, `generate_feedback`, `release_feedback`); each
+   student fetches their feedback; the grades are read from the instructor's formgrader (its
+   REST API, through the Hub). The students' servers start while the instructor releases.
 
 With --keep the Hub stays up afterwards (log in as any of the users, any password; the
 instructor's formgrader is at /user/instructor/formgrader) until Ctrl+C. Every process
@@ -54,6 +58,7 @@ BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT / "autograder"))
 sys.path.insert(0, str(ROOT / "tests"))
 import build  # noqa: E402  (the course's sample builder)
+from engine.course import COURSE_FILES  # noqa: E402  (what a copy of the course needs)
 sys.path.insert(0, str(ROOT / "binder"))
 import student_config  # noqa: E402  (the Binder image's: nbgrader's instructor pages off)
 from servers import Process, free_port, kill_group, pid_alive, wait_for_http  # noqa: E402
@@ -65,6 +70,10 @@ INSTRUCTOR = "instructor"
 STUDENTS = {"alice": "correct", "bob": "blank", "carol": "seeds"}
 ROSTER = {"alice": ("Alice", "Correct"), "bob": ("Bob", "Blank"), "carol": ("Carol", "Seeds")}
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: a config file that raises stops the command: traitlets otherwise logs the error and goes on
+#: without it, and nbgrader, without the course's nbgrader_config.py, autogrades by executing the
+#: notebooks itself, never through the engine (hub/jupyterhub_config.py: the instructor's server too)
+RAISE_CONFIG_ERRORS = {"TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR": "1"}
 
 
 @dataclass
@@ -111,16 +120,21 @@ class Classroom:
                      f"c.Exchange.root = {str(self.exchange)!r}",
                      f"c.CourseDirectory.course_id = {COURSE_ID!r}"]
             if user == INSTRUCTOR:
-                lines.append(f"c.CourseDirectory.root = {str(self.course)!r}  # the formgrader's course")
+                # the formgrader's course: nbgrader also reads the nbgrader_config.py found there
+                # (NbGrader.initialize), so the formgrader's Autograde button grades with the engine
+                lines.append(f"c.CourseDirectory.root = {str(self.course)!r}")
             else:
                 lines.append(f"c.CourseDirectory.student_id = {user!r}  # one unix user for all servers")
                 student_config.write(jupyter)  # a student's server: no instructor pages
             (jupyter / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
         self.course.mkdir()
-        shutil.copy2(ROOT / "autograder" / "nbgrader_config.py", self.course)
-        for folder in ("percent", "source"):
-            shutil.copytree(ROOT / "autograder" / folder, self.course / folder,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+        for name in [*COURSE_FILES, "source"]:  # a whole course: its config imports the engine beside it
+            src = ROOT / "autograder" / name
+            if src.is_dir():
+                shutil.copytree(src, self.course / name, ignore=skip)
+            else:
+                shutil.copy2(src, self.course / name)
 
     # -- the Hub -----------------------------------------------------------------------
     def start(self) -> None:
@@ -230,7 +244,8 @@ class Classroom:
     def instructor(self, *args: str) -> str:
         """An nbgrader command run as the instructor: their home, their course folder."""
         env = dict(os.environ, HOME=str(self.home(INSTRUCTOR)), USER=INSTRUCTOR, JUPYTERHUB_USER=INSTRUCTOR,
-                   PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg", **ONE_THREAD)
+                   PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg", **ONE_THREAD,
+                   **RAISE_CONFIG_ERRORS)
         for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
             env.pop(var, None)
         with self.timed(INSTRUCTOR, "nbgrader " + " ".join(args)):
@@ -286,7 +301,7 @@ class Classroom:
             self.answer(user, kind)
             self.student(user, "submit")
         self.instructor("collect", ASSIGNMENT)
-        self.instructor("autograde", ASSIGNMENT, "--force")
+        self.autograde_log = self.instructor("autograde", ASSIGNMENT, "--force")  # the engine's
         self.instructor("generate_feedback", ASSIGNMENT, "--force")
         self.instructor("release_feedback", ASSIGNMENT)
         for user in STUDENTS:

@@ -56,6 +56,18 @@ c.Spawner.environment = {
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
 }
+# The instructor's server stops at a config file that raises (the course's nbgrader_config.py
+# importing the engine), rather than run the formgrader without it: nbgrader's own execution
+# would then autograde (hub/classroom.py's RAISE_CONFIG_ERRORS; "" is traitlets' default).
+c.Spawner.environment["TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR"] = \
+    lambda spawner: "1" if spawner.user.name == USERS[0] else ""
+# The grading secrets (autograder/README.md), when the Hub was started with them: the
+# instructor's server grades (the formgrader's Autograde button) with the same seed and
+# hidden images as the instructor's `nbgrader autograde`; a student's server never sees them.
+for _name in ("SPRINTLIB_GRADING_SEED", "SPRINTLIB_HIDDEN_IMAGES_KEY"):
+    if os.environ.get(_name):
+        c.Spawner.environment[_name] = (lambda spawner, value=os.environ[_name]:
+                                        value if spawner.user.name == USERS[0] else "")
 
 c.JupyterHub.services = [{"name": "classroom", "api_token": os.environ["SPRINTLIB_SERVICE_TOKEN"]}]
 c.JupyterHub.load_roles = [{

@@ -1,12 +1,13 @@
 """A graded run in one process: what sprintlib.grading's checks record in the trusted run
-("expected") and in a student's kernel ("got"), judged by autograder/runner.py as `make grade`
+("expected") and in a student's kernel ("got"), judged by the engine (autograder/engine/judge.py) as every door
 judges them, outside the kernel."""
 import sys
 
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
-import runner  # noqa: E402  (autograder/runner.py: the grader's side of a graded run)
+from engine import feedback, judge  # noqa: E402  (autograder/engine: the grader's side of a graded run)
+from engine.submission import END_RECORD  # noqa: E402
 
 
 def graded_part(monkeypatch, mode, run) -> dict:
@@ -21,6 +22,12 @@ def graded_part(monkeypatch, mode, run) -> dict:
     monkeypatch.setattr(IPython.display, "publish_display_data", lambda data: found.append(data[grading.RECORD_MIME]))
     run()
     monkeypatch.delenv(grading.RECORD_VARIABLE)
-    found.append({"name": runner.END_RECORD})  # as the test part's last line emits it
+    found.append({"name": END_RECORD})  # as the test part's last line emits it
     cell = {"outputs": [{"output_type": "display_data", "data": {grading.RECORD_MIME: r}} for r in found]}
-    return runner.part_summary(cell, "ok")
+    return judge.part_summary(cell, "ok")
+
+
+def judged(expected: dict, got: dict, hidden: bool) -> tuple[bool, list[str]]:
+    """(passed, the verdict's lines) of one part, as the engine judges and words it."""
+    verdict = judge.judge(expected, got, hidden)
+    return verdict.passed, feedback.part_lines(verdict, prefixed=False)

@@ -127,7 +127,7 @@ def test_the_context_holds_the_course_for_students(context):
     pack, files = context
     assert pack == "CondaBuildPack"
     for needed in ["notebooks/sprint1_conv1d.ipynb", "notebooks/sprint2_conv2d.ipynb", "sprintlib/__init__.py",
-                   "sprintlib/grading.py", "pyproject.toml", "binder/postBuild", "binder/student_config.py",
+                   "sprintlib/grading/__init__.py", "pyproject.toml", "binder/postBuild", "binder/student_config.py",
                    "binder/environment.yml", "data/mnist/SHA256SUMS", "README.md"]:
         assert needed in files, needed
 

@@ -14,6 +14,7 @@ one worker, so the run is not repeated on the other one.
 """
 import csv
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -27,11 +28,12 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
+from engine.course import COURSE_FILES  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("course")
 
 ASSIGNMENTS = build.assignments(ROOT)
-COPIED = ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml", "percent", "samples"]
+COPIED = COURSE_FILES
 
 
 @pytest.fixture(scope="session")
@@ -156,3 +158,49 @@ def test_the_instructor_sees_times_and_where_things_are(course):
     assert "s a submission" in stdout and "grades.csv" in stdout
     assert (root / "autograder" / "gradebook.db").exists()
     assert not (root / "autograder" / ".work").exists()  # the workers' folders are cleaned up
+
+
+@pytest.fixture(scope="session")
+def through_nbgrader(course, tmp_path_factory):
+    """The same sample submissions through nbgrader's own door, as its documentation has an
+    instructor do it, in a copy of the graded course that keeps the expected records and the
+    hidden images' key (the same course) but no grade: no gradebook, no kept result, no
+    autograded notebook, no feedback."""
+    root, _ = course
+    copy = tmp_path_factory.mktemp("repo-nbgrader") / "autograder"
+    shutil.copytree(root / "autograder", copy, ignore=shutil.ignore_patterns(
+        "graded", "canary.key", "autograded", "feedback", "gradebook.db"))
+    runs = []
+    for a in ASSIGNMENTS:
+        build.nbgrader(copy, "generate_assignment", a, "--force")
+        for args in (("autograde", a), ("generate_feedback", a)):
+            runs.append(subprocess.run([*build.NBGRADER, *args], cwd=copy, capture_output=True, text=True,
+                                       timeout=900, env=dict(os.environ, PATH=f"{build.BIN}{os.pathsep}{os.environ['PATH']}")))
+    return copy, runs
+
+
+def _scores(course_dir: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+        return {(a, s.student.id): {g.name: g.auto_score for g in gb.find_submission_notebook(a, a, s.student.id).grades}
+                for a in ASSIGNMENTS for s in gb.assignment_submissions(a)}
+
+
+def test_nbgrader_autograde_gives_make_grades_scores_and_feedback(course, through_nbgrader):
+    """`nbgrader autograde` + `generate_feedback` and `make grade`: the same scores, test by test,
+    and the same feedback pages, word for word."""
+    root, _ = course
+    copy, runs = through_nbgrader
+    for run in runs:
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    ours = _scores(root / "autograder")
+    assert len(ours) == len(ASSIGNMENTS) * len(build.SAMPLE_STUDENTS)
+    assert _scores(copy) == ours
+    for a in ASSIGNMENTS:
+        for student in build.SAMPLE_STUDENTS:
+            same = [re.sub(r"[0-9a-f]{32}", "", _feedback_text(r, student, a)) for r in (copy.parent, root)]
+            assert same[0] == same[1], (student, a)
+            # graded by the engine (its kept result and verdicts), not read from a kept one
+            assert (copy / "results" / a / "graded" / f"{student}.json").exists()
+    assert not (copy / ".work").exists()

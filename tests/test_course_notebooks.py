@@ -2,7 +2,6 @@
 every test passing, hidden ones included, as nbgrader would run it (NBGRADER_EXECUTION set:
 the training cells do a token amount of work). And the percent scripts keep the convention
 the build relies on."""
-import os
 import re
 import sys
 
@@ -13,6 +12,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
+from engine.course import SEED_VARIABLE, grading_seed  # noqa: E402
 
 ASSIGNMENTS = build.assignments(ROOT)
 
@@ -60,7 +60,7 @@ def test_source_notebook_runs_with_every_test_passing(assignment, monkeypatch):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    monkeypatch.setenv("SPRINTLIB_GRADING_SEED", os.environ.get("SPRINTLIB_GRADING_SEED", "20261130"))
+    monkeypatch.setenv(SEED_VARIABLE, grading_seed())  # as every door of the engine grades
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = build.render(ROOT / "autograder" / "percent" / f"{assignment}.py")
     NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,

@@ -486,7 +486,7 @@ RIGHT_7 = np.where(np.arange(10) < 7, Y_TRUE, (Y_TRUE + 1) % 3)  # 7 of 10 right
     ((Y_TRUE + 1) % 3, 0.0, True, "accuracy 0.0%"),
 ])
 def test_check_accuracy(y_pred, at_least, passes, words, capsys, monkeypatch):
-    from graded import graded_part, runner
+    from graded import graded_part, judged
     from sprintlib.grading import check_accuracy
 
     def check():
@@ -499,7 +499,7 @@ def test_check_accuracy(y_pred, at_least, passes, words, capsys, monkeypatch):
         with pytest.raises(AssertionError, match=re.escape(words)):
             check()
     expected = graded_part(monkeypatch, "expected", lambda: check_accuracy("labels", Y_TRUE, Y_TRUE, at_least))
-    ok, lines = runner.judge(expected, graded_part(monkeypatch, "got", check), hidden=False)
+    ok, lines = judged(expected, graded_part(monkeypatch, "got", check), hidden=False)
     assert ok is passes and words in "\n".join(lines), lines
 
 
@@ -512,7 +512,7 @@ def test_check_accuracy(y_pred, at_least, passes, words, capsys, monkeypatch):
     ("2.0", None, False, False, "expected a numpy array"),
 ])
 def test_check_bounds(values, below, decreasing, passes, words, capsys, monkeypatch):
-    from graded import graded_part, runner
+    from graded import graded_part, judged
     from sprintlib.grading import check_bounds
 
     def check():
@@ -525,7 +525,7 @@ def test_check_bounds(values, below, decreasing, passes, words, capsys, monkeypa
         with pytest.raises(AssertionError, match=words):
             check()
     expected = graded_part(monkeypatch, "expected", lambda: check_bounds("loss", [1.0], below=below, decreasing=decreasing))
-    ok, lines = runner.judge(expected, graded_part(monkeypatch, "got", check), hidden=False)
+    ok, lines = judged(expected, graded_part(monkeypatch, "got", check), hidden=False)
     assert ok is passes, lines
     assert passes or re.search(words.replace("a numpy array", "a numpy array of numbers"), "\n".join(lines)), lines
 
@@ -542,7 +542,7 @@ def test_check_bounds_and_check_layer_take_flags_that_are_bools():
 def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
     """Labels whose == and < say yes to everything, and a patched np.mean: the grader reads
     the raw labels and counts itself."""
-    from graded import graded_part, runner
+    from graded import graded_part, judged
     from sprintlib.grading import check_accuracy, check_bounds
 
     wrong = ((Y_TRUE + 1) % 3).view(ClaimsAll)
@@ -553,5 +553,5 @@ def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
                                                    check_bounds("loss", np.array([3.0, 4.0]).view(ClaimsAll),
                                                                 below=2.3, decreasing=True)))
     monkeypatch.undo()
-    ok, lines = runner.judge(expected, got, hidden=False)
+    ok, lines = judged(expected, got, hidden=False)
     assert not ok and "accuracy 0.0%" in lines[0] and "below 2.3" in lines[1], lines

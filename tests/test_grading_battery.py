@@ -21,6 +21,7 @@ import copy
 import csv
 import hashlib
 import html
+import os
 import re
 import shutil
 import socket
@@ -36,11 +37,12 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
+from engine.course import COURSE_FILES  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("battery")
 
 A = "sprint1_conv1d"
-COPIED = ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml", "percent", "samples"]
+COPIED = COURSE_FILES
 #: shorter limits than the course's, so that the battery's timeouts cost seconds, not minutes
 LIMITS = {"cell_seconds = 30": "cell_seconds = 8", "notebook_seconds = 240": "notebook_seconds = 150"}
 
@@ -345,7 +347,7 @@ import os
 for path, data in [({str(course / 'gradebook.db')!r}, b"x"), ({str(course / 'nbgrader_config.py')!r}, b"\\nimport os; os.system('touch /tmp/owned')\\n"),
                    ({str(course / 'release' / A / f'{A}.ipynb')!r}, b"{{}}"),
                    ({str(subs / 'correct' / A / f'{A}.ipynb')!r}, b"{{}}"),
-                   ({str(course / 'results' / A / 'correct.json')!r}, b"{{}}"),
+                   ({str(course / 'results' / A / 'graded' / 'correct.json')!r}, b"{{}}"),
                    ({str(course / 'source' / A / f'{A}.ipynb')!r}, b"{{}}")]:
     try:
         with open(path, "ab") as f:
@@ -425,6 +427,7 @@ import sprintlib.grading
 check_function = lambda *a, **k: 1
 sprintlib.grading.check_function = lambda *a, **k: 1
 sprintlib.grading._report = lambda *a, **k: None
+sprintlib.grading.checks._report = lambda *a, **k: None  # where the checks call it
 """
     return nb
 
@@ -498,7 +501,7 @@ def graded(tmp_path_factory):
     grades_first = _scores(course)
     # an interrupted run: two kept results lost (as if grading stopped before them), the rest kept
     for student in REGRADED:
-        (course / "results" / A / f"{student}.json").unlink()
+        (course / "results" / A / "graded" / f"{student}.json").unlink()
     second = _grade(root, subs, "--no-build")
     grades_second = _scores(course)
     return dict(root=root, course=course, subs=subs, expected=expected, first=first, second=second,
@@ -591,3 +594,64 @@ def test_the_run_says_what_went_wrong(graded):
                            "other_sprint_file_name": f"no {A}.ipynb"}.items():
         line = next((line for line in out.splitlines() if line.strip().startswith(f"{student}/")), "")
         assert words in line, (student, line)
+
+
+# -- the same battery through nbgrader's own door -------------------------------------------------
+@pytest.fixture(scope="session")
+def through_nbgrader(graded, tmp_path_factory):
+    """The battery handed to `nbgrader autograde` and `nbgrader generate_feedback` in a course of
+    its own, as nbgrader's documentation has an instructor do: generate_assignment, the
+    submissions in submitted/, autograde, generate_feedback. The course's nbgrader_config.py
+    routes it through the engine (engine/nbgrader_door.py)."""
+    course = tmp_path_factory.mktemp("battery-nbgrader") / "autograder"
+    course.mkdir()
+    for name in COPIED + ["source", "release"]:
+        src = graded["course"] / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+    shutil.copytree(graded["subs"], course / "submitted")
+    # the same course in another folder: the same secret draws the hidden accuracy tests' images
+    (course / "results").mkdir()
+    shutil.copy2(graded["course"] / "results" / "hidden-images.key", course / "results")
+    config = _digest(course / "nbgrader_config.py")
+    runs = [build.nbgrader(course, "generate_assignment", A, "--force")]
+    for args in (("autograde", A), ("generate_feedback", A)):
+        runs.append(subprocess.run([*build.NBGRADER, *args], cwd=course, capture_output=True, text=True, timeout=1500,
+                                   env=dict(os.environ, PATH=f"{build.BIN}{os.pathsep}{os.environ['PATH']}")))
+    return dict(course=course, runs=runs, grades=_scores(course), config_before=config)
+
+
+def test_nbgrader_autograde_grades_the_whole_battery(through_nbgrader):
+    for run in through_nbgrader["runs"]:
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+
+
+@pytest.mark.parametrize("student", list(submissions(Path("/nonexistent"), 1)))
+def test_nbgrader_autograde_gives_each_submission_exactly_what_it_earned(graded, through_nbgrader, student):
+    got = through_nbgrader["grades"].get(student)
+    assert got is not None, f"no gradebook row for {student}: " + through_nbgrader["runs"][1].stderr[-3000:]
+    assert {t: got[t] for t in TESTS} == graded["expected"][student]
+
+
+def _feedback_text(page: Path) -> str:
+    """A feedback page's words, without the ids and dates that differ from one run to another."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+    return re.sub(r"[0-9a-f]{32}|\d{4}-\d\d-\d\d[ T][\d:.]+", "", text)
+
+
+def test_nbgrader_autograde_and_make_grade_give_the_same_feedback(graded, through_nbgrader):
+    ours, theirs = graded["course"] / "feedback", through_nbgrader["course"] / "feedback"
+    pages = sorted(p.relative_to(ours) for p in ours.rglob("*.html"))
+    assert pages == sorted(p.relative_to(theirs) for p in theirs.rglob("*.html"))
+    for page in pages:
+        assert _feedback_text(ours / page) == _feedback_text(theirs / page), page
+
+
+def test_nbgrader_door_leaks_nothing_and_touches_nothing(through_nbgrader):
+    course = through_nbgrader["course"]
+    hidden = _hidden_lines()
+    for page in (course / "feedback").rglob("*.html"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+        assert not [line for line in hidden if line in text], page
+        assert "hidden_rng" not in text and "LEAKED:" not in text, page
+    assert _digest(course / "nbgrader_config.py") == through_nbgrader["config_before"]
+    assert not (course / ".work").exists()

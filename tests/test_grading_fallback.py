@@ -24,14 +24,14 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
-import sandbox  # noqa: E402
+from engine import cache, sandbox  # noqa: E402
+from engine.course import COURSE_FILES, load_limits  # noqa: E402
 import test_grading_battery as battery  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("fallback")
 
 A = battery.A
-COPIED = ["nbgrader_config.py", "build.py", "grade.py", "runner.py", "sandbox.py", "limits.toml", "samples",
-          "source", "release"]
+COPIED = [f for f in COURSE_FILES if f != "percent"] + ["source", "release"]
 HOSTILE = ["os_exit", "eq_subclass__array_function_object", "patches_builtins__patches_grading"]
 LEAVES_A_PROCESS = """
 import os, subprocess, sys
@@ -82,7 +82,7 @@ def graded(tmp_path_factory):
         with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
             scores = {s.student.id: float(s.code_score) for s in gb.assignment_submissions(A)}
     # the same submissions again, with the sandbox whole: nothing kept, all graded again
-    kept_keys = {p.name: p.read_text() for p in (course / "results" / A).glob("*.json") if p.name != "expected.json"}
+    kept_keys = {p.name: p.read_text() for p in (course / "results" / A / "graded").glob("*.json")}
     return dict(run=run, scores=scores, expected=expected, pidfile=pidfile, course=course, subs=subs, tmp=tmp,
                 kept_keys=kept_keys)
 
@@ -119,13 +119,12 @@ def test_a_result_graded_without_the_whole_sandbox_is_graded_again_with_it(grade
     sys.path.insert(0, str(graded["course"]))
     import json
 
-    import grade
     kept = json.loads(graded["kept_keys"]["correct.json"])["key"]
     expected_file = graded["course"] / "results" / A / "expected.json"
-    limits = grade.load_limits()
+    limits = load_limits(graded["course"])
     # the key grade.py computed in this run, with the mechanisms it found missing
-    same = grade.digest(graded["subs"] / "correct" / A, grade.digest(expected_file), limits, sorted(sandbox.MECHANISMS))
-    whole = grade.digest(graded["subs"] / "correct" / A, grade.digest(expected_file), limits, [])
+    same = cache.result_key(graded["subs"] / "correct" / A, expected_file, limits, sorted(sandbox.MECHANISMS))
+    whole = cache.result_key(graded["subs"] / "correct" / A, expected_file, limits, [])
     assert kept == same != whole
 
 
@@ -142,7 +141,7 @@ def test_the_probe_reports_mechanisms_switched_off(monkeypatch):
 
 def test_kill_descendants_finds_daemonised_orphans():
     """A grandchild in a session of its own, whose parent has exited, is still found and killed."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'autograder')!r}); import sandbox, subprocess, time\n"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'autograder')!r}); from engine import sandbox; import subprocess, time\n"
             "sandbox.become_subreaper()\n"
             "subprocess.run([sys.executable, '-c', 'import subprocess, sys; p = subprocess.Popen([sys.executable, "
             "\"-c\", \"import time; time.sleep(600)\"], start_new_session=True); print(p.pid)'])\n"
@@ -152,3 +151,41 @@ def test_kill_descendants_finds_daemonised_orphans():
     orphan = int(out[0])
     assert out[1] == "killed" and int(out[2]) >= 1
     assert not os.path.exists(f"/proc/{orphan}")
+
+
+def test_nbgrader_autograde_warns_as_make_grade_does(graded):
+    """nbgrader's own door, on the same machine: the same warning on stderr, the same grade."""
+    import build
+
+    course = graded["course"]
+    shutil.copytree(graded["subs"] / "seeds", course / "submitted" / "seeds")
+    env = dict(os.environ, PATH=f"{build.BIN}{os.pathsep}{os.environ['PATH']}", **{sandbox.OFF_VARIABLE: "all"})
+    run = subprocess.run([*build.NBGRADER, "autograde", A, "--student", "seeds", "--force"], cwd=course, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name in sandbox.MECHANISMS:
+        assert f"WARNING: SANDBOX INCOMPLETE: {name}: switched off ({sandbox.OFF_VARIABLE})" in run.stderr
+    assert "Honest submissions get their right grades" in run.stderr
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+        assert gb.find_submission(A, "seeds").code_score == graded["expected"]["seeds"]
+
+
+def test_a_course_copied_without_its_engine_grades_nothing(graded, tmp_path):
+    """nbgrader skips a config file that raises and would grade with its own execution, the
+    student's kernel judging itself: without engine/, the config refuses every submission."""
+    import build
+
+    course = tmp_path / "autograder"
+    shutil.copytree(graded["course"], course, ignore=shutil.ignore_patterns(
+        "engine", "results", "autograded", "feedback", "gradebook.db", "submitted"))
+    shutil.copytree(graded["subs"] / "correct", course / "submitted" / "correct")
+    env = dict(os.environ, PATH=f"{build.BIN}{os.pathsep}{os.environ['PATH']}")
+    for args in (["generate_assignment", A, "--force"], ["autograde", A]):
+        run = subprocess.run([*build.NBGRADER, *args], cwd=course, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert "grading engine could not be imported (ModuleNotFoundError" in run.stdout + run.stderr
+    assert not list((course / "autograded").rglob("*.ipynb"))
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+        assert gb.find_submission(A, "correct").code_score == 0  # no test's points given

@@ -11,7 +11,7 @@ from sprintlib.functional import output_size, output_size_2d
 from sprintlib.grading import MISTAKES, SIZE_MISTAKES, check_array, check_function, check_layer
 from students import StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid, StudentSimpleConv1d
 
-from graded import graded_part, runner
+from graded import graded_part, judged
 
 rng = np.random.default_rng(0)
 CONV = dict(in_channels=2, out_channels=3, filter_size=3, stride=1, pad=1)
@@ -118,7 +118,7 @@ def test_a_hidden_output_size_off_by_one_keeps_its_hint(shift, word, monkeypatch
     expected = graded_part(monkeypatch, "expected", lambda: check_function(output_size, output_size, 13, 3, 2, 1,
                                                                            own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_function(size, output_size, 13, 3, 2, 1))
-    ok, lines = runner.judge(expected, got, hidden=True)
+    ok, lines = judged(expected, got, hidden=True)
     assert not ok and lines[0].startswith(f"output_size: wrong values: 1 {word} than expected (an output size "
                                           f"is (N_in + 2P - F) // S + 1"), lines
     assert "7" not in lines[0] and "13" not in lines[0], lines  # neither the expected 7 nor an input
@@ -188,7 +188,7 @@ def test_a_graded_run_gives_the_same_output_size_hint(mistake, hidden, monkeypat
                                                                            own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_function(lambda n, f, s=1, p=0: formula(n, f, s, p),
                                                                  output_size, *args))
-    ok, lines = runner.judge(expected, got, hidden=hidden)
+    ok, lines = judged(expected, got, hidden=hidden)
     text = "\n".join(lines)
     assert not ok and re.search(f"\n  hint: your size is what {hint}", text), text
     assert (verdict in text) is not hidden, text  # a hidden test names no size of its inputs
@@ -229,7 +229,7 @@ def test_a_graded_run_gives_the_same_array_hint(case, hidden, monkeypatch):
     got_arr, expected_arr, hint = ARRAYS[case]
     expected = graded_part(monkeypatch, "expected", lambda: check_array("A", expected_arr, expected_arr))
     got = graded_part(monkeypatch, "got", lambda: check_array("A", got_arr, expected_arr))
-    ok, lines = runner.judge(expected, got, hidden=hidden)
+    ok, lines = judged(expected, got, hidden=hidden)
     text = "\n".join(lines)
     assert not ok and re.search(hint, text), text
     if hidden:  # no value, no shape
@@ -260,7 +260,7 @@ def test_a_graded_run_gives_the_same_hint(case, hidden, monkeypatch):
                                                                     own_code=False))
     for student, wrong in ((make_student(None), False), (make_student(mistake), True)):
         got = graded_part(monkeypatch, "got", lambda: check_layer(student, make_reference(), X))
-        ok, lines = runner.judge(expected, got, hidden=hidden)
+        ok, lines = judged(expected, got, hidden=hidden)
         assert ok is not wrong, lines
         if wrong:
             verdict = "\n".join(lines)

@@ -16,9 +16,10 @@ def test_pyflakes_finds_nothing(folder):
 
 
 def test_pyflakes_on_the_course_scripts():
-    """autograder/'s scripts (not the percent sources: their cells share one namespace with the
+    """autograder/'s scripts and its engine (not the percent sources: their cells share one namespace with the
     notebook; nor nbgrader_config.py, whose get_config comes from nbgrader)."""
     out = io.StringIO()
-    files = [ROOT / "autograder" / "build.py", ROOT / "autograder" / "grade.py"]
+    files = [ROOT / "autograder" / "build.py", ROOT / "autograder" / "grade.py",
+             *sorted((ROOT / "autograder" / "engine").glob("*.py"))]
     n = sum(api.checkPath(str(f), reporter.Reporter(out, out)) for f in files)
     assert n == 0, f"pyflakes, {n} warning(s):\n{out.getvalue()}"

@@ -1,0 +1,149 @@
+"""Phase "judge": a test part's records, from the student's kernel, against the trusted run's.
+
+In the kernel (``SPRINTLIB_GRADING_RECORD=got``) sprintlib.grading's checks emit what the
+student's code gave, as records (display data of sprintlib's MIME type: a name and an .npy
+array); in the trusted run (``=expected``) they emit what the reference gives, and the
+values each known mistake would give (the hints). A part passes when the student's run
+emitted the same records in the same order, each within the check's tolerance of the
+expected one, and its end record: decided here, in the grading process, which the student's
+code cannot reach. The verdict is data (engine/verdict.py); engine/feedback.py words it.
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import io
+
+import numpy as np
+
+from sprintlib import grading
+# the comparison's own functions, which the notebooks' checks use too (sprintlib/grading/comparison.py)
+from sprintlib.grading.comparison import _accuracy_problem, _bounds_problem, _matches, _ok, _read_numbers, _tolerance
+
+from .submission import ANSWER_CODE, END_RECORD
+from .verdict import NOT_CHECKED, NOT_NUMBERS, OK, WRONG, Check, PartVerdict
+
+#: why a part did not finish, by its cell's status
+STOPPED = {"timeout": "it ran past the time limit", "dead": "the kernel died",
+           "not run": "it did not run (an earlier cell stopped the notebook)"}
+
+
+def records(cell) -> list[dict]:
+    found = []
+    for out in cell.get("outputs", []):
+        rec = out.get("data", {}).get(grading.RECORD_MIME) if out.get("output_type") == "display_data" else None
+        if isinstance(rec, dict) and isinstance(rec.get("name"), str):
+            found.append(rec)
+    return found
+
+
+def decode(rec: dict):
+    npy = rec.get("npy")
+    if not isinstance(npy, str):
+        return None
+    try:
+        arr = np.load(io.BytesIO(base64.b64decode(npy, validate=True)), allow_pickle=False)
+    except Exception:
+        return None
+    return arr if isinstance(arr, np.ndarray) and arr.dtype.kind in "biuf" else None
+
+
+def part_summary(cell, status: str) -> dict:
+    """What one executed part left: its records (without the end record), whether it ended."""
+    recs = records(cell)
+    ended = any(r["name"] == END_RECORD for r in recs)
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    ename = errors[0].get("ename", "") if errors else ""
+    return {"records": [r for r in recs if r["name"] not in (END_RECORD, ANSWER_CODE)],
+            "answer_code": [c for r in recs if r["name"] == ANSWER_CODE for c in r.get("code", [])],
+            "ended": ended and status == "ok", "status": status,
+            "ename": ename if isinstance(ename, str) and isinstance(getattr(builtins, ename, None), type) else ""}
+
+
+def judge(expected: dict, got: dict, hidden: bool) -> PartVerdict:
+    """The verdict on one part: this process's comparison, never the kernel's."""
+    checks = []
+    exp_recs, got_recs = expected["records"], got["records"]
+    for k, e in enumerate(exp_recs):
+        g = got_recs[k] if k < len(got_recs) else None
+        checks.append(judge_check(e, g, hidden))
+    extra = max(0, len(got_recs) - len(exp_recs))
+    stopped = "" if got["ended"] else stop_reason(got, hidden)
+    passed = all(c.status == OK for c in checks) and not extra and not stopped
+    return PartVerdict("hidden" if hidden else "visible", passed, checks, stopped, extra)
+
+
+def judge_check(e: dict, g: dict | None, hidden: bool) -> Check:
+    """One expected record against the record the student's run emitted in its place."""
+    name = e["name"]
+    if g is None or g["name"] != name:
+        return Check(name, NOT_CHECKED, f"{name}: not checked (the test stopped before this check, or ran other checks)")
+    expected_arr, got_arr = decode(e), decode(g)
+    if got_arr is None:
+        return Check(name, NOT_NUMBERS, not_numbers(name, g.get("what")))
+    if e.get("kind") in ("accuracy", "bounds"):
+        problem, verdict = other_check(e, got_arr, expected_arr)
+        return Check(name, WRONG if problem else OK, problem or verdict)
+    tol = tolerance(e, expected_arr)
+    compared = grading.compare(name, got_arr, expected_arr, tol=tol)
+    shapes = {} if hidden else {"expected_shape": list(expected_arr.shape), "got_shape": list(got_arr.shape)}
+    if compared.message is None:
+        return Check(name, OK, _ok(name, compared.err), error=compared.err, **shapes)
+    return Check(name, WRONG, compared.hidden_message if hidden else compared.message,
+                 hint=mistake_hint(e, got_arr, tol, hidden), error=compared.err, **shapes)
+
+
+def stop_reason(got: dict, hidden: bool) -> str:
+    """Why a part did not reach its end record, in words."""
+    what = STOPPED.get(got["status"])
+    if what is None:
+        what = "an exception was raised" + (f" ({got['ename']})" if got["ename"] else "")
+        if hidden:
+            what += " (its message is not shown: it came from the hidden test inputs)"
+    return what
+
+
+def other_check(e: dict, got: np.ndarray, expected: np.ndarray) -> tuple[str | None, str]:
+    """(problem or None, verdict) of check_accuracy (labels against the trusted run's true
+    labels) and check_bounds (the student's numbers against the trusted run's bounds)."""
+    name = e["name"]
+    if e["kind"] == "accuracy":
+        at_least = e.get("at_least")
+        return _accuracy_problem(name, got, expected, float(at_least) if isinstance(at_least, (int, float)) else 1.0)
+    below = e.get("below")
+    problem = _bounds_problem(name, got, float(below) if isinstance(below, (int, float)) else None,
+                                      e.get("decreasing") is True)
+    return problem, f"{name}: OK"
+
+
+def tolerance(expected_rec: dict, expected: np.ndarray) -> grading.Tolerance:
+    """The check's tolerance, as the trusted run recorded it (the dtype's by default)."""
+    tol = expected_rec.get("tol")
+    if isinstance(tol, list) and len(tol) == 2 and all(isinstance(t, (int, float)) for t in tol):
+        return grading.Tolerance(*map(float, tol))
+    return _tolerance(expected)
+
+
+def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hidden: bool) -> str:
+    """The hint of the first known mistake (sprintlib.grading.MISTAKES, SIZE_MISTAKES) whose value, computed
+    in the trusted run and carried by the expected record, the student's value equals."""
+    if got.dtype.kind not in "biuf" or not np.isfinite(got).all():
+        return ""
+    hints = expected_rec.get("hints")
+    for h in hints if isinstance(hints, list) else []:
+        candidate = decode(h)
+        if candidate is not None and candidate.shape == got.shape and \
+                _matches(got.astype(np.float64), candidate.astype(np.float64), tol):
+            return h["hidden_hint"] if hidden else h["hint"]
+    return ""
+
+
+def not_numbers(name: str, what) -> str:
+    """The verdict on a record that is not numbers, in this process's words (the kernel's
+    description of what it got is not shown)."""
+    if what == "None":
+        return _read_numbers(name, None)[1]
+    if what == "absent" and name.startswith("backward d"):
+        attr = name.split()[-1]
+        return f"{name}: your layer has no attribute {attr} after backward: backward should set self.{attr}"
+    return f"{name}: expected a numpy array of numbers, got something else"

@@ -1,0 +1,294 @@
+"""An answer against the expected array, and the words of the verdict.
+
+``compare(name, got, expected)`` gives a Comparison: what kind of thing is wrong (the type,
+the shape, integers, NaN, the values), the verdict line with its hint (a factor, a constant,
+an order of the values, an output size one too large along an axis, a float32 result...),
+the same verdict as a hidden test may show it (no value of the hidden inputs) and the
+worst relative error. ``_array_problem`` is its (message, error); ``_accuracy_problem`` and
+``_bounds_problem`` judge labels and a history of losses.
+
+The notebooks' checks (checks.py) print these verdicts in the kernel; while
+autograder/grade.py grades, its grading process (autograder/runner.py) calls the same
+functions on the records, outside the student's kernel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .._checks import format_shape
+from .values import _Absent, _numbers
+
+
+# -- tolerances --------------------------------------------------------------------------
+class Tolerance(NamedTuple):
+    """An entry passes when ``|got - expected| <= rtol * (|expected| + floor * scale)``,
+    ``scale`` being the largest ``|expected|`` of the array: ``floor`` keeps the entries
+    that are small next to their neighbours (0 up to rounding) from counting as 100% wrong."""
+    rtol: float
+    floor: float
+
+
+#: by the expected dtype: a right answer computed in another order agrees to a few units of
+#: rounding (float64: 1e-16, float32: 1e-7), far inside these; a wrong one does not
+TOLERANCES = {
+    np.dtype(np.float64): Tolerance(1e-6, 1e-3),
+    np.dtype(np.float32): Tolerance(1e-4, 1e-1),
+    np.dtype(np.float16): Tolerance(1e-2, 1e-1),
+}
+#: backward against central differences (h = 1e-5): these agree to about 1e-9
+NUMERICAL = Tolerance(1e-5, 1e-2)
+#: the float64 relative tolerance (kept for the notebooks that pass rtol=RTOL)
+RTOL = TOLERANCES[np.dtype(np.float64)].rtol
+
+
+def _tolerance(expected: np.ndarray, rtol=None, base: Tolerance | None = None) -> Tolerance:
+    """The tolerance for ``expected``'s dtype (float64's for integers), with ``rtol`` if given."""
+    tol = base or TOLERANCES.get(expected.dtype, TOLERANCES[np.dtype(np.float64)])
+    return tol if rtol is None else tol._replace(rtol=float(rtol))
+
+
+def entry_errors(got: np.ndarray, expected: np.ndarray, floor: float) -> np.ndarray:
+    """``|got - expected| / (|expected| + floor * max|expected|)`` for every entry (same shape).
+
+    0 where both are equal (0 and 0 included), inf where ``expected`` and its whole array
+    are 0 but ``got`` is not.
+    """
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    diff = np.abs(g - e)
+    scale = float(np.max(np.abs(e))) if e.size else 0.0
+    denom = np.abs(e) + floor * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(diff == 0, 0.0, diff / denom)
+
+
+def _worst(got, expected, tol: Tolerance) -> tuple[float, tuple]:
+    """(the largest entry error, its index); (0.0, ()) for empty arrays."""
+    if expected.size == 0:
+        return 0.0, ()
+    errors = entry_errors(got, expected, tol.floor)
+    index = np.unravel_index(int(np.argmax(errors)), expected.shape)
+    return float(errors[index]), tuple(int(i) for i in index)
+
+
+def _matches(got, candidate, tol: Tolerance) -> bool:
+    return got.shape == candidate.shape and _worst(got, candidate, tol)[0] <= tol.rtol
+
+
+# -- verdicts ----------------------------------------------------------------------------
+#: what ``Comparison.kind`` can be
+KINDS = ("ok", "not numbers", "shape", "integer dtype", "integer values", "not finite", "values")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The first thing wrong with an answer, in data: no one needs to read the words again.
+
+    ``kind``: one of KINDS; ``message``: the verdict (None when "ok"); ``hidden_message``:
+    the verdict of a hidden test, which shows no value and no shape of the hidden inputs, only
+    the kind of mistake, the relative error and a hint that quotes none of them (None when
+    "ok"); ``err``: the worst relative error (None unless the values were compared).
+    """
+    kind: str
+    message: str | None = None
+    hidden_message: str | None = None
+    err: float | None = None
+
+
+def compare(name: str, got, expected, rtol=None, tol: Tolerance | None = None) -> Comparison:
+    """``got`` (anything the student's code gave) against ``expected``: its type, its shape,
+    then its values, with the tolerance of ``expected``'s dtype (or ``tol``, with ``rtol``)."""
+    expected = np.asarray(expected)
+    arr, problem = _read_numbers(name, got)
+    if problem:
+        return Comparison("not numbers", problem, f"{name}: wrong values")
+    if arr.shape != expected.shape:
+        hint = _output_shape_hint(arr.shape, expected.shape)
+        return Comparison("shape", f"{name}: expected shape {format_shape(expected.shape)}, "
+                                   f"got {format_shape(arr.shape)}" + hint, f"{name}: wrong shape" + hint)
+    if expected.dtype.kind in "iu":  # sizes and counts: exact integers
+        return _compare_integers(name, arr, expected)
+    if not np.isfinite(arr).all():
+        return Comparison("not finite", _not_finite(name, arr) + _dtype_hint(arr, expected),
+                          f"{name}: not finite (NaN or inf)")
+    tol = _tolerance(expected, rtol, tol)
+    err, worst = _worst(arr, expected, tol)
+    if err <= tol.rtol:
+        return Comparison("ok", err=err)
+    # the hints name no value of the inputs: a hidden test shows the verdict up to the values
+    verdict = (f"{name}: wrong values (relative error {err:.1e}, tolerance {tol.rtol:g})"
+               + _value_hint(arr, expected, tol) + _dtype_hint(arr, expected))
+    return Comparison("values", verdict + _where(arr, expected, worst), verdict, err)
+
+
+def _compare_integers(name, got, expected) -> Comparison:
+    """Sizes and counts: integers, and exactly the expected ones."""
+    if got.dtype.kind not in "iu":
+        why = "(a size is a whole number: use // or int())"
+        return Comparison("integer dtype", f"{name}: expected integers, got {got.dtype} {np.array2string(got)} {why}",
+                          f"{name}: expected integers {why}")
+    if np.array_equal(got, expected):
+        return Comparison("ok")
+    shown = f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}"
+    formula = _off_by_one(got, expected)  # names the formula, no number of the inputs
+    # a hidden test keeps it when both arrays are shown on one line (as the grader always worded it)
+    return Comparison("integer values", shown + formula, f"{name}: wrong values" + ("" if "\n" in shown else formula))
+
+
+def _array_problem(name, got, expected, rtol=None, tol: Tolerance | None = None):
+    """(message or None, worst relative error or None): the first thing wrong with ``got``."""
+    c = compare(name, got, expected, rtol, tol)
+    return c.message, c.err
+
+
+def _read_numbers(name, got):
+    """``(array, None)`` when ``got`` is numbers, ``(None, what is wrong)`` otherwise."""
+    if got is None:
+        return None, f"{name}: got None (does the function or method end with a return?)"
+    if isinstance(got, _Absent):
+        return None, f"{name}: {got.message}"
+    arr, what = _numbers(got)
+    if arr is None:
+        return None, f"{name}: expected a numpy array, got {what}"
+    if arr.dtype.kind not in "biuf":
+        return None, f"{name}: expected numbers, got an array of dtype {arr.dtype}"
+    return arr, None
+
+
+def _not_finite(name, arr) -> str:
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    return f"{name}: expected finite values, got {n_nan} NaN and {n_inf} inf"
+
+
+def _ok(name, err) -> str:
+    return f"{name}: OK" + ("" if err is None else f" (relative error {err:.1e})")
+
+
+def _accuracy_problem(name, y_pred, y_true, at_least):
+    """(message or None, the verdict line)."""
+    arr, problem = _read_numbers(name, y_pred)
+    if problem:
+        return problem, ""
+    if arr.shape != y_true.shape:
+        return (f"{name}: expected labels of shape {format_shape(y_true.shape)}, got {format_shape(arr.shape)}"
+                + _shape_hint(arr.shape, y_true.shape)), ""
+    right = int(np.sum(arr == y_true))
+    accuracy = right / y_true.size if y_true.size else float("nan")  # (nan: no labels, never passes)
+    verdict = f"{name}: accuracy {accuracy:.1%} ({right} of {y_true.size} right; at least {at_least:.0%} needed)"
+    return (None if accuracy >= at_least else verdict + " - too low"), verdict
+
+
+def _bounds_problem(name, values, below, decreasing) -> str | None:
+    arr, problem = _read_numbers(name, values)
+    if problem:
+        return problem
+    arr = arr.astype(np.float64).ravel()
+    shown = np.array2string(arr, precision=4)
+    if arr.size == 0 or not np.isfinite(arr).all():
+        return f"{name}: expected finite numbers, got {shown}"
+    if below is not None and not (arr < below).all():
+        return f"{name}: expected every value below {below:.4g}, got {shown}"
+    if decreasing and not (np.diff(arr) < 0).all():
+        return f"{name}: expected each value below the one before, got {shown}"
+    return None
+
+
+# -- hints: what a wrong answer is likely to be ------------------------------------------
+_SIZE_RULE = "an output size is (N_in + 2P - F) // S + 1"
+#: what an output size one too large or too small most often lacks (sprint 1's problem 2)
+_SIZE_FORMULA = f"{_SIZE_RULE}: check the + 1, and that P pads both sides"
+
+
+def _off_by_one(got, expected) -> str:
+    """An output size one too large or too small, everywhere."""
+    for d, word in ((1, "more"), (-1, "less")):
+        if np.array_equal(got.astype(np.int64) - expected, np.full(expected.shape, d)):
+            return f": 1 {word} than expected ({_SIZE_FORMULA})"
+    return ""
+
+
+def _shape_hint(got, expected) -> str:
+    if got == () and expected != ():
+        return (": a single number (a sum or mean over every axis? keep the axes of the expected "
+                "shape, e.g. np.sum(dA, axis=0) sums over the batch only)")
+    if sorted(got) == sorted(expected):
+        return ": the same sizes in another order (check the order of the axes)"
+    if int(np.prod(got)) == int(np.prod(expected)):
+        return ": the right number of values in another shape"
+    return ""
+
+
+def _output_shape_hint(got, expected) -> str:
+    """_shape_hint, and for a result (not a weight, not labels) whose lengths are one too
+    large or too small: an output size computed without its + 1 or with P on one side.
+    Names axes, never sizes: a hidden test's feedback says this too (autograder/runner.py)."""
+    hint = _shape_hint(got, expected)
+    if hint or len(got) != len(expected):
+        return hint
+    diff = np.subtract(got, expected)
+    axes = [int(a) for a in np.flatnonzero(diff)]
+    for d, word in ((1, "more"), (-1, "less")):
+        if axes and all(diff[a] == d for a in axes):
+            return f": 1 {word} than expected along {_axes_words(axes)} ({_SIZE_FORMULA})"
+    return ""
+
+
+def _axes_words(axes) -> str:
+    """"axis 0", "axes 2 and 3"."""
+    if len(axes) == 1:
+        return f"axis {axes[0]}"
+    return "axes " + ", ".join(map(str, axes[:-1])) + f" and {axes[-1]}"
+
+
+def _value_hint(got, expected, tol) -> str:
+    """A likely cause, when the answer is the expected one up to a sign, a factor, a transpose,
+    an order of its values, or a constant added (per channel). Says no number of the inputs:
+    a hidden test's feedback says this too (autograder/runner.py)."""
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    if got.dtype.kind in "biu" and expected.dtype.kind == "f":
+        return f": your result has dtype {got.dtype}; computed in integers, fractions are lost"
+    ee = float(np.sum(e * e))
+    if ee > 0:
+        factor = float(np.sum(g * e)) / ee  # the c that brings c * expected closest to got
+        if factor != 0 and _matches(g, factor * e, tol):
+            if np.isclose(factor, -1):
+                return ": every value has the wrong sign"
+            return f": every value is {factor:.4g} times the expected one (a factor missing or extra?)"
+    if e.ndim >= 2 and e.shape[-1] == e.shape[-2] and _matches(g, np.swapaxes(e, -1, -2), tol):
+        return ": the values of the expected array with its last two axes swapped (a transpose too many?)"
+    if _matches(np.sort(g, axis=None), np.sort(e, axis=None), tol):
+        return ": the right values in the wrong places (a reshape or transpose in the wrong order?)"
+    return _offset_hint(g, e, tol)
+
+
+def _offset_hint(g, e, tol) -> str:
+    """got = expected + a constant, or + one constant per index along an axis (a channel):
+    a bias left out or added twice. Only where each constant is shared by 2 entries or more
+    (any single wrong entry is "off by a constant")."""
+    why = ": is the bias B missing (or added twice)?"
+    diff = g - e
+    if e.size >= 2 and _matches(g, e + diff.mean(), tol):
+        return ": every value differs from the expected by the same amount" + why
+    for axis in range(e.ndim):
+        others = tuple(a for a in range(e.ndim) if a != axis)
+        if 1 < e.shape[axis] < e.size and _matches(g, e + diff.mean(axis=others, keepdims=True), tol):
+            return f": every value differs from the expected by the same amount per channel (axis {axis})" + why
+    return ""
+
+
+def _dtype_hint(got, expected) -> str:
+    """Say so when the answer is in a less precise float type than the expected one."""
+    if got.dtype.kind == "f" and expected.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:
+        digits = np.finfo(got.dtype).precision
+        return (f"; your result has dtype {got.dtype}, expected {expected.dtype}: {got.dtype} keeps "
+                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy makes it)")
+    return ""
+
+
+def _where(got, expected, worst) -> str:
+    """The entries side by side when the arrays are small; the worst entry otherwise."""
+    if expected.size <= 12:
+        return f"\n  expected {np.array2string(expected, precision=6)}\n  got      {np.array2string(got, precision=6)}"
+    return f"\n  largest difference at index {worst}: expected {expected[worst]:.6g}, got {got[worst]:.6g}"
