@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat $(SPEC) | sha256sum | cut -c1-16)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser-deps hub-deps demo demo-dnn notebooks samples grade lab test hub-test class screenshots bench bench-grading train lock clean
+.PHONY: setup browser-deps hub-deps demo demo-dnn notebooks samples grade student-repo lab test hub-test class screenshots bench bench-grading train lock clean
 
 setup: $(STAMP)
 
@@ -72,6 +72,13 @@ samples: $(STAMP)
 # make grade SUBMISSIONS=dir  (nbgrader's <student>/<assignment>/ layout; default: the samples)
 grade: $(STAMP)
 	$(PY) autograder/grade.py $(if $(SUBMISSIONS),--submissions "$(SUBMISSIONS)")
+
+# The students' repository (autograder/student_repo.py): notebooks, data, binder, the students'
+# sprintlib without the model answers of the sprints course.toml does not release, the visible
+# checks' expected values; a git repository of its own, to push to course.toml's repository.
+# make student-repo DEST=../deep-learning-sprints  (a clone of it: the build is one more commit)
+student-repo: $(STAMP)
+	$(PY) autograder/student_repo.py $(if $(DEST),--dest "$(DEST)")
 
 # The student notebooks in JupyterLab, as Binder opens them (--allow-root only for root)
 lab: $(STAMP)

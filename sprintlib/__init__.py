@@ -12,6 +12,7 @@ The letters used for shapes and arrays everywhere are listed in ``sprintlib.func
 # freed arrays kept for the next ones instead of faulted in again page by page (_malloc.py)
 from ._malloc import ACTIVE as keeps_freed_memory
 from ._threads import POLICY as thread_policy
+from ._withheld import ModelAnswerWithheld, where_from
 from .initializers import FixedInitializer, HeInitializer, SimpleInitializer, XavierInitializer
 from .layers.activations import ReLU, Sigmoid, Tanh
 from .layers.average_pool2d import AveragePool2D
@@ -49,4 +50,6 @@ __all__ = [
     # classifiers (sprintlib/models/)
     "ScratchClassifier", "ScratchDeepNeuralNetworkClassifier", "Scratch1dCNNClassifier",
     "Scratch2dCNNClassifier", "LeNet", "ScratchSimpleRNNClassifier",
+    # the students' copy: which model answers it holds (sprintlib/_withheld.py)
+    "ModelAnswerWithheld", "where_from",
 ]

@@ -32,3 +32,22 @@ def withheld(name: str) -> str | None:
     """The sprint whose model answer ``name`` (a class or function name) is, when this copy
     withholds it; None when it holds it."""
     return WITHHELD.get(name)
+
+
+def where_from(*layers) -> str:
+    """Which copy of each class a notebook uses, in a line each: sprintlib's (a model answer,
+    released or not) or the notebook's own (a class the student defined). A notebook that
+    builds on an earlier sprint's layers prints it, so that the student knows whose they run."""
+    lines = []
+    for cls in layers:
+        name = getattr(cls, "__name__", repr(cls))
+        sprint = WITHHELD.get(name)
+        if not getattr(cls, "__module__", "").startswith("sprintlib"):
+            lines.append(f"{name}: yours (defined in this notebook)")
+        elif sprint is None:
+            lines.append(f"{name}: sprintlib's")
+        else:
+            label = SPRINTS.get(sprint, sprint)
+            lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): define your own {name} "
+                         f"from your {label} notebook in a cell after the imports")
+    return "\n".join(lines)

@@ -478,8 +478,9 @@ for _ in range(3):
 # `fit(X, y, X_val, y_val)` trains with mini-batches (`GetMiniBatch`) and Adam, shows a
 # progress bar, and records `history` (per epoch: `loss`, `accuracy`, `val_loss`,
 # `val_accuracy`); `predict(X)` returns the labels `(N,)`. `FC`, `ReLU`, `Softmax`,
-# `Adam`, `HeInitializer` and `GetMiniBatch` come from sprintlib. (If your `Conv1d` does
-# not take mini-batches or padding yet, use `sprintlib.Conv1d` here.)
+# `Adam`, `HeInitializer` and `GetMiniBatch` come from sprintlib. The convolution is your own
+# `Conv1d` (problems 4-7): sprintlib's is this sprint's model answer, released after the
+# deadline, and it does not run when the notebook is graded.
 #
 # Expected: above 95% test accuracy after one epoch on the 60,000 training images (the
 # test below asks for at least 90%, and for 50% when the grader trains on a few hundred images).

@@ -551,8 +551,9 @@ for _ in range(3):
 #
 # `fit(X, y, X_val, y_val)` trains with mini-batches and Adam, shows a progress bar and
 # records `history`; `predict(X)` returns labels `(N,)`. `FC`, `ReLU`, `Softmax`, `Adam`,
-# `HeInitializer` and `GetMiniBatch` come from sprintlib. (If one of your layers is not
-# ready, use sprintlib's in its place.) After training, the learning curve and a confusion
+# `HeInitializer` and `GetMiniBatch` come from sprintlib; `Conv2d`, `MaxPool2D` and `Flatten`
+# are your own (problems 1, 4 and 6): sprintlib's are this sprint's model answers, released
+# after the deadline, and they do not run when the notebook is graded. After training, the learning curve and a confusion
 # matrix (rows: the true digit, columns: the predicted one) show how it went.
 #
 # Expected: above 95% test accuracy after one epoch on the 60,000 training images.

@@ -33,7 +33,10 @@
 #
 # The layers come from `sprintlib`, the model answers of the earlier sprints: `Conv2d`,
 # `MaxPool2D`, `Flatten`, `FC`, `ReLU`, `Softmax`, the optimizers and the initializers. This
-# sprint is about putting them together. Each problem has a visible test that prints what it
+# sprint is about putting them together. `Conv2d`, `MaxPool2D` and `Flatten` are sprint 2's
+# model answers, in your copy of sprintlib once sprint 2's answers are released: the cell
+# below prints whose each one is. If it says "not released yet", define your own sprint 2
+# classes in a new cell right after it (they then replace sprintlib's here). Each problem has a visible test that prints what it
 # checks; when you hand the notebook in, hidden tests repeat the checks on random weights,
 # paddings and batch sizes, against sprintlib's `LeNet`.
 
@@ -49,6 +52,7 @@ from sprintlib import FC, Adam, Conv2d, Flatten, HeInitializer, MaxPool2D, ReLU,
 from sprintlib.data import load_mnist
 from sprintlib.grading import autograding
 
+print(sprintlib.where_from(Conv2d, MaxPool2D, Flatten))  # sprint 2's layers: sprintlib's, or yours
 np.set_printoptions(precision=6, suppress=True)
 #: a LeNet ('same') trained on MNIST for 6 epochs, 99.07% on the test set (data/weights/README.md)
 WEIGHTS = Path(sprintlib.__file__).resolve().parents[1] / "data" / "weights" / "lenet_same.npz"

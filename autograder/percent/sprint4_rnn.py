@@ -420,8 +420,10 @@ for _ in range(4):
 #
 # Gradients through 28 steps can be large now and then; the model answer clips the RNN's
 # gradients to a global norm of at most `clip_norm` before the update (what sprintlib's
-# `SimpleRNN(clip_norm=...)` and Keras's `clipnorm` do). If you skipped Problem 3, use
-# sprintlib's `SimpleRNN(28, n_nodes, return_sequences=True)` in its place.
+# `SimpleRNN(clip_norm=...)` and Keras's `clipnorm` do). The network trains with your own
+# `ScratchSimpleRNN`, so it needs Problem 3's backward: sprintlib's `SimpleRNN` is this
+# sprint's model answer, released after the deadline, and it does not run when the notebook
+# is graded.
 #
 # The test trains on 600 images for 2 epochs and expects the loss to fall below chance
 # level, ln 10 = 2.3026.

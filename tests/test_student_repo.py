@@ -1,0 +1,234 @@
+"""`make student-repo`: the students' repository holds the course and none of the answers.
+
+Built here into a temporary folder (autograder/student_repo.py) with the released sprints of
+course.toml, and again with sprint 1 released. Every file of it, and every object of its
+git history, is scanned for what only the instructor holds: the solution lines of the source
+notebooks, their hidden tests, the bodies of the model answers it withholds, the right
+answers of the tests' students, the grading seed. A fresh clone of it sets up with its own
+one command (make setup) and imports the students' sprintlib, whose withheld layers say
+which sprint they belong to.
+"""
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "autograder"))
+import student_repo  # noqa: E402
+from engine.course import ASSIGNMENTS, DEFAULT_SEED  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("student-repo")
+
+
+def _solution_and_hidden_lines():
+    """(solution lines, hidden test lines) of the source notebooks that no release shows."""
+    released = set()
+    for a in ASSIGNMENTS:
+        for cell in json.loads((ROOT / "autograder" / "release" / a / f"{a}.ipynb").read_text())["cells"]:
+            released |= {line.strip() for line in "".join(cell["source"]).split("\n")}
+    solution, hidden = set(), set()
+    for a in ASSIGNMENTS:
+        for cell in json.loads((ROOT / "autograder" / "source" / a / f"{a}.ipynb").read_text())["cells"]:
+            text = "".join(cell["source"])
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            blocks = re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", text, re.S)
+            if cell["cell_type"] == "markdown" and meta.get("solution"):
+                blocks.append(text)  # a written answer's rubric and model answer
+            solution |= {line.strip() for b in blocks for line in b.split("\n")}
+            hidden |= {line.strip() for b in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", text, re.S)
+                       for line in b.split("\n")}
+    keep = lambda lines, n: {line for line in lines if len(line) >= n and line not in released}  # noqa: E731
+    return keep(solution, 25), keep(hidden, 15)
+
+
+def _sprintlib_lines(released):
+    """(lines of the model answers a build with ``released`` withholds, every other line of the
+    instructor's sprintlib): a withheld line that sprintlib also holds elsewhere is no secret."""
+    secret, rest = set(), set()
+    withheld = student_repo.withheld_names(released)
+    for path in (ROOT / "sprintlib").rglob("*.py"):
+        source = path.read_text()
+        names = withheld.get(str(path.relative_to(ROOT / "sprintlib")), {})
+        inside = set()
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.ClassDef) and node.name in names:
+                funcs = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name in student_repo.COMPUTING]
+            elif isinstance(node, ast.FunctionDef) and (node.name in names or "*" in names):
+                funcs = [node]
+            else:
+                funcs = []
+            for f in funcs:
+                doc = isinstance(f.body[0], ast.Expr) and isinstance(getattr(f.body[0], "value", None), ast.Constant)
+                start = f.body[1].lineno if doc and len(f.body) > 1 else f.body[0].lineno
+                inside |= set(range(start - 1, f.end_lineno))
+        for i, line in enumerate(source.split("\n")):
+            (secret if i in inside else rest).add(line.strip())
+    return {line for line in secret - rest if len(line) >= 25 and not line.startswith("#")}, rest
+
+
+def _history(repo: Path) -> dict[str, dict[str, str]]:
+    """commit -> {path: text} of every commit of the repository (its history, not just HEAD)."""
+    git = ["git", "-C", str(repo)]
+    out = {}
+    for commit in subprocess.run([*git, "rev-list", "--all"], capture_output=True, text=True, check=True).stdout.split():
+        files = {}
+        for line in subprocess.run([*git, "ls-tree", "-r", commit], capture_output=True, text=True,
+                                   check=True).stdout.splitlines():
+            meta, path = line.split("\t", 1)
+            blob = subprocess.run([*git, "cat-file", "-p", meta.split()[2]], capture_output=True, check=True).stdout
+            files[path] = blob.decode("utf-8", "replace")
+        out[commit] = files
+    return out
+
+
+def _head(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The students' repository as course.toml releases it, then with sprint 1 released too,
+    built into the same folder: a second commit on its history, as a term goes on."""
+    dst = tmp_path_factory.mktemp("student") / "repo"
+    released = student_repo.settings()["released"]
+    later = sorted(set(released) | {"sprint1_conv1d"})
+    first = student_repo.build(dst, ship=True, released=released)
+    commits = {_head(dst): released}
+    second = student_repo.build(dst, ship=True, released=later)
+    commits[_head(dst)] = later
+    return dict(dst=dst, released=released, withheld=first, withheld_after=second, commits=commits,
+                history=_history(dst))
+
+
+def test_nothing_secret_in_any_file_of_its_history(built):
+    """Each commit against what its build withholds: no solution line of a source notebook, no
+    hidden test line, no line of a withheld model answer, no right answer of tests/students.py,
+    no grading seed, in any file of any commit."""
+    solution, hidden = _solution_and_hidden_lines()
+    students = {line.strip() for line in (ROOT / "tests" / "students.py").read_text().split("\n")
+                if len(line.strip()) >= 30}
+    assert set(built["history"]) == set(built["commits"])
+    found = []
+    for commit, files in built["history"].items():
+        withheld, given = _sprintlib_lines(built["commits"][commit])
+        assert withheld or commit != list(built["commits"])[0]
+        kinds = {"solution": solution - given, "hidden test": hidden - given, "withheld model answer": withheld,
+                 "tests/students.py": students - given}
+        for path, text in files.items():
+            lines = {line.strip() for line in text.split("\n")}
+            found += [f"{commit[:8]}:{path}: {kind}: {hit[:90]}" for kind, secret in kinds.items()
+                      for hit in sorted(lines & secret)]
+            if DEFAULT_SEED in text:
+                found.append(f"{commit[:8]}:{path}: the default grading seed")
+    assert not found, "\n".join(found[:30])
+
+
+def test_the_scan_finds_what_it_looks_for(built):
+    """The scan's own check: a model answer's line planted in a copy of a file is found."""
+    withheld, _ = _sprintlib_lines(built["released"])
+    solution, hidden = _solution_and_hidden_lines()
+    assert len(withheld) > 50 and len(solution) > 50 and len(hidden) > 20
+    conv2d = (ROOT / "sprintlib" / "layers" / "conv2d.py").read_text().split("\n")
+    assert any(line.strip() in withheld for line in conv2d)
+
+
+def test_only_what_students_receive(built):
+    paths = {p for files in built["history"].values() for p in files}
+    top = {p.split("/")[0] for p in paths}
+    assert top == {".gitignore", "Makefile", "README.md", "pyproject.toml", "requirements.lock", "binder", "data",
+                   "notebooks", "sprintlib"}, top
+    assert {f"notebooks/{a}.ipynb" for a in ASSIGNMENTS} <= paths
+    assert not [p for p in paths if p.endswith(".key") or "results" in p.split("/") or "reference" in p.split("/")]
+
+
+def test_the_readme_launches_the_course_settings_repository(built):
+    readme = (built["dst"] / "README.md").read_text()
+    repository = student_repo.settings()["repository"]
+    assert f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/notebooks" in readme
+    assert "OWNER" not in readme and "{" not in readme
+    assert "make lab" in readme and all(f"notebooks/{a}.ipynb" in readme for a in ASSIGNMENTS)
+
+
+def test_each_build_is_a_commit_of_its_own_history(built):
+    log = subprocess.run(["git", "-C", str(built["dst"]), "log", "--format=%s"], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert len(log) == 2 and "sprint1_conv1d" in log[0]
+    status = subprocess.run(["git", "-C", str(built["dst"]), "status", "--porcelain"], capture_output=True,
+                            text=True).stdout
+    assert status == ""
+
+
+def _run_in(repo: Path, python: str, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([python, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "MPLBACKEND": "Agg"})
+
+
+WITHHELD_CALL = """
+import numpy as np, sprintlib
+layer = sprintlib.Conv2d(3, 4, 3)
+print("W", layer.W.shape)
+try:
+    layer.forward(np.zeros((1, 3, 5, 5)))
+except NotImplementedError as e:
+    print("raised:", e)
+print("FC", sprintlib.FC(3, 2).forward(np.ones((1, 3))).shape)
+conv = sprintlib.SimpleConv1d(3)
+try:
+    print("SimpleConv1d", conv.forward(np.arange(5.0)).shape)
+except NotImplementedError as e:
+    print("raised:", e)
+"""
+
+
+def test_a_withheld_layer_says_whose_problem_it_is(built):
+    """After the second build (sprint 1 released): sprint 2's Conv2d is withheld, sprint 1's
+    SimpleConv1d computes; the given FC computes."""
+    run = _run_in(built["dst"], sys.executable, WITHHELD_CALL)
+    assert run.returncode == 0, run.stderr
+    assert "W (4, 3, 3, 3)" in run.stdout
+    assert "raised: Conv2d is sprint 2's problem: its model answer is released after sprint 2" in run.stdout
+    assert "FC (1, 2)" in run.stdout and "SimpleConv1d (3,)" in run.stdout
+    assert set(built["withheld_after"]) == set(built["withheld"]) - {
+        n for n, s in built["withheld"].items() if s == "sprint1_conv1d"}
+    assert "Conv2d" in built["withheld_after"] and "SimpleConv1d" in built["withheld"]
+
+
+def test_a_fresh_clone_sets_up_with_its_own_command(built, tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(built["dst"]), str(clone)], check=True)
+    run = subprocess.run(["make", "setup"], cwd=clone, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    python = str(clone / ".venv" / "bin" / "python")
+    check = subprocess.run([python, "-c", "import sprintlib, json; print(sprintlib.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and str(clone / "sprintlib") in check.stdout, check.stderr
+    assert "raised: Conv2d is sprint 2's problem" in _run_in(tmp_path, python, WITHHELD_CALL).stdout
+
+
+def test_this_readmes_badge_launches_the_students_repository():
+    """The maintainers' README sends Binder to the students' repository, never to this one."""
+    repository = student_repo.settings()["repository"]
+    assert f"https://mybinder.org/v2/gh/{repository}/HEAD" in (ROOT / "README.md").read_text()
+
+
+def test_no_notebook_advises_a_layer_that_is_withheld_or_not_graded():
+    """A notebook must not send students to sprintlib's copy of a layer that their sprint asks
+    for ("use sprintlib.Conv1d here", "use sprintlib's in its place"): the students' sprintlib
+    withholds it until the deadline, and a graded kernel's raises (0 points)."""
+    advice = re.compile(r"use\s+`?sprintlib(?:\.|'s)\s*`?(\w*)")
+    found = []
+    for a in ASSIGNMENTS:
+        own = {n for names in student_repo.ANSWERS[a].values() for n in names}
+        for cell in json.loads((ROOT / "notebooks" / f"{a}.ipynb").read_text())["cells"]:
+            text = " ".join("".join(cell["source"]).replace("#", " ").split())
+            for m in advice.finditer(text):
+                if m.group(1) in own or not m.group(1)[:1].isupper():
+                    found.append(f"{a}: ...{text[max(0, m.start() - 40):m.end() + 40]}...")
+    assert not found, found
