@@ -51,6 +51,8 @@ grading engine, autograder/, use):
 - ``values``: what the student's code gave, read without calling any of its methods;
 - ``hidden``: the hidden tests' inputs (``hidden_rng``, ``random_case``, ``hidden_images``);
 - ``records``: what a graded run emits instead of judging (autograder/grade.py);
+- ``shipped``: the expected values the students' copy of sprintlib ships, by which its
+  checks judge where a model answer is withheld (sprintlib/_withheld.py);
 - ``mode``: the grading mode and its environment variables, read there and nowhere else.
 """
 from .checks import (_report, check_accuracy, check_array, check_bounds, check_function, check_gradients, check_layer,
@@ -61,7 +63,7 @@ from .comparison import (NUMERICAL, RTOL, TOLERANCES, Comparison, Tolerance, _ac
 from .hidden import hidden_images, hidden_rng, random_case
 from .mistakes import MISTAKES, SIZE_MISTAKES, Mistake
 from .mode import (DEFAULT_SEED, HIDDEN_DIR_VARIABLE, HIDDEN_KEY_VARIABLE, RECORD_VARIABLE, SEED_VARIABLE,
-                   autograding)
+                   SHIP_VARIABLE, autograding)
 from .records import RECORD_MIME, _emit
 
 __all__ = [
@@ -73,6 +75,8 @@ __all__ = [
     "Mistake", "MISTAKES", "SIZE_MISTAKES",
     # graded runs: the environment's variables (read in mode.py) and the records' type
     "RECORD_VARIABLE", "SEED_VARIABLE", "DEFAULT_SEED", "HIDDEN_KEY_VARIABLE", "HIDDEN_DIR_VARIABLE", "RECORD_MIME",
+    # the students' build: the file where the checks ship their expected values (shipped.py)
+    "SHIP_VARIABLE",
     # what the grading process (autograder/runner.py) calls to judge records outside the kernel
     "_array_problem", "_accuracy_problem", "_bounds_problem", "_ok", "_read_numbers", "_tolerance", "_matches",
     "_output_shape_hint",

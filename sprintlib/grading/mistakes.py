@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .._withheld import ModelAnswerWithheld
 from ..layers.activations import Sigmoid
 from ..layers.conv1d import Conv1d
 from ..layers.conv2d import Conv2d
@@ -230,6 +231,8 @@ def _predict(mistake, *inputs) -> dict:
         with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             return mistake.predict(*inputs)
+    except ModelAnswerWithheld:  # the students' copy: the check takes the shipped hints (shipped.py)
+        raise
     except Exception:  # not defined for these inputs (a pad of 0, an odd shape): no hint
         return {}
 

@@ -8,7 +8,10 @@ tell sprintlib.grading how its notebook is being run. Every other module asks he
 - ``seed()``: the course's seed of the hidden tests (``SPRINTLIB_GRADING_SEED``);
 - ``hidden_key()``, ``hidden_folder()``: the secret that draws the hidden images, which only
   the trusted run has, and the folder where the trusted run leaves them
-  (``SPRINTLIB_HIDDEN_IMAGES_KEY``, ``SPRINTLIB_HIDDEN_IMAGES``).
+  (``SPRINTLIB_HIDDEN_IMAGES_KEY``, ``SPRINTLIB_HIDDEN_IMAGES``);
+- ``ship_file()``: the file where the checks that run with the model answers append the
+  expected values that the students' copy of sprintlib ships (``SPRINTLIB_GRADING_SHIP``,
+  see shipped.py).
 
 Each is read when asked, never kept: whoever starts the kernel sets the variables
 (autograder/grade.py, nbgrader, a test), and they may change between two checks.
@@ -31,6 +34,11 @@ DEFAULT_SEED = "sprintlib"
 #: student's kernel reads them from
 HIDDEN_KEY_VARIABLE = "SPRINTLIB_HIDDEN_IMAGES_KEY"
 HIDDEN_DIR_VARIABLE = "SPRINTLIB_HIDDEN_IMAGES"
+
+#: set while the instructor's sprintlib runs a notebook for the students' build (``make
+#: student-repo``): the file (JSON lines) where every check_layer and check_function that runs
+#: with the model answers appends what a students' copy, without them, judges by (shipped.py)
+SHIP_VARIABLE = "SPRINTLIB_GRADING_SHIP"
 
 #: set by nbgrader while it runs a notebook: "autograde" or "validate"
 NBGRADER_VARIABLE = "NBGRADER_EXECUTION"
@@ -73,3 +81,9 @@ def hidden_key() -> str | None:
 def hidden_folder() -> str | None:
     """The folder of the hidden images the trusted run drew (None when it is not set)."""
     return os.environ.get(HIDDEN_DIR_VARIABLE)
+
+
+def ship_file() -> str | None:
+    """The file where the checks append their expected values for the students' copy
+    (``SPRINTLIB_GRADING_SHIP``); None when it is not set (or empty)."""
+    return os.environ.get(SHIP_VARIABLE) or None

@@ -34,6 +34,13 @@ def _npy(arr: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _from_npy(text: str) -> np.ndarray:
+    """The array of ``_npy(arr)``."""
+    import base64
+
+    return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+
+
 def _emit(name: str, value, **extra) -> None:
     """One record: {"name", "npy": base64 of np.save of the numbers} or {"name", "what"}."""
     from IPython.display import publish_display_data
