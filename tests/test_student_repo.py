@@ -232,3 +232,48 @@ def test_no_notebook_advises_a_layer_that_is_withheld_or_not_graded():
                 if m.group(1) in own or not m.group(1)[:1].isupper():
                     found.append(f"{a}: ...{text[max(0, m.start() - 40):m.end() + 40]}...")
     assert not found, found
+#: sample submissions whose test cells run in the students' repository and in this one
+SAME_VERDICTS = [("sprint2_conv2d", "correct"), ("sprint2_conv2d", "seeds"), ("sprint4_rnn", "seeds")]
+
+
+def _test_outputs(notebook: Path, pythonpath: str | None) -> dict:
+    """grade_id -> (what the test cell printed, its error's message) when the notebook runs
+    with ``pythonpath`` first on the kernel's path (the students' sprintlib) or without it."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    env = {"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "PYTHONPATH": pythonpath or ""}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+            errors = [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+            out[meta["grade_id"]] = (text, errors)
+    return out
+
+
+@pytest.mark.parametrize("assignment, student", SAME_VERDICTS)
+def test_the_visible_checks_say_the_same_without_the_model_answers(built, assignment, student, tmp_path):
+    """A sample submission's test cells, run with the students' sprintlib (its model answers
+    withheld: the checks read the shipped expected values) and with this repository's: the
+    same lines, the same numbers, the same failures."""
+    notebook = tmp_path / f"{assignment}.ipynb"
+    notebook.write_bytes((ROOT / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb").read_bytes())
+    assert built["withheld_after"].get("Conv2d") == "sprint2_conv2d"
+    theirs = _test_outputs(notebook, str(built["dst"]))
+    ours = _test_outputs(notebook, None)
+    assert theirs == ours
+    if student == "correct":
+        assert all(not errors for _, errors in ours.values()), ours
