@@ -314,7 +314,8 @@ def test_a_reference_withheld_in_backward_only(tmp_path, monkeypatch, capsys):
 
 def test_a_reference_withheld_in_a_known_mistake(tmp_path, monkeypatch, capsys):
     """The reference runs but a known mistake's prediction finds it withheld: the shipped hints, same output."""
-    student = lambda: check_layer(StudentConv2d(**CONV, mistake="uncropped"), Conv2d(**CONV), _x((2, 2, 5, 5)))  # noqa: E731
+    def student():
+        check_layer(StudentConv2d(**CONV, mistake="uncropped"), Conv2d(**CONV), _x((2, 2, 5, 5)))
     expected = _shipping(monkeypatch, tmp_path / "nb.jsonl", lambda: _outcome(student, capsys))
     _withhold(monkeypatch, tmp_path, classes=[])
 
