@@ -57,6 +57,11 @@ else:
     # Feedback: the engine's verdicts under each test, never the hidden tests' code
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
 
+# What a blank answer says when it runs: a readable message, not a bare NotImplementedError
+# (a test cell that calls it shows the message; tests/test_student_repo.py runs the releases)
+c.ClearSolutions.code_stub = {"python": '# YOUR CODE HERE\nraise NotImplementedError("not answered yet: replace this line '
+                                        'with your code")'}
+
 # Nothing but the notebook reaches a release or a submission copy: the percent sources,
 # the engine and any .py file stay with the instructor.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "percent", "engine", "*.py"]

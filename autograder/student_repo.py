@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -37,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from engine.course import ASSIGNMENTS  # noqa: E402
+from engine.course import ASSIGNMENTS, SEED_VARIABLE  # noqa: E402
 from engine.submission import runnable  # noqa: E402
 
 #: what each sprint asks students to write, as sprintlib holds it: file -> names. A class keeps
@@ -139,6 +140,20 @@ def build_sprintlib(dst: Path, released: list[str]) -> dict[str, str]:
     return registry
 
 
+@contextlib.contextmanager
+def environ(**values):
+    """os.environ with ``values`` set (None: unset) while the block runs, as it was after it:
+    what the kernels that nbclient starts inherit."""
+    old = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        yield
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
 def ship_expected_values(dst: Path) -> None:
     """The visible checks' expected values, from the model answers (the source notebooks with
     their hidden tests cut out), into dst/sprintlib/grading/shipped/<assignment>.jsonl."""
@@ -153,16 +168,12 @@ def ship_expected_values(dst: Path) -> None:
         run_nb.cells = [c for c, (_, part) in zip(run_nb.cells, where) if part != "hidden"]
         out = folder / f"{a}.jsonl"
         out.unlink(missing_ok=True)
-        env = {"SPRINTLIB_GRADING_SHIP": str(out), "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
-               "OPENBLAS_NUM_THREADS": "1"}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        # the checks' weights are drawn as a student's notebook draws them: with sprintlib's own
+        # seed, never the term's grading secret (which the students' keys could not match)
+        with environ(SPRINTLIB_GRADING_SHIP=str(out), NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
+                     OPENBLAS_NUM_THREADS="1", **{SEED_VARIABLE: None}):
             NotebookClient(run_nb, timeout=300, kernel_name="python3", allow_errors=False,
                            resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-        finally:
-            for k, v in old.items():
-                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
         print(f"shipped the expected values of {a}'s visible checks: {out.stat().st_size if out.exists() else 0} bytes")
 
 

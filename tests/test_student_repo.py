@@ -94,17 +94,22 @@ def _head(repo: Path) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The students' repository as course.toml releases it, then with sprint 1 released too,
-    built into the same folder: a second commit on its history, as a term goes on."""
-    dst = tmp_path_factory.mktemp("student") / "repo"
+    """The students' repository as course.toml releases it (kept as ``first``), then, in a copy
+    of it, with sprints 1 and 2 released too: a second commit on its history, as a term goes
+    on (sprint 3, built from sprint 2's layers, opens once sprint 2's answers are out)."""
+    import shutil
+
+    first = tmp_path_factory.mktemp("student") / "first"
     released = student_repo.settings()["released"]
-    later = sorted(set(released) | {"sprint1_conv1d"})
-    first = student_repo.build(dst, ship=True, released=released)
-    commits = {_head(dst): released}
-    second = student_repo.build(dst, ship=True, released=later)
+    later = sorted(set(released) | {"sprint1_conv1d", "sprint2_conv2d"})
+    withheld = student_repo.build(first, ship=True, released=released)
+    commits = {_head(first): released}
+    dst = first.parent / "repo"
+    shutil.copytree(first, dst)
+    withheld_after = student_repo.build(dst, ship=True, released=later)
     commits[_head(dst)] = later
-    return dict(dst=dst, released=released, withheld=first, withheld_after=second, commits=commits,
-                history=_history(dst))
+    return dict(first=first, dst=dst, released=released, withheld=withheld, withheld_after=withheld_after,
+                commits=commits, history=_history(dst))
 
 
 def test_nothing_secret_in_any_file_of_its_history(built):
@@ -159,7 +164,7 @@ def test_the_readme_launches_the_course_settings_repository(built):
 def test_each_build_is_a_commit_of_its_own_history(built):
     log = subprocess.run(["git", "-C", str(built["dst"]), "log", "--format=%s"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    assert len(log) == 2 and "sprint1_conv1d" in log[0]
+    assert len(log) == 2 and "sprint1_conv1d, sprint2_conv2d" in log[0]
     status = subprocess.run(["git", "-C", str(built["dst"]), "status", "--porcelain"], capture_output=True,
                             text=True).stdout
     assert status == ""
@@ -188,28 +193,91 @@ except NotImplementedError as e:
 
 
 def test_a_withheld_layer_says_whose_problem_it_is(built):
-    """After the second build (sprint 1 released): sprint 2's Conv2d is withheld, sprint 1's
-    SimpleConv1d computes; the given FC computes."""
-    run = _run_in(built["dst"], sys.executable, WITHHELD_CALL)
+    """As course.toml releases them (none by default): sprint 2's Conv2d is withheld and says
+    so, the given FC computes; after the release of sprints 1 and 2, both compute, and only
+    sprint 4's layers are withheld."""
+    run = _run_in(built["first"], sys.executable, WITHHELD_CALL)
     assert run.returncode == 0, run.stderr
-    assert "W (4, 3, 3, 3)" in run.stdout
-    assert "raised: Conv2d is sprint 2's problem: its model answer is released after sprint 2" in run.stdout
-    assert "FC (1, 2)" in run.stdout and "SimpleConv1d (3,)" in run.stdout
-    assert set(built["withheld_after"]) == set(built["withheld"]) - {
-        n for n, s in built["withheld"].items() if s == "sprint1_conv1d"}
-    assert "Conv2d" in built["withheld_after"] and "SimpleConv1d" in built["withheld"]
+    assert "W (4, 3, 3, 3)" in run.stdout and "FC (1, 2)" in run.stdout
+    if "sprint2_conv2d" not in built["released"]:
+        assert "raised: Conv2d is sprint 2's problem: its model answer is released after sprint 2" in run.stdout
+    later = _run_in(built["dst"], sys.executable, WITHHELD_CALL)
+    assert "raised" not in later.stdout and "SimpleConv1d (3,)" in later.stdout, later.stdout + later.stderr
+    assert set(built["withheld_after"].values()) <= {"sprint4_rnn"} and "SimpleRNN" in built["withheld_after"]
 
 
-def test_a_fresh_clone_sets_up_with_its_own_command(built, tmp_path):
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(built["dst"]), str(clone)], check=True)
-    run = subprocess.run(["make", "setup"], cwd=clone, capture_output=True, text=True, timeout=900)
+@pytest.fixture(scope="module")
+def clone(built, tmp_path_factory):
+    """A fresh clone of the students' repository, set up with its own command (make setup: its
+    .venv, its pinned packages, its sprintlib), nothing of this repository on its path; and a
+    kernelspec that runs that .venv's Python."""
+    folder = tmp_path_factory.mktemp("student-clone")
+    repo = folder / "repo"
+    subprocess.run(["git", "clone", "-q", str(built["dst"]), str(repo)], check=True)
+    run = subprocess.run(["make", "setup"], cwd=repo, capture_output=True, text=True, timeout=900)
+    spec = folder / "jupyter" / "kernels" / "student-clone"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(repo / ".venv" / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "the students' clone", "language": "python"}))
+    return dict(repo=repo, setup=run, jupyter_path=str(folder / "jupyter"))
+
+
+def test_a_fresh_clone_sets_up_with_its_own_command(clone, tmp_path):
+    run = clone["setup"]
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    python = str(clone / ".venv" / "bin" / "python")
-    check = subprocess.run([python, "-c", "import sprintlib, json; print(sprintlib.__file__)"], cwd=tmp_path,
+    python = str(clone["repo"] / ".venv" / "bin" / "python")
+    check = subprocess.run([python, "-c", "import sprintlib; print(sprintlib.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0 and str(clone / "sprintlib") in check.stdout, check.stderr
-    assert "raised: Conv2d is sprint 2's problem" in _run_in(tmp_path, python, WITHHELD_CALL).stdout
+    assert check.returncode == 0 and str(clone["repo"] / "sprintlib") in check.stdout, check.stderr
+    assert "SimpleConv1d (3,)" in _run_in(tmp_path, python, WITHHELD_CALL).stdout  # released in this build
+
+
+def _run_in_clone(clone, notebook: Path):
+    """Every cell of ``notebook`` in the clone's own kernel (its .venv, its sprintlib), errors
+    kept, as a student's Run All does (the training cells at the graded run's size)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    with student_repo.environ(JUPYTER_PATH=clone["jupyter_path"], NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
+                              PYTHONPATH=None):
+        NotebookClient(nb, timeout=300, kernel_name="student-clone", allow_errors=True,
+                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    return nb
+
+
+def _tests_of(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata.get("nbgrader", {}).get("solution")]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_its_notebooks_run_whole_with_blank_answers(clone, assignment):
+    """As handed out: every cell runs (the kernel never dies) and every test fails, saying why."""
+    nb = _run_in_clone(clone, clone["repo"] / "notebooks" / f"{assignment}.ipynb")
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code"), "a cell did not run"
+    unreadable = []
+    for cell in _tests_of(nb):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        if not errors:
+            unreadable.append(f"{cell.metadata.nbgrader['grade_id']}: passes on a blank answer")
+        elif not (errors[0].evalue.strip() or printed.strip()):
+            unreadable.append(f"{cell.metadata.nbgrader['grade_id']}: {errors[0].ename} without a message")
+    assert not unreadable, unreadable
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_model_answers_pass_every_visible_test_there(clone, assignment, tmp_path):
+    """The model answers pasted in (the correct sample): every cell runs without an error."""
+    notebook = tmp_path / f"{assignment}.ipynb"
+    notebook.write_bytes((ROOT / "autograder" / "submitted" / "correct" / assignment / f"{assignment}.ipynb")
+                         .read_bytes())
+    nb = _run_in_clone(clone, notebook)
+    failed = [(c.metadata.get("nbgrader", {}).get("grade_id"), o.ename, o.evalue[:300])
+              for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not failed, failed
 
 
 def test_this_readmes_badge_launches_the_students_repository():
@@ -239,21 +307,13 @@ SAME_VERDICTS = [("sprint2_conv2d", "correct"), ("sprint2_conv2d", "seeds"), ("s
 def _test_outputs(notebook: Path, pythonpath: str | None) -> dict:
     """grade_id -> (what the test cell printed, its error's message) when the notebook runs
     with ``pythonpath`` first on the kernel's path (the students' sprintlib) or without it."""
-    import os
-
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(str(notebook), as_version=4)
-    env = {"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "PYTHONPATH": pythonpath or ""}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with student_repo.environ(NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg", PYTHONPATH=pythonpath):
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(notebook.parent)}}).execute()
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     out = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -266,13 +326,13 @@ def _test_outputs(notebook: Path, pythonpath: str | None) -> dict:
 
 @pytest.mark.parametrize("assignment, student", SAME_VERDICTS)
 def test_the_visible_checks_say_the_same_without_the_model_answers(built, assignment, student, tmp_path):
-    """A sample submission's test cells, run with the students' sprintlib (its model answers
+    """A sample submission's test cells, run with the students' sprintlib (every model answer
     withheld: the checks read the shipped expected values) and with this repository's: the
     same lines, the same numbers, the same failures."""
     notebook = tmp_path / f"{assignment}.ipynb"
     notebook.write_bytes((ROOT / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb").read_bytes())
-    assert built["withheld_after"].get("Conv2d") == "sprint2_conv2d"
-    theirs = _test_outputs(notebook, str(built["dst"]))
+    assert built["withheld"].get("Conv2d") == "sprint2_conv2d" and built["withheld"].get("SimpleRNN")
+    theirs = _test_outputs(notebook, str(built["first"]))
     ours = _test_outputs(notebook, None)
     assert theirs == ours
     if student == "correct":
