@@ -347,12 +347,12 @@ def rec(name, value, **extra) -> dict:
     return {"name": name, "npy": npy(value), **extra}
 
 
-def part(*records, status="ok", ended=True, ename=""):
+def part(*records, status="ok", ended=True, ename="", evalue="the message"):
     """What a test part left (its records, its end record, an error), as judge.part_summary reads it."""
     shown = list(records) + ([{"name": END_RECORD, "what": "None"}] if ended else [])
     outputs = [new_output("display_data", data={grading.RECORD_MIME: r}) for r in shown]
     if ename:
-        outputs.append(new_output("error", ename=ename, evalue="the message", traceback=["the traceback"]))
+        outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=["the traceback"]))
     return judge.part_summary({"outputs": outputs}, status)
 
 
@@ -370,7 +370,8 @@ def test_part_summary_reads_the_records_of_a_part():
                new_output("execute_result", data={grading.RECORD_MIME: rec("forward B", E)}),
                new_output("display_data", data={grading.RECORD_MIME: {"name": END_RECORD, "what": "None"}})]
     assert judge.part_summary({"outputs": outputs}, "ok") == {
-        "records": [rec("forward A", E)], "answer_code": [["f.py", "g"]], "ended": True, "status": "ok", "ename": ""}
+        "records": [rec("forward A", E)], "answer_code": [["f.py", "g"]], "ended": True, "status": "ok", "ename": "",
+        "evalue": ""}
 
 
 @pytest.mark.parametrize("status, end_record, ename, ended, kept_ename", [
@@ -378,8 +379,8 @@ def test_part_summary_reads_the_records_of_a_part():
     ("ok", False, "", False, ""),
     ("timeout", True, "", False, ""),
     ("error", False, "ValueError", False, "ValueError"),
-    ("error", False, "MyOwnError", False, ""),
-    ("error", False, "__import__", False, ""),
+    ("error", False, "MyOwnError", False, "MyOwnError"),  # sprintlib's own errors are named too
+    ("error", False, "a name; with <html>", False, ""),  # not a name: not shown
 ])
 def test_part_summary_tells_a_part_that_ended(status, end_record, ename, ended, kept_ename):
     summary = part(rec("forward A", E), status=status, ended=end_record, ename=ename)
@@ -470,11 +471,11 @@ def test_judge_extra_records():
     ("timeout", "", True, "it ran past the time limit"),
     ("dead", "", False, "the kernel died"),
     ("not run", "", True, "it did not run (an earlier cell stopped the notebook)"),
-    ("error", "ValueError", False, "an exception was raised (ValueError)"),
-    ("error", "ValueError", True,
-     "an exception was raised (ValueError) (its message is not shown: it came from the hidden test inputs)"),
-    ("error", "MyOwnError", False, "an exception was raised"),
-    ("ok", "", True, "an exception was raised (its message is not shown: it came from the hidden test inputs)"),
+    ("error", "ValueError", False, "an exception was raised: ValueError: the message"),
+    ("error", "ValueError", True, "an exception was raised: ValueError: the message (numbers hidden: they come "
+                                  "from the hidden test's inputs)"),
+    ("error", "MyOwnError", False, "an exception was raised: MyOwnError: the message"),
+    ("ok", "", True, "an exception was raised"),
 ])
 def test_judge_a_part_that_did_not_end(status, ename, hidden, stopped):
     got = part(rec("forward A", E), status=status, ended=False, ename=ename)
@@ -482,6 +483,30 @@ def test_judge_a_part_that_did_not_end(status, ename, hidden, stopped):
     assert (verdict.passed, verdict.stopped, verdict.part) == (False, stopped, "hidden" if hidden else "visible")
     assert [c.status for c in verdict.checks] == [OK, NOT_CHECKED]
     assert judge.stop_reason(got, hidden) == stopped
+
+
+def test_a_hidden_parts_message_keeps_its_words_not_its_numbers():
+    got = part(rec("forward A", E), status="error", ended=False, ename="AssertionError",
+               evalue="your layer's W: expected shape (4, 3, 3, 3), got (3, 3) at 1.5e-3\nsecond line")
+    assert judge.stop_reason(got, hidden=False) == ("an exception was raised: AssertionError: your layer's W: expected "
+                                                    "shape (4, 3, 3, 3), got (3, 3) at 1.5e-3 second line")
+    hidden = judge.stop_reason(got, hidden=True)
+    assert hidden.startswith("an exception was raised: AssertionError: your layer's W: expected shape (…, …, …, …), "
+                             "got (…, …) at … second line")
+    assert not any(ch.isdigit() for ch in hidden)
+
+
+def test_a_run_of_checks_that_did_not_run_is_one_line():
+    checks = [Check("forward A", WRONG, "forward A: wrong values")] + [
+        Check(n, NOT_CHECKED, f"{n}: not checked") for n in ("backward dX", "backward dW", "backward dB")]
+    stopped = PartVerdict("visible", False, checks, stopped="an exception was raised: ValueError: bad")
+    assert feedback.part_lines(stopped) == [
+        "forward A: wrong values",
+        "not checked: backward dX, backward dW, backward dB (the test did not finish: an exception was raised: "
+        "ValueError: bad)"]
+    other = PartVerdict("visible", False, checks[1:3] + checks[:1])
+    assert feedback.part_lines(other) == [
+        "not checked: backward dX, backward dW (the test ran other checks in their place)", "forward A: wrong values"]
 
 
 def test_judge_a_hidden_part_that_is_right():
@@ -617,8 +642,8 @@ def test_render_a_failed_test():
     assert feedback.render(result().tests[1]) == ("backward dW: wrong values\n"
                                                   "  hint: flipped\n"
                                                   "2 more check(s) than the test makes: something else ran them\n"
-                                                  "hidden test: backward dW: not checked\n"
-                                                  "hidden test: the test did not finish: the kernel died\n"
+                                                  "hidden test: not checked: backward dW (the test did not finish: "
+                                                  "the kernel died)\n"
                                                   "FAILED: 0 of 1.5 points\n")
 
 

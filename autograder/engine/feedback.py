@@ -13,7 +13,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 
 from .submission import BEGIN, END
-from .verdict import Check, PartVerdict, TestVerdict
+from .verdict import NOT_CHECKED, Check, PartVerdict, TestVerdict
 
 
 def check_line(check: Check) -> str:
@@ -21,14 +21,36 @@ def check_line(check: Check) -> str:
 
 
 def part_lines(part: PartVerdict, prefixed: bool = True) -> list[str]:
-    """A part's lines: one a check, then what else went wrong (extra records, an early stop);
-    a hidden part's marked as such (``prefixed``)."""
-    lines = [check_line(c) for c in part.checks]
+    """A part's lines: one a check, a run of checks that did not run in one line with why,
+    then what else went wrong (extra records, an early stop); a hidden part's marked as such
+    (``prefixed``)."""
+    lines, said_why = [], False
+    for checks in _runs(part.checks):
+        if checks[0].status != NOT_CHECKED:
+            lines += [check_line(c) for c in checks]
+            continue
+        names = ", ".join(c.name for c in checks)
+        if part.stopped and checks[-1] is part.checks[-1]:
+            why, said_why = f"the test did not finish: {part.stopped}", True
+        else:
+            why = "the test ran other checks in their place"
+        lines.append(f"not checked: {names} ({why})")
     if part.extra:
         lines.append(f"{part.extra} more check(s) than the test makes: something else ran them")
-    if part.stopped:
+    if part.stopped and not said_why:
         lines.append(f"the test did not finish: {part.stopped}")
     return [("hidden test: " if part.hidden and prefixed else "") + line for line in lines]
+
+
+def _runs(checks: list[Check]) -> list[list[Check]]:
+    """The checks in runs: each run of checks that were not checked together, the others alone."""
+    runs = []
+    for c in checks:
+        if runs and c.status == NOT_CHECKED and runs[-1][-1].status == NOT_CHECKED:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
 
 
 def lines(test: TestVerdict) -> list[str]:

@@ -11,8 +11,8 @@ code cannot reach. The verdict is data (engine/verdict.py); engine/feedback.py w
 from __future__ import annotations
 
 import base64
-import builtins
 import io
+import re
 
 import numpy as np
 
@@ -23,6 +23,12 @@ from sprintlib.grading.comparison import _accuracy_problem, _bounds_problem, _ma
 from .submission import ANSWER_CODE, END_RECORD
 from .verdict import NOT_CHECKED, NOT_NUMBERS, OK, WRONG, Check, PartVerdict
 
+#: an exception's type name as the kernel reported it (anything else is not shown)
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
+#: what of an exception's message the feedback shows
+MESSAGE_CHARS = 400
+#: a number in a message (integers, decimals, exponents): hidden in a hidden part's message
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 #: why a part did not finish, by its cell's status
 STOPPED = {"timeout": "it ran past the time limit", "dead": "the kernel died",
            "not run": "it did not run (an earlier cell stopped the notebook)"}
@@ -54,10 +60,12 @@ def part_summary(cell, status: str) -> dict:
     ended = any(r["name"] == END_RECORD for r in recs)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     ename = errors[0].get("ename", "") if errors else ""
+    evalue = errors[0].get("evalue", "") if errors else ""
     return {"records": [r for r in recs if r["name"] not in (END_RECORD, ANSWER_CODE)],
             "answer_code": [c for r in recs if r["name"] == ANSWER_CODE for c in r.get("code", [])],
             "ended": ended and status == "ok", "status": status,
-            "ename": ename if isinstance(ename, str) and isinstance(getattr(builtins, ename, None), type) else ""}
+            "ename": ename if isinstance(ename, str) and NAME.fullmatch(ename) else "",
+            "evalue": evalue[:MESSAGE_CHARS] if isinstance(evalue, str) else ""}
 
 
 def judge(expected: dict, got: dict, hidden: bool) -> PartVerdict:
@@ -94,12 +102,16 @@ def judge_check(e: dict, g: dict | None, hidden: bool) -> Check:
 
 
 def stop_reason(got: dict, hidden: bool) -> str:
-    """Why a part did not reach its end record, in words."""
+    """Why a part did not reach its end record, in words: the exception's type and message (the
+    readable errors of sprintlib's checks and layers say what to fix). A hidden part's message
+    is shown without its numbers, which may come from the hidden test's inputs."""
     what = STOPPED.get(got["status"])
     if what is None:
-        what = "an exception was raised" + (f" ({got['ename']})" if got["ename"] else "")
-        if hidden:
-            what += " (its message is not shown: it came from the hidden test inputs)"
+        message = " ".join(str(got.get("evalue", "")).split())
+        if hidden and message:
+            message = NUMBER.sub("…", message) + " (numbers hidden: they come from the hidden test's inputs)"
+        what = "an exception was raised" + (f": {got['ename']}" if got["ename"] else "") + \
+            (f": {message}" if message else "")
     return what
 
 

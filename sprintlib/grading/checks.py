@@ -18,7 +18,7 @@ from ..testing import keep_weights, layer_numerical_gradients, random_input
 from . import mode
 from .comparison import (NUMERICAL, Tolerance, _accuracy_problem, _array_problem, _bounds_problem, _not_finite, _ok,
                          _read_numbers, _shape_hint, _tolerance)
-from .hidden import hidden_rng
+from .hidden import _rng_of
 from .mistakes import _function_explainer, _hint_records, _layer_explainer
 from .own_work import _Answer, _check_not_a_copy
 from .records import _emit
@@ -344,13 +344,16 @@ def _as_float64(layer, names) -> None:
 
 # -- graded runs: the same weights in the trusted run and in the student's kernel --------
 def _grading_weights(layer, X, names) -> None:
-    """Weights drawn from the inputs (by hidden_rng), in place of the layer's own: the trusted
-    run and the student's kernel then check the same numbers, and no bias is left at zero."""
+    """Weights drawn from the inputs alone, in place of the layer's own: the trusted run, the
+    student's kernel and the notebook then check the same numbers. Drawn with sprintlib's own
+    seed, never the course's grading seed, which a graded run has and a notebook has not: a
+    visible test shows the same values in both (a hidden test's inputs, drawn with the grading
+    seed, keep its weights unknown). No bias is left at zero."""
     X = np.asarray(X)
     key = hashlib.sha256(f"{X.shape}{X.dtype}".encode() + np.ascontiguousarray(X).tobytes()).hexdigest()
     for n in names:
         current = np.asarray(getattr(layer, n))
-        draw = 0.5 * hidden_rng(f"weights:{key}:{n}").standard_normal(current.shape)
+        draw = 0.5 * _rng_of(f"{mode.DEFAULT_SEED}\0weights:{key}:{n}").standard_normal(current.shape)
         setattr(layer, n, draw.astype(current.dtype if current.dtype.kind == "f" else np.float64))
 
 
