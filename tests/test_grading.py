@@ -555,3 +555,25 @@ def test_a_graded_accuracy_cannot_be_claimed(monkeypatch):
     monkeypatch.undo()
     ok, lines = judged(expected, got, hidden=False)
     assert not ok and "accuracy 0.0%" in lines[0] and "below 2.3" in lines[1], lines
+
+
+def test_a_visible_checks_weights_do_not_depend_on_the_grading_seed(monkeypatch):
+    """The notebook (no grading seed) and a graded run (the term's secret seed) give a visible
+    check the same weights, so the feedback shows the numbers the notebook showed."""
+    from sprintlib import Conv2d
+    from sprintlib.grading.checks import _grading_weights
+
+    X = np.random.default_rng(2).standard_normal((2, 3, 5, 5))
+    drawn = []
+    for seed in (None, "a term's secret", "another"):
+        if seed is None:
+            monkeypatch.delenv("SPRINTLIB_GRADING_SEED", raising=False)
+        else:
+            monkeypatch.setenv("SPRINTLIB_GRADING_SEED", seed)
+        layer = Conv2d(3, 4, 3)
+        _grading_weights(layer, X, layer.param_names)
+        drawn.append((layer.W.copy(), layer.B.copy()))
+    for W, B in drawn[1:]:
+        np.testing.assert_array_equal(W, drawn[0][0])
+        np.testing.assert_array_equal(B, drawn[0][1])
+    assert not np.allclose(drawn[0][0], 0) and not np.allclose(drawn[0][1], 0)
