@@ -28,7 +28,7 @@ from tqdm import tqdm
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import build  # noqa: E402
-from engine import export  # noqa: E402
+from engine import export, regrade  # noqa: E402
 from engine.session import Graded, GradingError, Session, incomplete_warning  # noqa: E402
 
 
@@ -105,6 +105,12 @@ def run(args, session: Session, start: float) -> int:
     export.grades_csv(HERE, csv_path, sorted({g.student for g in graded}))
     export.times_csv(args.output / "grading_times.csv", graded)
     report(graded, assignments, session, csv_path)
+    changed = [d for g in graded for d in g.differences]
+    regrade.write_csv(args.output / "regrade.csv", changed)
+    if changed:
+        print(f"\nregraded: {len(changed)} score(s) changed (also in {args.output / 'regrade.csv'}):")
+        for d in changed:
+            print(f"  {d.line()}")
     phases["export"] = time.perf_counter() - began
     print(f"grades: {csv_path}; feedback: {HERE / 'feedback'}/<student>/<assignment>/; "
           f"total {time.perf_counter() - start:.0f} s")

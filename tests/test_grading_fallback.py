@@ -189,3 +189,31 @@ def test_a_course_copied_without_its_engine_grades_nothing(graded, tmp_path):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
         assert gb.find_submission(A, "correct").code_score == 0  # no test's points given
+
+
+def test_a_regrade_says_whose_score_changed_on_which_test_and_why(graded, tmp_path):
+    """The seeds' notebook handed in again with problem 1 answered right: the run names that
+    student, that test, the scores before and after, and why (the submission changed);
+    a --regrade of the same notebook changes nothing and says so."""
+    import csv
+
+    course = graded["course"]
+    subs = tmp_path / "submissions"
+    shutil.copytree(graded["subs"] / "seeds", subs / "seeds")
+    nb = nbformat.read(str(subs / "seeds" / A / f"{A}.ipynb"), as_version=4)
+    battery.answer(nb, "p1_solution").source = battery.answer(battery.correct(), "p1_solution").source
+    nbformat.write(nb, str(subs / "seeds" / A / f"{A}.ipynb"))
+    env = dict(os.environ, **{sandbox.OFF_VARIABLE: "all"})
+    out = tmp_path / "output"
+    runs = [subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
+                            "--output", str(out), *extra], env=env, capture_output=True, text=True, timeout=900)
+            for extra in ([], ["--regrade"])]
+    first, again = runs
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    for test in ("p1_test_forward", "p1_test_backward"):
+        line = f"seeds/{A} {test}: 0 -> {battery.TESTS[test]:g} (the submission changed)"
+        assert line in first.stdout, first.stdout[-3000:]
+    with open(out / "regrade.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows == [] and "regraded:" not in again.stdout, again.stdout[-2000:]  # the second run's file
+    assert again.returncode == 0

@@ -74,6 +74,12 @@ def result_key(submission: Path, expected: Path, limits: dict, missing: list[str
     return digest(submission, digest(expected), code_digest(), limits, missing)
 
 
+def key_parts(submission: Path, expected: Path, limits: dict, missing: list[str]) -> dict[str, str]:
+    """What went into a key, part by part (kept with the result): a regrade says which changed."""
+    return {"submission": digest(submission), "expected records": digest(expected),
+            "engine and sprintlib": code_digest(), "limits": digest(limits), "sandbox": digest(missing)}
+
+
 def kept_paths(results: Path, assignment: str, student: str) -> tuple[Path, Path]:
     """(the kept result, the kept autograded notebook), in a folder of their own (a student may
     be called "expected")."""
@@ -95,9 +101,21 @@ def load(results: Path, assignment: str, student: str, key: str) -> tuple[Result
         return None
 
 
+def previous(results: Path, assignment: str, student: str) -> tuple[Result, dict] | None:
+    """(result, its key's parts) of the kept result of a submission, whatever its key: what a
+    regrade is compared with. None when there is none (or it cannot be read)."""
+    kept, _ = kept_paths(results, assignment, student)
+    try:
+        data = json.loads(kept.read_text())
+        return Result.from_json(data["result"]), data.get("parts") or {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def save(results: Path, assignment: str, student: str, key: str, result: Result, seconds: float,
-         autograded: Path) -> None:
+         autograded: Path, parts: dict | None = None) -> None:
     kept, notebook = kept_paths(results, assignment, student)
     kept.parent.mkdir(parents=True, exist_ok=True)
     notebook.write_bytes(autograded.read_bytes())
-    kept.write_text(json.dumps({"key": key, "seconds": seconds, "result": result.to_json()}, indent=1))
+    kept.write_text(json.dumps({"key": key, "parts": parts or {}, "seconds": seconds, "result": result.to_json()},
+                               indent=1))

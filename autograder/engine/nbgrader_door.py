@@ -25,6 +25,7 @@ import nbformat
 from nbconvert.exporters import NotebookExporter
 from nbconvert.preprocessors import Preprocessor
 
+from . import regrade
 from .session import GradingError, Session, incomplete_warning
 
 #: one engine session per course folder and process (the formgrader's server grades many)
@@ -81,6 +82,11 @@ class GradeInSandbox(Preprocessor):
         s.record(graded, notebook, write_notebook=False)  # nbgrader writes the notebook itself
         for note in graded.result.notes:
             self.log.warning("%s/%s: %s", student, assignment, note)
+        for d in graded.differences:  # a regrade: whose score changed, on which test, and why
+            self.log.warning("regraded: %s", d.line())
+        if graded.differences:
+            log = s.results / assignment / "regrades.csv"
+            regrade.append_csv(log, graded.differences)
         return nbformat.read(str(notebook), as_version=4), resources
 
     def sweep(self, s: Session, coursedir, assignment: str) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, sandbox
+from .regrade import differences as score_differences
 from .course import COURSE_ID, grading_seed, load_limits
 from .verdict import Result
 
@@ -75,6 +76,8 @@ class Graded:
     resumed: bool = False
     error: str = ""
     key: str = ""
+    #: how its scores changed from the kept result it replaced (engine/regrade.py)
+    differences: list = field(default_factory=list)
 
 
 def env() -> dict:
@@ -261,10 +264,14 @@ class Session:
             result, seconds = kept
             return (Graded(student, assignment, folder, result, seconds, resumed=True, key=key),
                     cache.kept_paths(self.results, assignment, student)[1])
+        before = cache.previous(self.results, assignment, student)
         graded, notebook = self.run(student, assignment, folder)
         graded.key = key
         if not graded.error:
-            cache.save(self.results, assignment, student, key, graded.result, graded.seconds, notebook)
+            parts = cache.key_parts(folder, self.expected[assignment], self.limits, self.missing)
+            if before is not None:
+                graded.differences = score_differences(student, assignment, *before, graded.result, parts)
+            cache.save(self.results, assignment, student, key, graded.result, graded.seconds, notebook, parts)
             notebook = cache.kept_paths(self.results, assignment, student)[1]
         return graded, notebook
 
