@@ -105,6 +105,7 @@ def run(args, session: Session, start: float) -> int:
     export.grades_csv(HERE, csv_path, sorted({g.student for g in graded}))
     export.times_csv(args.output / "grading_times.csv", graded)
     report(graded, assignments, session, csv_path)
+    similar_answers(session, todo, args.output / "report")
     changed = [d for g in graded for d in g.differences]
     regrade.write_csv(args.output / "regrade.csv", changed)
     if changed:
@@ -140,6 +141,28 @@ def grade_all(session: Session, todo: list, workers: int, regrade: bool) -> list
                 session.record(g, notebook)
             graded.append(g)
     return graded
+
+
+def similar_answers(session: Session, todo: list, out: Path) -> None:
+    """Pairs of students whose answer cells are alike (engine/similarity.py), an HTML page an
+    assignment beside the report; the starter code and the model answers left out."""
+    import nbformat
+
+    from engine import similarity
+    from engine.submission import is_answer, nbgrader_meta, pick_notebook
+
+    for a in sorted({a for _, a, _ in todo}):
+        source = nbformat.read(str(HERE / "source" / a / f"{a}.ipynb"), as_version=4)
+        release = nbformat.read(str(HERE / "release" / a / f"{a}.ipynb"), as_version=4)
+        ids = [nbgrader_meta(c)["grade_id"] for c in source.cells if is_answer(c) and c.cell_type == "code"]
+        answers = {}
+        for student, assignment, folder in todo:
+            notebook, _ = pick_notebook(folder, assignment) if assignment == a else (None, "")
+            if notebook is not None:
+                answers[student] = similarity.answers_of(notebook, ids, session.limits)
+        found = similarity.pairs(a, answers, similarity.boilerplate_of(source, release))
+        page = similarity.write(out, a, found)
+        print(f"{a}: {len(found)} pair(s) of similar answers ({page})")
 
 
 def report(graded: list[Graded], assignments: list[str], session: Session, csv_path: Path) -> None:
