@@ -368,3 +368,80 @@ def test_an_output_limit_note_is_reported_as_one():
     assert [note_kinds(n) for n in notes] == [["output limit"], ["output limit"]]
     assert limit_notes([{"noted": False}], limits) == []
 
+
+# -- the gradebook imports of Canvas and Gradescope (engine/export.py) ----------------------------------
+@pytest.fixture
+def gradebook(tmp_path, monkeypatch):
+    """A course folder whose nbgrader gradebook has two assignments (5 and 4 points) and three
+    students: alice (names, email, LMS id) 3 of 5, bob (no names) 0 of 5, carol nothing handed in."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    from engine.course import COURSE_ID
+
+    monkeypatch.setenv("PATH", f"{sys.executable.rsplit('/', 1)[0]}:{__import__('os').environ['PATH']}")  # alembic
+    warnings.filterwarnings("ignore", category=SAWarning)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", COURSE_ID) as gb:
+        for a, points in ((A, (2, 3)), (B, (4,))):
+            gb.add_assignment(a)
+            gb.update_or_create_notebook(a, a)
+            for k, p in enumerate(points):
+                gb.add_grade_cell(f"p{k}_test", a, a, max_score=p, cell_type="code")
+        gb.add_student("alice", first_name="Alice", last_name="Liddell", email="alice@example.edu", lms_user_id="7701")
+        gb.add_student("bob")
+        gb.add_student("carol", first_name="Carol", last_name="Ann, Jr.")
+        for s in ("alice", "bob"):
+            gb.add_submission(A, s)
+        gb.find_grade("p0_test", A, A, "alice").auto_score = 2
+        gb.find_grade("p1_test", A, A, "alice").auto_score = 1
+        gb.db.commit()
+    return tmp_path
+
+
+def read_csv(path):
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_canvas_import_csv(gradebook):
+    from engine import export
+
+    out = gradebook / "output"
+    out.mkdir()
+    paths = export.lms_csvs(gradebook, out, ["alice", "bob", "carol"], [A, B, "sprint4_rnn"], {A: "1234"})
+    assert paths == [out / "canvas_grades.csv", out / "gradescope" / f"{A}.csv", out / "gradescope" / f"{B}.csv"]
+    assert read_csv(out / "canvas_grades.csv") == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A} (1234)", B],
+        ["Points Possible", "", "", "", "", "5", "4"],
+        ["Liddell, Alice", "7701", "", "alice", "", "3", ""],
+        ["bob", "", "", "bob", "", "0", ""],
+        ["Ann, Jr., Carol", "", "", "carol", "", "", ""]]
+    # a comma in a name is quoted (RFC 4180), as Canvas reads it
+    assert '"Ann, Jr., Carol"' in (out / "canvas_grades.csv").read_text()
+
+
+def test_gradescope_csv(gradebook):
+    from engine import export
+
+    out = gradebook / "output"
+    export.lms_csvs(gradebook, out, ["alice", "bob", "carol"], [A, B])
+    assert read_csv(out / "gradescope" / f"{A}.csv") == [
+        ["Name", "SID", "Email", "Total Score", "Max Points", "Status"],
+        ["Alice Liddell", "alice", "alice@example.edu", "3", "5", "Graded"],
+        ["bob", "bob", "", "0", "5", "Graded"],
+        ["Carol Ann, Jr.", "carol", "", "", "5", "Missing"]]
+    assert [r[3:] for r in read_csv(out / "gradescope" / f"{B}.csv")[1:]] == [["", "4", "Missing"]] * 3
+
+
+def test_canvas_ids_on_the_command_line():
+    import grade
+
+    assert grade.canvas_ids(" sprint1_conv1d=1234, sprint2_conv2d = 99,") == {"sprint1_conv1d": "1234",
+                                                                           "sprint2_conv2d": "99"}
+    assert grade.canvas_ids("") == {}
+    with pytest.raises(ValueError, match="sprint1_conv1d"):
+        grade.canvas_ids("sprint1_conv1d")
