@@ -10,9 +10,13 @@ Autograde button and the hub term are the others, and give the same scores and f
    autograder/submitted/) one process a core; a kept result whose key holds is reused
    (--regrade: grade everything again)
 5. record: gradebook, autograded/; feedback (nbgrader generate_feedback, no hidden test);
-   output/grades.csv and grading_times.csv; the grade table, times, notes and errors
+   output/grades.csv, grading_times.csv, canvas_grades.csv and gradescope/<assignment>.csv;
+   the grade table, times, notes and errors
+6. report: output/report/index.html, what the class got wrong (engine/report.py), from every
+   kept result of the course
 
     python autograder/grade.py [--submissions DIR] [--workers N] [--no-build] [--output DIR] [--regrade]
+                               [--canvas-ids sprint1_conv1d=1234,...]
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import build  # noqa: E402
 from engine import export, regrade  # noqa: E402
+from engine.report import write_report  # noqa: E402
 from engine.session import Graded, GradingError, Session, incomplete_warning  # noqa: E402
 
 
@@ -52,7 +57,14 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=HERE.parent / "output")
     parser.add_argument("--no-build", action="store_true", help="grade against the release as it is")
     parser.add_argument("--regrade", action="store_true", help="forget the kept results: grade everything again")
+    parser.add_argument("--canvas-ids", default=os.environ.get("CANVAS_ASSIGNMENT_IDS", ""),
+                        help="Canvas's id of each assignment, for canvas_grades.csv's columns: "
+                             "sprint1_conv1d=1234,sprint2_conv2d=1235 (default: $CANVAS_ASSIGNMENT_IDS)")
     args = parser.parse_args(argv)
+    try:
+        args.canvas_ids = canvas_ids(args.canvas_ids)
+    except ValueError as e:
+        parser.error(str(e))
     start = time.perf_counter()
     session = Session.open(HERE)
     try:
@@ -104,6 +116,7 @@ def run(args, session: Session, start: float) -> int:
     csv_path = args.output.resolve() / "grades.csv"
     export.grades_csv(HERE, csv_path, sorted({g.student for g in graded}))
     export.times_csv(args.output / "grading_times.csv", graded)
+    export.lms_csvs(HERE, args.output.resolve(), sorted({g.student for g in graded}), assignments, args.canvas_ids)
     report(graded, assignments, session, csv_path)
     similar_answers(session, todo, args.output / "report")
     changed = [d for g in graded for d in g.differences]
@@ -113,13 +126,29 @@ def run(args, session: Session, start: float) -> int:
         for d in changed:
             print(f"  {d.line()}")
     phases["export"] = time.perf_counter() - began
-    print(f"grades: {csv_path}; feedback: {HERE / 'feedback'}/<student>/<assignment>/; "
-          f"total {time.perf_counter() - start:.0f} s")
+    began = time.perf_counter()
+    index = write_report(HERE, args.output.resolve() / "report",
+                         failed=[(g.student, g.assignment, g.error) for g in graded if g.error])
+    phases["report"] = time.perf_counter() - began
+    print(f"grades: {csv_path} (Canvas's import: canvas_grades.csv, Gradescope's: gradescope/<assignment>.csv "
+          f"beside it); feedback: {HERE / 'feedback'}/<student>/<assignment>/; total {time.perf_counter() - start:.0f} s")
+    print(f"report: {index} (what the class got wrong, at a glance: open it in a browser)")
     print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     failed = [g for g in graded if g.error]
     for g in failed:
         print(f"\nERROR grading {g.student}/{g.assignment} (no grade; run again to retry):\n{g.error}")
     return 1 if failed else 0
+
+
+def canvas_ids(text: str) -> dict[str, str]:
+    """"sprint1_conv1d=1234,sprint2_conv2d=1235" -> {"sprint1_conv1d": "1234", ...}."""
+    ids = {}
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        name, _, number = item.partition("=")
+        if not name.strip() or not number.strip().isdigit():
+            raise ValueError(f"--canvas-ids: {item!r} is not <assignment>=<Canvas's assignment id>")
+        ids[name.strip()] = number.strip()
+    return ids
 
 
 def grade_all(session: Session, todo: list, workers: int, regrade: bool) -> list[Graded]:
@@ -146,23 +175,11 @@ def grade_all(session: Session, todo: list, workers: int, regrade: bool) -> list
 def similar_answers(session: Session, todo: list, out: Path) -> None:
     """Pairs of students whose answer cells are alike (engine/similarity.py), an HTML page an
     assignment beside the report; the starter code and the model answers left out."""
-    import nbformat
-
     from engine import similarity
-    from engine.submission import is_answer, nbgrader_meta, pick_notebook
 
     for a in sorted({a for _, a, _ in todo}):
-        source = nbformat.read(str(HERE / "source" / a / f"{a}.ipynb"), as_version=4)
-        release = nbformat.read(str(HERE / "release" / a / f"{a}.ipynb"), as_version=4)
-        ids = [nbgrader_meta(c)["grade_id"] for c in source.cells if is_answer(c) and c.cell_type == "code"]
-        answers = {}
-        for student, assignment, folder in todo:
-            notebook, _ = pick_notebook(folder, assignment) if assignment == a else (None, "")
-            if notebook is not None:
-                answers[student] = similarity.answers_of(notebook, ids, session.limits)
-        found = similarity.pairs(a, answers, similarity.boilerplate_of(source, release))
-        page = similarity.write(out, a, found)
-        print(f"{a}: {len(found)} pair(s) of similar answers ({page})")
+        page, n = similarity.write_for(HERE, a, {s: f for s, x, f in todo if x == a}, session.limits, out)
+        print(f"{a}: {n} pair(s) of similar answers ({page})")
 
 
 def report(graded: list[Graded], assignments: list[str], session: Session, csv_path: Path) -> None:

@@ -11,9 +11,11 @@ one worker, so the run is not repeated on the other one.
 - the grade table: correct = every autograded point, blank = 0, seeds = some but not all;
 - the blank submission (the release as handed out) fails every graded test cell;
 - feedback exists, carries the hints, and shows no hidden test code.
+- the run writes the grading report (output/report/) and Canvas's and Gradescope's CSVs.
 """
 import csv
 import html
+import json
 import os
 import re
 import shutil
@@ -160,6 +162,37 @@ def test_the_instructor_sees_times_and_where_things_are(course):
     assert not (root / "autograder" / ".work").exists()  # the workers' folders are cleaned up
 
 
+def test_the_run_writes_the_report_and_the_imports(course):
+    """The grading report (engine/report.py) of the samples' run, and Canvas's and Gradescope's CSVs."""
+    root, stdout = course
+    index = root / "output" / "report" / "index.html"
+    assert f"report: {index}" in stdout
+    data = json.loads((index.parent / "report.json").read_text())
+    assert data["assignments"] == ASSIGNMENTS
+    for a in ASSIGNMENTS:
+        d = data["by_assignment"][a]
+        assert d["students"] == sorted(build.SAMPLE_STUDENTS) and d["full_marks"] == 1, a
+        assert (index.parent / f"{a}.html").exists()
+        no_answer = {s for p in d["problems"] for s in p["no_answer"]}
+        assert "blank" in no_answer and "correct" not in no_answer, a
+        # the blank notebook's stubs are "no answer", not tests that stopped
+        assert not [r for p in d["problems"] for r in p["stopped"] if r["why"] == "NotImplementedError"], a
+    # the seeds' known mistake, named in the misconception map
+    rnn = [r for p in data["by_assignment"]["sprint4_rnn"]["problems"] for r in p["mistakes"]]
+    assert any("1/1+np.exp(-A) divides 1 by 1 first" in r["hint"] and r["students"] == ["seeds"] for r in rnn), rnn
+    with open(root / "output" / "canvas_grades.csv") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] and canvas[0][5:] == ASSIGNMENTS
+    assert sorted(r[3] for r in canvas[2:]) == sorted(build.SAMPLE_STUDENTS)
+    grades = _grades(root)
+    assert {(r[3], a): float(v) for r in canvas[2:] for a, v in zip(ASSIGNMENTS, r[5:])} == \
+        {k: float(g["score"]) for k, g in grades.items()}
+    for a in ASSIGNMENTS:
+        with open(root / "output" / "gradescope" / f"{a}.csv") as f:
+            assert {r["SID"]: float(r["Total Score"]) for r in csv.DictReader(f)} == \
+                {s: float(grades[(s, a)]["score"]) for s in build.SAMPLE_STUDENTS}
+
+
 @pytest.fixture(scope="session")
 def through_nbgrader(course, tmp_path_factory):
     """The same sample submissions through nbgrader's own door, as its documentation has an
@@ -204,3 +237,7 @@ def test_nbgrader_autograde_gives_make_grades_scores_and_feedback(course, throug
             # graded by the engine (its kept result and verdicts), not read from a kept one
             assert (copy / "results" / a / "graded" / f"{student}.json").exists()
     assert not (copy / ".work").exists()
+    # nbgrader's door writes the class report and the similar answers too, as make grade does
+    report = copy.parent / "output" / "report"
+    assert (report / "index.html").exists()
+    assert all((report / f"{a}.html").exists() and (report / f"similar-{a}.html").exists() for a in ASSIGNMENTS)

@@ -48,6 +48,7 @@ class LimitedClient(NotebookClient):
             size = len(json.dumps(data[grading.RECORD_MIME]))
             used["records"] += 1
             if size > self.limits["record_bytes"] or used["records"] > self.limits["records_per_cell"]:
+                used["dropped"] = True
                 return None
             return super().output(outs, {**msg, "content": {**content, "data": {grading.RECORD_MIME: data[grading.RECORD_MIME]}}},
                                   None, cell_index)
@@ -102,7 +103,20 @@ def execute(run_nb, limits: dict, kernel_name: str, env: dict, cwd: Path) -> dic
                 status[i] = "dead"
                 notes.append("the kernel died (the process exited or crashed): the cells after this point did not run")
                 break
+    notes += limit_notes(client.sizes.values(), limits)
     return {"status": status, "notes": notes}
+
+
+def limit_notes(used, limits: dict) -> list[str]:
+    """What the output caps dropped, as notes (the grading report lists them)."""
+    used = list(used)
+    cut = sum(1 for u in used if u["noted"])
+    notes = [f"{cut} cell(s) printed more than {limits['output_bytes_per_cell']} bytes: the rest of their output "
+             f"was dropped"] if cut else []
+    if any(u.get("dropped") for u in used):
+        notes.append(f"check records past the output limits ({limits['records_per_cell']} a test part, "
+                     f"{limits['record_bytes']} bytes each) were dropped")
+    return notes
 
 
 #: run after a cell that failed: the traceback IPython keeps (sys.last_traceback) holds the

@@ -32,6 +32,34 @@ from .session import GradingError, Session, incomplete_warning
 _SESSIONS: dict[Path, Session] = {}
 
 
+#: course folder -> (its coursedir, the assignment graded last) with a report not yet written
+_PENDING: dict = {}
+
+
+def write_reports() -> None:
+    """The report and the similar answers of every course graded since the last time."""
+    import glob
+
+    from .report import write_report
+    from .similarity import write_for
+
+    for course, (coursedir, assignment) in list(_PENDING.items()):
+        del _PENDING[course]
+        out = course.parent / "output" / "report"
+        pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
+        folders = {Path(p).parent.name: Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_dir()}
+        try:
+            write_for(course, assignment, folders, _SESSIONS[course].limits, out)
+            index = write_report(course, out)
+        except Exception as e:  # noqa: BLE001 - the grades are in; a report that fails says so
+            print(f"ERROR: the grading report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
+            continue
+        print(f"report: {index} (and {out}/similar-{assignment}.html)", file=sys.stderr)
+
+
+atexit.register(write_reports)
+
+
 def session(course: Path) -> Session:
     course = Path(course).resolve()
     if course not in _SESSIONS:
@@ -87,7 +115,18 @@ class GradeInSandbox(Preprocessor):
         if graded.differences:
             log = s.results / assignment / "regrades.csv"
             regrade.append_csv(log, graded.differences)
+        self.after(converter, s, coursedir, assignment, student)
         return nbformat.read(str(notebook), as_version=4), resources
+
+    def after(self, converter, s: Session, coursedir, assignment: str, student: str) -> None:
+        """The class report (engine/report.py) and the similar answers, as `make grade` writes
+        them, in <course>/../output/report/: once the converter has graded every submission it
+        found (the whole class, or the formgrader's one student), else when the process ends."""
+        done = converter.__dict__.setdefault("_sprintlib_done", set())
+        done.add(student)
+        _PENDING[Path(coursedir.root).resolve()] = (coursedir, assignment)
+        if len(done) >= len(getattr(converter, "assignments", {}) or {}):
+            write_reports()
 
     def sweep(self, s: Session, coursedir, assignment: str) -> None:
         """The submissions nbgrader passes over (a folder with no notebook in it: nbgrader finds

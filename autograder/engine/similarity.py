@@ -113,6 +113,26 @@ def answers_of(notebook: Path, grade_ids: list[str], limits: dict) -> str:
     return "\n\n".join(found[g][1] for g in grade_ids if g in found and found[g][0] == "code")
 
 
+def write_for(course: Path, assignment: str, folders: dict[str, Path], limits: dict, out: Path) -> tuple[Path, int]:
+    """The similar answers of one assignment's submissions (student -> submission folder), the
+    source and release notebooks of ``course`` giving the answer cells and the boilerplate:
+    (the page written, the number of pairs)."""
+    import nbformat
+
+    from .submission import is_answer, nbgrader_meta, pick_notebook
+
+    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    release = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
+    ids = [nbgrader_meta(c)["grade_id"] for c in source.cells if is_answer(c) and c.cell_type == "code"]
+    answers = {}
+    for student, folder in folders.items():
+        notebook, _ = pick_notebook(folder, assignment)
+        if notebook is not None:
+            answers[student] = answers_of(notebook, ids, limits)
+    found = pairs(assignment, answers, boilerplate_of(source, release))
+    return write(out, assignment, found), len(found)
+
+
 def write(out: Path, assignment: str, found: list[Pair]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"similar-{assignment}.html"
