@@ -52,10 +52,7 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = Tr
     masked entries as numbers).
     """
     check_not_masked(x, owner, name)
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{owner} expects {name} as an array, got {type(x).__name__}") from exc
+    arr = to_array(x, owner, name)
     if arr.dtype.kind not in "biuf":
         raise ValueError(
             f"{owner} expects {name} to hold numbers, got an array of dtype {arr.dtype}"
@@ -77,6 +74,49 @@ def as_array(x, owner: str, name: str, spec, dtype=np.float64, finite: bool = Tr
             raise ValueError(_overflow(owner, name, arr, dtype))  # finite numbers too large for dtype
         check_finite(cast, owner, name)
     return cast
+
+
+def to_array(x, owner: str, name: str) -> np.ndarray:
+    """``np.asarray(x)``, or a ValueError naming ``name`` when NumPy cannot make one array of
+    it (a ragged list: rows of different lengths), instead of NumPy's "inhomogeneous shape"."""
+    try:
+        return np.asarray(x)
+    except Exception:  # ragged lists and the like
+        raise ValueError(f"{owner} expects {name} as an array of numbers, got {_what(x)}") from None
+
+
+def shape_of(x, owner: str, name: str) -> tuple:
+    """``np.shape(x)``, with to_array's message for a ragged list."""
+    try:
+        return np.shape(x)
+    except Exception:
+        return to_array(x, owner, name).shape  # raises, naming name
+
+
+def _what(x) -> str:
+    """What came, for a message: a ragged list says so, with the lengths where its entries differ."""
+    if isinstance(x, (list, tuple)):
+        level = [x]
+        while level:
+            lengths = [len(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in level]
+            if len(set(lengths)) > 1:
+                shown = ", ".join("a number" if n is None else str(n) for n in lengths[:8])
+                return (f"a ragged {type(x).__name__} (entries of different lengths: {shown}"
+                        f"{', ...' if len(lengths) > 8 else ''}; an array needs the same length in every row)")
+            level = [w for v in level if isinstance(v, (list, tuple)) for w in v]
+        return f"a {type(x).__name__} of things that are not numbers"
+    return type(x).__name__
+
+
+def check_real(value, owner: str, name: str, low: float | None = None, high: float | None = None,
+               what: str = "a number") -> float:
+    """A finite real number (not a bool, not a str) in [low, high]; the message names the range."""
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Real) and bool(np.isfinite(value))
+    if ok and (low is None or value >= low) and (high is None or value <= high):
+        return float(value)
+    where = (f" in [{low:g}, {high:g}]" if low is not None and high is not None else
+             f" >= {low:g}" if low is not None else f" <= {high:g}" if high is not None else "")
+    raise ValueError(f"{owner} expects {name} to be {what}{where}, got {value!r}")
 
 
 def check_not_masked(x, owner: str, name: str) -> None:

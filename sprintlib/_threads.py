@@ -9,7 +9,8 @@ busy, ``make demo`` took 41 s instead of 11.8 s, and a SimpleRNN epoch 5x longer
 
 The number of threads, ``POLICY.threads``: the first rule that applies.
 
-1. ``SPRINTLIB_NUM_THREADS=n`` in the environment (n >= 1): n.
+1. ``SPRINTLIB_NUM_THREADS=n`` in the environment (n >= 1): n, cut to the machine's CPUs
+   and the most threads its BLAS takes (``thread_limit``; the policy's reason says so).
 2. A graded or parallel run, several kernels on one machine: one thread per kernel.
    nbgrader sets ``NBGRADER_EXECUTION`` in the kernels it runs, pytest-xdist sets
    ``PYTEST_XDIST_WORKER`` in each worker; any other runner says so with
@@ -137,15 +138,19 @@ def usable_cpus(quota: float | None = None) -> int:
 
 
 # -- the decision -----------------------------------------------------------------------
-def decide(environ, cpus: int, blas_threads: int | None) -> Policy:
+def decide(environ, cpus: int, blas_threads: int | None, limit: int | None = None) -> Policy:
     """The rules of the module's docstring, for the environment ``environ`` (a mapping),
     ``cpus`` usable CPUs and a BLAS started with ``blas_threads`` threads (None: no BLAS
-    threadpoolctl knows)."""
+    threadpoolctl knows). ``limit``: the most threads this machine can run at all (its CPUs,
+    and the most its BLAS takes, ``thread_limit``); a larger ``SPRINTLIB_NUM_THREADS`` is cut
+    to it, and the policy says so (the BLAS would cut it silently: 99999 gives OpenBLAS's 64)."""
     given = environ.get(ENV, "").strip()
     if given:
         if not given.isdigit() or int(given) < 1:
             raise ValueError(f"{ENV} expects a whole number >= 1, got {given!r}")
         n = int(given)
+        if limit is not None and n > limit:
+            return Policy(limit, limit, f"{ENV}={n}, cut to {limit}: the most threads this machine and its BLAS run")
         return Policy(n, n, f"{ENV}={n}")
     parallel = [name for name in PARALLEL_RUNS if environ.get(name)]
     if parallel:
@@ -194,5 +199,18 @@ def layer_threads() -> blas_threads:
     return blas_threads(POLICY.layer_threads)
 
 
-POLICY = decide(os.environ, usable_cpus(cgroup_cpu_quota()), _get())
+def thread_limit() -> int:
+    """The most threads worth asking for: the machine's CPUs (all of them, affinity and quota
+    aside: SPRINTLIB_NUM_THREADS may ask past those), and no more than the BLAS takes
+    (OpenBLAS is built with a maximum, 64 in NumPy's wheels, and quietly uses that instead)."""
+    limit = os.cpu_count() or 1
+    before = _get()
+    if before is not None:
+        _set(limit)
+        limit = min(limit, _get() or limit)  # what the BLAS really took
+        _set(before)
+    return max(limit, 1)
+
+
+POLICY = decide(os.environ, usable_cpus(cgroup_cpu_quota()), _get(), thread_limit())
 _set(POLICY.threads)

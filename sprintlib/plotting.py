@@ -10,16 +10,13 @@ def plot_learning_curve(history: dict, title: str | None = None):
     ``history`` is a classifier's ``history``: lists under ``loss``, ``accuracy``
     and optionally ``val_loss``, ``val_accuracy``.
     """
-    if not isinstance(history, dict):  # None: model.history before fit
-        raise ValueError(f"plot_learning_curve expects a classifier's history, a dict of lists under "
-                         f"'loss', 'accuracy', ..., got {type(history).__name__} (fit the model first)")
+    curves = _curves(history)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key in zip(axes, ("loss", "accuracy")):
-        train = history.get(key, [])
+        train = curves.get(key, [])
         epochs = range(1, len(train) + 1)
         ax.plot(epochs, train, "o-", label=f"train {key}")
-        val = history.get("val_" + key)
-        val = [] if val is None else val  # not `or []`: the truth value of an array is an error
+        val = curves.get("val_" + key, [])
         if len(val):
             ax.plot(range(1, len(val) + 1), val, "s--", label=f"validation {key}")
         ax.set_xlabel("epoch")
@@ -34,6 +31,42 @@ def plot_learning_curve(history: dict, title: str | None = None):
     return fig
 
 
+#: the curves a history may hold (a classifier's ``history``)
+CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def _curves(history) -> dict:
+    """{key: a 1-D float array} of the curves ``history`` holds, each checked: numbers (NaN
+    allowed: a diverged epoch shows as a gap), one an epoch; a ValueError naming what was
+    expected and what came when it holds none (an empty dict, the history before fit)."""
+    import numpy as np
+
+    from . import _checks
+
+    expected = (f"plot_learning_curve expects a classifier's history, a dict of lists of numbers (one an "
+                f"epoch) under {', '.join(repr(k) for k in CURVES)}")
+    if not isinstance(history, dict):  # None: model.history before fit
+        raise ValueError(f"{expected}, got {type(history).__name__} (fit the model first)")
+    curves = {}
+    for key in CURVES:
+        value = history.get(key)
+        if value is None:
+            continue
+        arr = _checks.to_array(value, "plot_learning_curve", f"history[{key!r}]")
+        if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+            raise ValueError(f"{expected}, got history[{key!r}] of "
+                             + (f"dtype {arr.dtype}" if arr.dtype.kind not in "biuf" else
+                                f"shape {_checks.format_shape(arr.shape)}"))
+        if arr.size:
+            curves[key] = arr.astype(np.float64)
+    if "loss" not in curves and "accuracy" not in curves:
+        found = ", ".join(f"{k!r}: {len(v)} epochs" if isinstance(v, (list, tuple, np.ndarray)) else repr(k)
+                          for k, v in history.items())
+        raise ValueError(f"{expected}, at least one epoch under 'loss' or 'accuracy', got "
+                         f"{'{' + found + '}' if found else 'an empty dict'} (fit the model first)")
+    return curves
+
+
 def _grid(n: int, max_cols: int = 8):
     cols = min(n, max_cols)
     return (n + cols - 1) // cols, cols
@@ -46,17 +79,26 @@ def plot_filters(W, title: str = "first-layer filters"):
     subtracts (blue) read at a glance."""
     import numpy as np
 
-    W = np.asarray(W)
-    if W.ndim != 4:
-        raise ValueError(f"plot_filters expects W of shape (C_out, C_in, FH, FW), got {W.shape}")
+    from . import _checks
+
+    W = _checks.to_array(W, "plot_filters", "W")
+    if W.ndim != 4 or W.dtype.kind not in "biuf" or 0 in W.shape:
+        raise ValueError(f"plot_filters expects W of shape (C_out, C_in, FH, FW) holding numbers, at least one "
+                         f"along each axis, got shape {_checks.format_shape(W.shape)} of dtype {W.dtype}")
+    W = W.astype(np.float64)
     rows, cols = _grid(W.shape[0])
     fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.4 * rows + 0.4), squeeze=False)
-    lim = float(np.abs(W[:, 0]).max()) or 1.0
+    # the colour scale of the finite weights: one NaN (a diverged training) blanks its own
+    # filter's pixel, not every filter's scale
+    finite = np.abs(W[:, 0][np.isfinite(W[:, 0])])
+    lim = float(finite.max()) if finite.size else 0.0
+    lim = lim or 1.0
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < W.shape[0]:
             ax.imshow(W[i, 0], cmap="RdBu_r", vmin=-lim, vmax=lim)
-            ax.set_title(f"filter {i}", fontsize=8)
+            bad = int((~np.isfinite(W[i, 0])).sum())
+            ax.set_title(f"filter {i}" + (f" ({bad} not finite)" if bad else ""), fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -74,7 +116,21 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
     """
     import numpy as np
 
-    X = np.asarray(image, dtype=layers[0].dtype)[None]
+    from . import _checks
+
+    if not isinstance(layers, (list, tuple)) or not layers or not all(callable(getattr(la, "forward", None))
+                                                                       for la in layers):
+        raise ValueError(f"plot_feature_maps expects layers as a non-empty list of layers (model.layers), "
+                         f"got {_checks._what(layers) if isinstance(layers, (list, tuple)) and layers else repr(layers)}")
+    image = _checks.to_array(image, "plot_feature_maps", "image")
+    if image.ndim != 3 or image.dtype.kind not in "biuf":
+        one = " (one channel: image[None])" if image.ndim == 2 else ""
+        raise ValueError(f"plot_feature_maps expects image of shape (C, H, W) holding numbers, got shape "
+                         f"{_checks.format_shape(image.shape)} of dtype {image.dtype}{one}")
+    if n_layers is not None:
+        n_layers = _checks.check_int(n_layers, "plot_feature_maps", "n_layers")
+    max_maps = _checks.check_int(max_maps, "plot_feature_maps", "max_maps")
+    X = np.asarray(image, dtype=getattr(layers[0], "dtype", np.float64))[None]
     outputs = []
     for layer in layers[:n_layers]:
         X = layer.forward(X)

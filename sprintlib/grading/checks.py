@@ -7,12 +7,14 @@ in a graded run it emits records instead and the grader judges (records.py, mode
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
+import numbers
 
 import numpy as np
 
-from .._checks import check_bool, format_shape
+from .._checks import check_bool, check_int, check_real, format_shape, to_array
 from .._withheld import ModelAnswerWithheld
 from ..testing import keep_weights, layer_numerical_gradients, random_input
 from . import mode
@@ -36,11 +38,13 @@ def check_array(name: str, got, expected, rtol: float | None = None) -> None:
     what is wrong and, when it can tell, why.
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    rtol = _rtol(rtol, "check_array")
     if mode.recording() == "got":
         _emit(name, got)
         return
+    expected = _expected_array(expected, "check_array")
     if mode.recording() == "expected":
-        _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol)))
+        _emit(name, expected, tol=list(_tolerance(expected, rtol)))
     problem, err = _array_problem(name, got, expected, rtol)
     if problem:
         raise AssertionError(problem)
@@ -55,10 +59,11 @@ def check_accuracy(name: str, y_pred, y_true, at_least: float) -> None:
     code returned, not by the kernel (see mode.recording).
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    at_least = _share(at_least)
     recording = mode.recording()
     if recording == "got":
         return _emit(name, y_pred)
-    y_true = np.asarray(y_true)
+    y_true = _true_labels(y_true)
     if recording == "expected":
         _emit(name, y_true, kind="accuracy", at_least=float(at_least))
     problem, verdict = _accuracy_problem(name, y_pred, y_true, at_least)
@@ -75,6 +80,7 @@ def check_bounds(name: str, values, below: float | None = None, decreasing: bool
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     decreasing = check_bool(decreasing, "check_bounds", "decreasing")
+    below = None if below is None else check_real(below, "check_bounds", "below")
     values = _plain_list(values)
     recording = mode.recording()
     if recording == "got":
@@ -85,6 +91,70 @@ def check_bounds(name: str, values, below: float | None = None, decreasing: bool
     if problem:
         raise AssertionError(problem)
     print(f"{name}: OK {np.array2string(np.asarray(values, np.float64), precision=4)}")
+
+
+# -- the checks' own arguments: what the test cell gives (a wrong one is the test's mistake) --
+def _rtol(rtol, check):
+    """None (the dtype's tolerance) or a finite number >= 0."""
+    return None if rtol is None else check_real(rtol, check, "rtol", low=0)
+
+
+def _expected_array(expected, check) -> np.ndarray:
+    """The expected values as an array of finite numbers: a ValueError otherwise (the test's own input)."""
+    arr = to_array(expected, check, "expected")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{check} expects expected to hold numbers, got {type(expected).__name__} of dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{check} expects expected to hold finite values, got {int(np.isnan(arr).sum())} NaN and "
+                         f"{int(np.isinf(arr).sum())} inf")
+    return arr
+
+
+def _test_input(x, check, name) -> np.ndarray:
+    """An input the check hands to both layers: numbers, in an array (a ragged list says so)."""
+    arr = to_array(x, check, name)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{check} expects {name} to hold numbers, got an array of dtype {arr.dtype}")
+    return arr
+
+
+def _share(at_least) -> float:
+    """check_accuracy's at_least: a share of right labels in [0, 1] (a percentage says so)."""
+    try:
+        return check_real(at_least, "check_accuracy", "at_least", 0, 1, what="a share of right labels")
+    except ValueError as exc:
+        if isinstance(at_least, numbers.Real) and 1 < at_least <= 100:
+            raise ValueError(f"{exc} (a percentage? write {at_least / 100:g} for {at_least:g} %)") from None
+        raise
+
+
+def _true_labels(y_true) -> np.ndarray:
+    """check_accuracy's y_true: labels of shape (N,), N >= 1 (the test's input)."""
+    y = to_array(y_true, "check_accuracy", "y_true")
+    if y.dtype.kind not in "biuf" or y.ndim != 1 or y.size == 0:
+        what = (f"dtype {y.dtype}" if y.dtype.kind not in "biuf" else f"shape {format_shape(y.shape)}"
+                + (" (one-hot rows? pass np.argmax(y, axis=1))" if y.ndim == 2 else ""))
+        raise ValueError(f"check_accuracy expects y_true as class labels of shape (N,) with N >= 1, got {what}")
+    return y
+
+
+def _check_reference(reference) -> None:
+    """check_layer's reference: a layer instance, whose param_names say what it learns."""
+    if isinstance(reference, type) or not isinstance(getattr(reference, "param_names", None), tuple):
+        what = f"the class {reference.__name__} (create one: {reference.__name__}(...))" if isinstance(
+            reference, type) else type(reference).__name__
+        raise ValueError(f"check_layer expects reference to be a sprintlib layer such as Conv2d(1, 2, 3), got {what}")
+
+
+def _check_student_layer(layer, methods) -> None:
+    """The student's layer: an instance (not its class) with the methods the check calls."""
+    if isinstance(layer, type):
+        raise AssertionError(f"your layer is the class {layer.__name__} itself: create one, {layer.__name__}(...), "
+                             f"and pass that")
+    missing = [m for m in methods if not callable(_read(layer, m))]
+    if missing:
+        raise AssertionError(f"your layer ({_describe(layer)}) has no method {' and no method '.join(missing)}: "
+                             f"a layer defines forward(self, X) and backward(self, dA)")
 
 
 # -- functions ---------------------------------------------------------------------------
@@ -101,7 +171,13 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
     ``sprintlib.functional``) instead of computing the answer itself.
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    if not callable(reference_fn):
+        raise ValueError(f"check_function expects reference_fn to be a function, got {type(reference_fn).__name__}")
+    rtol = _rtol(rtol, "check_function")
     name = name or getattr(reference_fn, "__name__", "result")
+    if not callable(student_fn):
+        raise AssertionError(f"your {name} is not a function: got {_describe(student_fn)} (define it with def, "
+                             f"and pass the function itself, without calling it)")
     answer = _Answer(reference_fn, name) if own_code else None
     with _student(f"your {name}", answer):
         got = student_fn(*_copies(args), **_copies(kwargs))
@@ -125,11 +201,22 @@ def check_function(student_fn, reference_fn, *args, rtol: float | None = None, n
 
 
 def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else value
+    """A copy of an argument that the called code could change in place: an array, and a
+    list, dict or set (a right answer that pops from its list must not change what the
+    reference is given); anything that cannot be copied as it is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set, bytearray)) or (type(value) is tuple and any(
+            isinstance(v, (np.ndarray, list, dict, set)) for v in value)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # something in it cannot be copied (a generator, a lock)
+            return value
+    return value
 
 
 def _copies(values):
-    """Copies of the array arguments, in a tuple (``*args``) or a dict (``**kwargs``)."""
+    """Copies of the arguments (``_copy``), in a tuple (``*args``) or a dict (``**kwargs``)."""
     if isinstance(values, dict):
         return {k: _copy(v) for k, v in values.items()}
     return tuple(_copy(v) for v in values)
@@ -156,7 +243,12 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     backward = check_bool(backward, "check_layer", "backward")
     own_code = check_bool(own_code, "check_layer", "own_code")
-    X = np.asarray(X)
+    _check_reference(reference)
+    rtol = _rtol(rtol, "check_layer")
+    seed = check_int(seed, "check_layer", "seed", minimum=0)
+    X = _test_input(X, "check_layer", "X")
+    dA = None if dA is None else _test_input(dA, "check_layer", "dA")
+    _check_student_layer(student, ("forward", "backward") if backward else ("forward",))
     answer = _Answer(reference) if own_code else None
     _check_not_a_copy(student, answer)
     # weights drawn from X, never the initializer's: He's B is all zeros, with which a forward
@@ -295,7 +387,14 @@ def check_gradients(layer, X, dA=None, rtol: float | None = None, seed: int = 0)
     forward leaves in place and whose gradient ``d<p>`` backward sets (``self.w``, ``self.dw``).
     """
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
-    X = random_input(X, seed)
+    rtol = _rtol(rtol, "check_gradients")
+    seed = check_int(seed, "check_gradients", "seed", minimum=0)
+    if isinstance(X, tuple) and not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+                                        for n in X):
+        raise ValueError(f"check_gradients expects X as an array or a shape (a tuple of sizes >= 1), got {X!r}")
+    X = random_input(X if isinstance(X, tuple) else _test_input(X, "check_gradients", "X"), seed)
+    _check_student_layer(layer, ("forward", "backward"))
+    dA = None if dA is None else _test_input(dA, "check_gradients", "dA")
     before = {n: v for n, v in _attributes(layer).items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
     declared = _declared_params(layer)
     with keep_weights(layer, declared + tuple(before)):
@@ -363,6 +462,8 @@ def show_source(obj) -> None:
 
     In a notebook, with syntax colouring; elsewhere, as plain text.
     """
+    if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
+        raise ValueError(f"show_source expects a class or a function such as sprintlib.Conv2d, got {type(obj).__name__}")
     source = inspect.getsource(obj)
     try:
         from IPython import get_ipython

@@ -183,16 +183,32 @@ def _accuracy_problem(name, y_pred, y_true, at_least):
 def _bounds_problem(name, values, below, decreasing) -> str | None:
     arr, problem = _read_numbers(name, values)
     if problem:
-        return problem
+        if values is None or isinstance(values, _Absent) or isinstance(values, np.ndarray):
+            return problem
+        return f"{name}: expected a numpy array or a list of numbers (one an epoch), got {_not_a_history(values)}"
     arr = arr.astype(np.float64).ravel()
     shown = np.array2string(arr, precision=4)
-    if arr.size == 0 or not np.isfinite(arr).all():
+    if arr.size == 0:
+        return f"{name}: expected at least one number, got none"
+    if not np.isfinite(arr).all():
         return f"{name}: expected finite numbers, got {shown}"
     if below is not None and not (arr < below).all():
         return f"{name}: expected every value below {below:.4g}, got {shown}"
     if decreasing and not (np.diff(arr) < 0).all():
         return f"{name}: expected each value below the one before, got {shown}"
     return None
+
+
+def _not_a_history(values) -> str:
+    if isinstance(values, dict):
+        return "a dict (pass one of its lists, e.g. history['loss'])"
+    if isinstance(values, (list, tuple)):
+        bad = next((v for v in values if not (isinstance(v, np.ndarray) and v.size == 1)
+                    and _numbers(v)[0] is None or isinstance(v, np.ndarray) and v.size != 1), None)
+        what = (f"an array of shape {format_shape(bad.shape)}" if isinstance(bad, np.ndarray)
+                else type(bad).__name__)
+        return f"a {type(values).__name__} holding {what} where a number was expected"
+    return type(values).__name__
 
 
 # -- hints: what a wrong answer is likely to be ------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import format_shape
+from .._checks import check_int, check_real, format_shape, to_array
 from . import mode
 
 
@@ -44,10 +44,7 @@ def hidden_images(name: str, X, y, n: int = 500, noise: float = 0.02) -> tuple[n
     in a file. A student's kernel reads them from there and gets no labels (-1): the grader
     holds the labels, and the kernel cannot find them again (nor echo them as its answer).
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y) or not 0 < n <= len(X):
-        raise ValueError(f"hidden_images expects X and y with the same number of rows, at least n = {n}, "
-                         f"got {len(X)} and {len(y)}")
+    X, y, n, noise = _image_arguments(X, y, n, noise)
     recording = mode.recording()
     if recording == "got":
         return _graded_images(name, X, n), np.full(n, -1)
@@ -59,6 +56,30 @@ def hidden_images(name: str, X, y, n: int = 500, noise: float = 0.02) -> tuple[n
     if recording == "expected":
         np.save(_images_file(name), X_hidden, allow_pickle=False)
     return X_hidden, y[idx]
+
+
+def _image_arguments(X, y, n, noise):
+    """hidden_images' arguments checked: pixels of floats or ints in [0, 1] (an image on the
+    0..255 scale would be clipped to white), finite, labels of shape (N,), 1 <= n <= N, and
+    0 <= noise <= 1; a ValueError naming what was expected and what came otherwise."""
+    X, y = to_array(X, "hidden_images", "X"), to_array(y, "hidden_images", "y")
+    if X.dtype.kind not in "biuf" or X.ndim < 1:
+        raise ValueError(f"hidden_images expects X as images (N, ...) of numbers, got "
+                         f"{'dtype ' + str(X.dtype) if X.dtype.kind not in 'biuf' else 'a single number'}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        raise ValueError(f"hidden_images expects finite pixels in X, got {int(np.isnan(X).sum())} NaN and "
+                         f"{int(np.isinf(X).sum())} inf")
+    if X.size and (X.min() < 0 or X.max() > 1):
+        scale = " (on the 0..255 scale? divide by 255 first)" if X.max() > 1 and X.max() <= 255 and X.min() >= 0 else ""
+        raise ValueError(f"hidden_images expects pixels in [0, 1], got values from {X.min():g} to {X.max():g}{scale}")
+    if y.ndim != 1:
+        raise ValueError(f"hidden_images expects y as labels of shape (N,), got shape {format_shape(y.shape)}")
+    n = check_int(n, "hidden_images", "n")
+    noise = check_real(noise, "hidden_images", "noise", 0, 1)
+    if len(X) != len(y) or n > len(X):
+        raise ValueError(f"hidden_images expects X and y with the same number of rows, at least n = {n}, "
+                         f"got {len(X)} and {len(y)}")
+    return X, y, n, noise
 
 
 def _keyed_rng(name: str) -> np.random.Generator:
@@ -101,6 +122,9 @@ def random_case(layer: str, rng: np.random.Generator) -> dict:
     Sizes are drawn as output sizes first, then the input size that they need, so that the
     windows tile the padded input exactly (sprintlib's layers refuse a remainder).
     """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"random_case expects rng to be a numpy Generator (hidden_rng(name) or "
+                         f"np.random.default_rng(seed)), got {type(rng).__name__}")
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731 - inclusive, as the sprints write sizes
     n = r(1, 3)
     if layer == "fc":

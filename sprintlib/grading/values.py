@@ -80,7 +80,17 @@ def _attributes(layer) -> dict:
 
 
 def _plain_list(value):
-    """A list (a history: one number an epoch) of plain numbers as an array; anything else as it is."""
-    if type(value) in (list, tuple) and all(map(_is_plain_number, value)):
-        return np.array(value, dtype=np.float64)
+    """A list (a history: one number an epoch) of plain numbers as an array; anything else as it is.
+    A number may be a Python or NumPy scalar, or an array holding one number (a loss computed
+    as ``np.mean(...)`` or kept with ``keepdims``): a 0-d array, or one of size 1."""
+    if type(value) in (list, tuple) and all(map(_one_number, value)):
+        return np.array([_numbers(v)[0].reshape(()) if isinstance(v, np.ndarray) else v for v in value],
+                        dtype=np.float64)
     return value
+
+
+def _one_number(value) -> bool:
+    """A plain number, or a plain ndarray of numbers that holds exactly one."""
+    if isinstance(value, np.ndarray):
+        return value.size == 1 and value.dtype.kind in "biuf"
+    return _is_plain_number(value)

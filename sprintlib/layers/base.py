@@ -125,7 +125,7 @@ class Layer:
     def forward(self, X):
         """X -> A (see the class's ``_forward`` for the shapes)."""
         given = X
-        X = _checks.as_array(X, self.name, "X", self._input_spec(np.shape(X)), self.dtype,
+        X = _checks.as_array(X, self.name, "X", self._input_spec(_checks.shape_of(X, self.name, "X")), self.dtype,
                              finite=not _chain.active)
         self.output_shape(X.shape)  # size errors (a filter larger than the input...) named here
         self._check_params()
