@@ -165,16 +165,22 @@ class Conv2d:
 
 
 # %% [markdown]
+# The cases the two tests below show: one of each kind the hidden tests draw.
+
+# %%
+#: (C_in, C_out, filter_size, stride, pad, X's shape)
+CONV2D_CASES = [(3, 4, 3, 1, 0, (2, 3, 7, 6)),
+                (3, 2, (3, 2), 1, 1, (2, 3, 7, 6)),  # a filter that is not square, padding
+                (2, 3, (3, 2), 2, 1, (1, 2, 5, 6)),  # stride 2 with padding, one image
+                (1, 1, 1, 2, 2, (3, 1, 1, 3)),       # a 1x1 filter, a padding wider than it, stride 2
+                (2, 1, (4, 3), 1, 1, (1, 2, 2, 1))]  # an image smaller than the filter: one output position
+
+# %% [markdown]
 # **Test (2 points): forward**, against `sprintlib.Conv2d` with the same weights.
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(0)
-# (C_in, C_out, filter_size, stride, pad, X's shape): the kinds of case the hidden tests draw
-for C_in, C_out, F, S, P, shape in [(3, 4, 3, 1, 0, (2, 3, 7, 6)),
-                                    (3, 2, (3, 2), 1, 1, (2, 3, 7, 6)),  # a filter that is not square, padding
-                                    (2, 3, (3, 2), 2, 1, (1, 2, 5, 6)),  # stride 2 with padding, one image
-                                    (1, 1, 1, 2, 2, (3, 1, 1, 3)),       # 1x1 filter, a padding wider than it
-                                    (2, 1, (4, 3), 1, 1, (1, 2, 2, 1))]:  # an image smaller than the filter
+for C_in, C_out, F, S, P, shape in CONV2D_CASES:  # (above the tests)
     print(f"Conv2d({C_in}, {C_out}, {F}, stride={S}, pad={P}) on X of shape {shape}:")
     check_layer(Conv2d(C_in, C_out, F, S, P), sprintlib.Conv2d(C_in, C_out, F, S, P), rng.standard_normal(shape),
                 backward=False)
@@ -200,12 +206,7 @@ for _ in range(3):
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 rng = np.random.default_rng(1)
-# (C_in, C_out, filter_size, stride, pad, X's shape): the kinds of case the hidden tests draw
-for C_in, C_out, F, S, P, shape in [(3, 4, 3, 1, 0, (2, 3, 7, 6)),
-                                    (3, 2, (3, 2), 1, 1, (2, 3, 7, 6)),  # a filter that is not square, padding
-                                    (2, 3, (3, 2), 2, 1, (1, 2, 5, 6)),  # stride 2 with padding, one image
-                                    (1, 1, 1, 2, 2, (3, 1, 1, 3)),       # 1x1 filter, a padding wider than it
-                                    (2, 1, (4, 3), 1, 1, (1, 2, 2, 1))]:  # an image smaller than the filter
+for C_in, C_out, F, S, P, shape in CONV2D_CASES:  # (above the tests)
     print(f"Conv2d({C_in}, {C_out}, {F}, stride={S}, pad={P}) on X of shape {shape}:")
     check_layer(Conv2d(C_in, C_out, F, S, P), sprintlib.Conv2d(C_in, C_out, F, S, P), rng.standard_normal(shape))
 ### BEGIN HIDDEN TESTS
@@ -426,6 +427,17 @@ class MaxPool2D:
 
 
 # %% [markdown]
+# The random cases the pooling tests (problems 4 and 5) show: one of each kind the hidden
+# tests draw.
+
+# %%
+#: (pool_size, stride, X's shape)
+POOL_CASES = [(2, 2, (2, 3, 6, 4)),
+              (3, 1, (1, 1, 4, 5)),   # overlapping windows (stride < pool size), one image, one channel
+              (2, 1, (2, 2, 3, 2)),   # overlapping, a single output column
+              (3, 3, (3, 2, 6, 3))]   # 3x3 windows side by side
+
+# %% [markdown]
 # **Test (2 points): forward** — the document's values, overlapping windows, and random inputs.
 
 # %% nbgrader={"grade": true, "grade_id": "p4_test_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -437,11 +449,7 @@ check_array("out, overlapping windows (MaxPool2D(2, stride=1) on the 3x3 example
             MaxPool2D(2, 1).forward(np.array([[[[1.0, 2.0, 0.0], [0.0, 9.0, 0.0], [3.0, 0.0, 4.0]]]])),
             [[[[9.0, 9.0], [9.0, 9.0]]]])
 rng = np.random.default_rng(2)
-# (pool_size, stride, X's shape): the kinds of case the hidden tests draw
-for P, S, shape in [(2, 2, (2, 3, 6, 4)),
-                    (3, 1, (1, 1, 4, 5)),   # overlapping windows (stride < pool size), one image, one channel
-                    (2, 1, (2, 2, 3, 2)),   # overlapping, a single output column
-                    (3, 3, (3, 2, 6, 3))]:  # 3x3 windows side by side
+for P, S, shape in POOL_CASES:  # (above the tests of problem 4)
     print(f"MaxPool2D({P}, stride={S}) on X of shape {shape}:")
     check_layer(MaxPool2D(P, S), sprintlib.MaxPool2D(P, S), rng.standard_normal(shape), backward=False)
 ### BEGIN HIDDEN TESTS
@@ -470,11 +478,7 @@ pool.forward(np.array([[[[1.0, 2.0, 0.0], [0.0, 9.0, 0.0], [3.0, 0.0, 4.0]]]]))
 check_array("dx, overlapping windows (the 3x3 example: the 9 is the maximum of 4 windows)",
             pool.backward(np.ones((1, 1, 2, 2))), [[[[0.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]]])
 rng = np.random.default_rng(3)
-# (pool_size, stride, X's shape): the kinds of case the hidden tests draw
-for P, S, shape in [(2, 2, (2, 3, 6, 4)),
-                    (3, 1, (1, 1, 4, 5)),   # overlapping windows (stride < pool size), one image, one channel
-                    (2, 1, (2, 2, 3, 2)),   # overlapping, a single output column
-                    (3, 3, (3, 2, 6, 3))]:  # 3x3 windows side by side
+for P, S, shape in POOL_CASES:  # (above the tests of problem 4)
     print(f"MaxPool2D({P}, stride={S}) on X of shape {shape}:")
     check_layer(MaxPool2D(P, S), sprintlib.MaxPool2D(P, S), rng.standard_normal(shape))
 ### BEGIN HIDDEN TESTS
@@ -542,11 +546,7 @@ class AveragePool2D:
 # %% nbgrader={"grade": true, "grade_id": "p5_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 check_array("average pool", AveragePool2D(2).forward(np.arange(16.0).reshape(1, 1, 4, 4)), [[[[2.5, 4.5], [10.5, 12.5]]]])
 rng = np.random.default_rng(4)
-# (pool_size, stride, X's shape): the kinds of case the hidden tests draw
-for P, S, shape in [(2, 2, (2, 3, 6, 4)),
-                    (3, 1, (1, 1, 4, 5)),   # overlapping windows (stride < pool size), one image, one channel
-                    (2, 1, (2, 2, 3, 2)),   # overlapping, a single output column
-                    (3, 3, (3, 2, 6, 3))]:  # 3x3 windows side by side
+for P, S, shape in POOL_CASES:  # (above the tests of problem 4)
     print(f"AveragePool2D({P}, stride={S}) on X of shape {shape}:")
     check_layer(AveragePool2D(P, S), sprintlib.AveragePool2D(P, S), rng.standard_normal(shape))
 ### BEGIN HIDDEN TESTS

@@ -191,7 +191,8 @@ class ScratchLeNet:
 # %% [markdown]
 # What the tests use: sprintlib's `LeNet` as the reference, a helper that copies its
 # weights into the layers of yours that have weights (the two `Conv2d` and the three `FC`, in
-# order), and the output shapes the table above gives. The training part below uses the same
+# order), one that checks the loss and every gradient of yours against the reference's, and
+# the output shapes the table above gives. The training part below uses the same
 # helper to start your network from the shipped trained weights.
 
 # %% nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -259,6 +260,18 @@ def reference_gradients(reference, X, y):
 
 #: the layers with weights, by their place in the table above (what the checks are named after)
 WITH_WEIGHTS = ["layer 0, Conv2d", "layer 3, Conv2d", "layer 7, FC", "layer 9, FC", "layer 11, FC"]
+
+
+def check_backward(model, reference, X, y):
+    """Check model.loss(X, y), then model.backward(y)'s dX and every dW, dB, against the reference's."""
+    from sprintlib.grading import check_array
+
+    loss_expected, dX_expected, grads = reference_gradients(reference, X, y)
+    check_array("loss", np.array(model.loss(X, y)), np.array(loss_expected))
+    check_array("dX", model.backward(y), dX_expected)
+    for i, (layer, (dW, dB)) in enumerate(zip([la for la in model.layers if hasattr(la, "W")], grads)):
+        check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dW", grad_of(layer, "W"), dW)
+        check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dB", grad_of(layer, "B"), dB)
 
 #: the output shape after every layer, for both paddings (REFERENCE.md, Sprint 3)
 EXPECTED_SHAPES = {
@@ -352,9 +365,9 @@ from sprintlib.grading import check_array
 reference = reference_lenet("valid", random_state=0)
 net = give_weights(ScratchLeNet("valid"), reference)
 X, y = X_train[:3], y_train[:3]
-loss_expected, dX_expected, grads = reference_gradients(reference, X, y)
-loss_got = net.loss(X, y)
-dX = net.backward(y)
+_, _, grads = reference_gradients(reference, X, y)
+net.loss(X, y)
+net.backward(y)
 pick = np.random.default_rng(0)
 analytic, numerical, h = [], [], 1e-5
 print("layer  weight  index            backward     numerical")
@@ -377,21 +390,11 @@ for layer, expected_grads in zip(with_weights, grads):
             numerical.append((loss_plus - loss_minus) / (2 * h))
             print(f"{i:5d}  d{name:<5} {str(index):<16} {analytic[-1]: .6e} {numerical[-1]: .6e}")
 check_array("backward against numerical gradients (20 weights)", np.array(analytic), np.array(numerical), rtol=1e-5)
-check_array("loss", np.array(loss_got), np.array(loss_expected))
-check_array("dX", dX, dX_expected)
-for i, (layer, (dW, dB)) in enumerate(zip(with_weights, grads)):  # named by the table's places, not your classes
-    check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dW", grad_of(layer, "W"), dW)
-    check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dB", grad_of(layer, "B"), dB)
+check_backward(net, reference, X, y)  # the loss, dX, and each dW, dB, named by the table's places (not your classes)
 print("padding='same', N=1, random weights:")  # as the hidden tests: both paddings, small batches
 reference = reference_lenet("same", random_state=1)
-net = give_weights(ScratchLeNet("same"), reference)
-X, y = np.random.default_rng(1).random((1, 1, 28, 28)), np.array([3])
-loss_expected, dX_expected, grads = reference_gradients(reference, X, y)
-check_array("loss", np.array(net.loss(X, y)), np.array(loss_expected))
-check_array("dX", net.backward(y), dX_expected)
-for i, (layer, (dW, dB)) in enumerate(zip([la for la in net.layers if hasattr(la, "W")], grads)):
-    check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dW", grad_of(layer, "W"), dW)
-    check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dB", grad_of(layer, "B"), dB)
+check_backward(give_weights(ScratchLeNet("same"), reference), reference,
+               np.random.default_rng(1).random((1, 1, 28, 28)), np.array([3]))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_backward")
@@ -401,12 +404,7 @@ for _ in range(2):
     net = give_weights(ScratchLeNet(padding), reference)
     X, y = rng.random((N, 1, 28, 28)), rng.integers(0, 10, N)
     print(f"padding={padding!r}, N={N}, random weights:")
-    loss_expected, dX_expected, grads = reference_gradients(reference, X, y)
-    check_array("loss", np.array(net.loss(X, y)), np.array(loss_expected))
-    check_array("dX", net.backward(y), dX_expected)
-    for i, (layer, (dW, dB)) in enumerate(zip([la for la in net.layers if hasattr(la, "W")], grads)):
-        check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dW", grad_of(layer, "W"), dW)
-        check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dB", grad_of(layer, "B"), dB)
+    check_backward(net, reference, X, y)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -254,6 +254,16 @@ w_x_doc = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100  # (n_features 2, n_nodes
 w_h_doc = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100  # (4, 4)
 b_doc = np.ones(4)
 
+# %% [markdown]
+# The sizes the random tests of Problems 1 and 3 show, one of each kind the hidden tests draw
+# (N 1-8 sequences of T 1-10 steps, F 1-8 features, H 1-10 nodes).
+
+# %%
+#: (N, T, F, H)
+RNN_CASES = [(3, 5, 4, 6),
+             (1, 1, 3, 1),   # one sequence of one step; one node
+             (2, 4, 1, 3)]   # one feature
+
 # %% nbgrader={"grade": true, "grade_id": "p1_test_document", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1 on the document's arrays: h_1, h_2, h_3 of REFERENCE.md
 from sprintlib import SimpleRNN as ReferenceRNN
@@ -280,14 +290,9 @@ from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
-# (N, T, F, H): the kinds of case the hidden tests draw (N 1-8, T 1-10, F 1-8, H 1-10)
-for N, T, F, H in [(3, 5, 4, 6),
-                   (1, 1, 3, 1),   # one sequence of one step; one node
-                   (2, 4, 1, 3)]:  # one feature
-    reference = ReferenceRNN(F, H, return_sequences=True, initializer=XavierInitializer(random_state=0))
-    reference.B = 0.1 * rng.standard_normal(H)
+for N, T, F, H in RNN_CASES:  # (above the tests of Problem 1); check_layer gives both layers the same random weights
     print(f"N={N}, T={T}, F={F}, H={H}:")
-    check_layer(ScratchSimpleRNN(F, H), reference, rng.standard_normal((N, T, F)), backward=False)
+    check_layer(ScratchSimpleRNN(F, H), ReferenceRNN(F, H, return_sequences=True), rng.standard_normal((N, T, F)), backward=False)
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_random")
@@ -412,14 +417,9 @@ from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
-# (N, T, F, H): the kinds of case the hidden tests draw (N 1-8, T 1-10, F 1-8, H 1-10)
-for N, T, F, H in [(3, 5, 4, 6),
-                   (1, 1, 3, 1),   # one sequence of one step; one node
-                   (2, 4, 1, 3)]:  # one feature
-    reference = ReferenceRNN(F, H, return_sequences=True, initializer=XavierInitializer(random_state=0))
-    reference.B = 0.1 * rng.standard_normal(H)
+for N, T, F, H in RNN_CASES:  # (above the tests of Problem 1); check_layer gives both layers the same random weights
     print(f"N={N}, T={T}, F={F}, H={H}:")
-    check_layer(ScratchSimpleRNN(F, H), reference, rng.standard_normal((N, T, F)))
+    check_layer(ScratchSimpleRNN(F, H), ReferenceRNN(F, H, return_sequences=True), rng.standard_normal((N, T, F)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p3_test_random")
