@@ -109,10 +109,12 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
 
     Parameters
     ----------
-    layers : a list of layers (``model.layers``)
+    layers : a list of layers (``model.layers``): sprintlib's or a student's own, anything
+        with ``forward(X)`` (nothing else is read of them)
     image : ndarray of shape (C, H, W), one image
     n_layers : how many layers to run (default: up to the first one that flattens)
-    Each row is a layer's output (N=1, C, H, W); up to ``max_maps`` channels are shown.
+    Each row is a layer's output (N=1, C, H, W); up to ``max_maps`` channels are shown,
+    each titled with the layer's name (its repr if its class has one, else its class's name).
     """
     import numpy as np
 
@@ -130,13 +132,13 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
     if n_layers is not None:
         n_layers = _checks.check_int(n_layers, "plot_feature_maps", "n_layers")
     max_maps = _checks.check_int(max_maps, "plot_feature_maps", "max_maps")
-    X = np.asarray(image, dtype=getattr(layers[0], "dtype", np.float64))[None]
+    X = np.asarray(image, dtype=_input_dtype(layers))[None]
     outputs = []
     for layer in layers[:n_layers]:
-        X = layer.forward(X)
+        X = np.asarray(layer.forward(X))
         if X.ndim != 4:
             break
-        outputs.append((repr(layer), X[0]))
+        outputs.append((_layer_name(layer), X[0]))
     if not outputs:
         raise ValueError("plot_feature_maps expects layers whose outputs have shape (N, C, H, W)")
     cols = min(max_maps, max(o.shape[0] for _, o in outputs)) + 1
@@ -152,6 +154,33 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
             ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def _input_dtype(layers):
+    """The floating dtype the first layer computes in: sprintlib's layers say it (``dtype``),
+    a student's may not; then its weights' (``W``), else float64."""
+    import numpy as np
+
+    for layer in layers[:1]:
+        for value in (getattr(layer, "dtype", None), getattr(getattr(layer, "W", None), "dtype", None)):
+            try:
+                dtype = np.dtype(value) if value is not None else None
+            except TypeError:
+                dtype = None
+            if dtype is not None and dtype.kind == "f":
+                return dtype
+    return np.float64
+
+
+def _layer_name(layer) -> str:
+    """sprintlib's repr (``Conv2d(1, 6, 5, ...)``); for a class without a repr of its own, its
+    name rather than ``<__main__.Convolution object at 0x...>``."""
+    if type(layer).__repr__ is object.__repr__:
+        return type(layer).__name__
+    try:
+        return repr(layer)
+    except Exception:  # a student's __repr__ that fails
+        return type(layer).__name__
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None):

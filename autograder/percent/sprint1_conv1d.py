@@ -71,7 +71,9 @@ from sprintlib.plotting import plot_learning_curve
 #
 # Loops are fine here: one output at a time is the clearest way to write it. Problem 3
 # checks your layer on the document's small arrays; the tests below compare it with
-# `sprintlib.SimpleConv1d` on random ones.
+# `sprintlib.SimpleConv1d` on random ones: filter sizes from 1 to 6, and inputs from as long
+# as the filter (a single output) to a dozen entries longer. The visible tests show each kind;
+# the hidden ones draw more of them.
 
 # %% nbgrader={"grade": false, "grade_id": "p1_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class SimpleConv1d:
@@ -128,6 +130,10 @@ class SimpleConv1d:
 # %% nbgrader={"grade": true, "grade_id": "p1_test_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 X = np.random.default_rng(0).standard_normal(8)
 check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3), X, backward=False)
+print("a filter of size 1:")
+check_layer(SimpleConv1d(1), sprintlib.SimpleConv1d(1), X[:5], backward=False)
+print("an input as long as the filter (one output):")
+check_layer(SimpleConv1d(5), sprintlib.SimpleConv1d(5), X[:5], backward=False)
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_forward")
@@ -143,6 +149,10 @@ for _ in range(3):
 # %% nbgrader={"grade": true, "grade_id": "p1_test_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 X = np.random.default_rng(1).standard_normal(8)
 check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3), X)
+print("a filter of size 1:")
+check_layer(SimpleConv1d(1), sprintlib.SimpleConv1d(1), X[:5])
+print("an input as long as the filter (one output):")
+check_layer(SimpleConv1d(5), sprintlib.SimpleConv1d(5), X[:5])
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_backward")
@@ -162,9 +172,11 @@ for _ in range(3):
 #
 # Write `output_size(n_in, filter_size, stride=1, pad=0)`, returning an **int**. When
 # $(N_{in} + 2P - F)$ is not a multiple of $S$, the last incomplete window is dropped (round
-# down, as TensorFlow's `'VALID'` padding does).
+# down, as TensorFlow's `'VALID'` padding does). With padding the input may be shorter than
+# the filter: `output_size(4, 5, 2, 1)` is `1`.
 #
-# Expected: `output_size(4, 3)` is `2`; `output_size(28, 5, 1, 2)` is `28`.
+# Expected: `output_size(4, 3)` is `2`; `output_size(28, 5, 1, 2)` is `28`. The tests draw
+# filters of 1 to 7, strides of 1 to 3 and paddings of 0 to 2.
 
 # %% nbgrader={"grade": false, "grade_id": "p2_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def output_size(n_in, filter_size, stride=1, pad=0):
@@ -186,6 +198,7 @@ def reference_output_size(n_in, filter_size, stride=1, pad=0):
 check_array("output_size(4, 3)", output_size(4, 3), 2)
 check_function(output_size, reference_output_size, 28, 5, 1, 2, name="output_size")
 check_function(output_size, reference_output_size, 20, 3, 2, 0, name="output_size")
+check_function(output_size, reference_output_size, 4, 5, 2, 1, name="output_size")
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p2_test")
@@ -228,18 +241,16 @@ print("delta_w =", delta_w)
 print("delta_x =", delta_x)
 
 # %% [markdown]
-# **Test (2 points): the document's values.**
+# **Test (2 points): the document's values**, then your layer on the same arrays with other
+# weights (the values above must come from your layer).
 
 # %% nbgrader={"grade": true, "grade_id": "p3_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 check_array("a", a, [35.0, 50.0])
 check_array("delta_b", delta_b, [30.0])
 check_array("delta_w", delta_w, [50.0, 80.0, 110.0])
 check_array("delta_x", delta_x, [30.0, 110.0, 170.0, 140.0])
-### BEGIN HIDDEN TESTS
-# the arrays above came from the layer, not from typing them in
-check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3, FixedInitializer(W=[3, 5, 7], B=[1])),
-            x, dA=delta_a)
-### END HIDDEN TESTS
+print("your SimpleConv1d on the document's x and delta_a, with other weights:")
+check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3), np.array([1.0, 2.0, 3.0, 4.0]), dA=np.array([10.0, 20.0]))
 
 # %% [markdown]
 # ### Computing a convolution all at once (実装上の工夫)
@@ -280,7 +291,9 @@ check_layer(SimpleConv1d(3), sprintlib.SimpleConv1d(3, FixedInitializer(W=[3, 5,
 #
 # The same class grows in problems 5-7 (padding, mini-batches, stride): its `__init__`
 # already takes `stride` and `pad`. Problem 4's tests use `stride=1`, `pad=0` and one
-# sample; problems 5, 6 and 7 each test one extension. Write them here, in this cell.
+# sample, with 1 to 4 channels in and out, filters of 1 to 5 and inputs from as long as the
+# filter (a single output) to 9 entries longer; problems 5, 6 and 7 each add one extension.
+# Write them here, in this cell.
 #
 # Expected (the document's case): `x = [[1, 2, 3, 4], [2, 3, 4, 5]]`, `w = np.ones((3, 2, 3))`,
 # `b = [1, 2, 3]` give `a = [[16, 22], [17, 23], [18, 24]]`. Taking that `a` as `delta_a`,
@@ -352,34 +365,39 @@ class Conv1d:
 
 
 # %% [markdown]
-# **Test (2 points): the document's values.**
+# **Test (2 points): the document's values**, then your layer on the same arrays with other
+# weights.
 
 # %% nbgrader={"grade": true, "grade_id": "p4_test_values", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-x = np.array([[1, 2, 3, 4], [2, 3, 4, 5]])
-layer = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.ones((3, 2, 3)), B=[1, 2, 3]))
-a = layer.forward(x)
-check_array("a", a, [[16.0, 22.0], [17.0, 23.0], [18.0, 24.0]])
-delta_x = layer.backward(a)  # the document takes a itself as delta_a
-check_array("delta_b", layer.dB, [38.0, 40.0, 42.0])
-check_array("delta_w", layer.dW, [[[60.0, 98.0, 136.0], [98.0, 136.0, 174.0]],
-                                  [[63.0, 103.0, 143.0], [103.0, 143.0, 183.0]],
-                                  [[66.0, 108.0, 150.0], [108.0, 150.0, 192.0]]])
-check_array("delta_x", delta_x, [[51.0, 120.0, 120.0, 69.0], [51.0, 120.0, 120.0, 69.0]])
-layer = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.arange(18).reshape(3, 2, 3), B=[1, 2, 3]))
-layer.forward(x)
-check_array("delta_x (w = arange(18))", layer.backward(a),
+# the test's own names: x, a, delta_x and layer are problem 3's answers
+x_doc = np.array([[1, 2, 3, 4], [2, 3, 4, 5]])
+layer_doc = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.ones((3, 2, 3)), B=[1, 2, 3]))
+a_doc = layer_doc.forward(x_doc)
+check_array("a", a_doc, [[16.0, 22.0], [17.0, 23.0], [18.0, 24.0]])
+dx_doc = layer_doc.backward(a_doc)  # the document takes a itself as delta_a
+check_array("delta_b", layer_doc.dB, [38.0, 40.0, 42.0])
+check_array("delta_w", layer_doc.dW, [[[60.0, 98.0, 136.0], [98.0, 136.0, 174.0]],
+                                      [[63.0, 103.0, 143.0], [103.0, 143.0, 183.0]],
+                                      [[66.0, 108.0, 150.0], [108.0, 150.0, 192.0]]])
+check_array("delta_x", dx_doc, [[51.0, 120.0, 120.0, 69.0], [51.0, 120.0, 120.0, 69.0]])
+layer_doc = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.arange(18).reshape(3, 2, 3), B=[1, 2, 3]))
+layer_doc.forward(x_doc)
+check_array("delta_x (w = arange(18))", layer_doc.backward(a_doc),
             [[318.0, 795.0, 915.0, 564.0], [471.0, 1155.0, 1275.0, 771.0]])
-### BEGIN HIDDEN TESTS
-check_layer(Conv1d(2, 3, 3), sprintlib.Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.arange(18).reshape(3, 2, 3), B=[1, 2, 3])),
-            x, dA=a)
-### END HIDDEN TESTS
+print("your Conv1d on the document's x and delta_a, with other weights:")
+check_layer(Conv1d(2, 3, 3), sprintlib.Conv1d(2, 3, 3), x_doc, dA=a_doc)
 
 # %% [markdown]
 # **Test (2 points): random channels and sizes**, against `sprintlib.Conv1d`.
 
 # %% nbgrader={"grade": true, "grade_id": "p4_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-X = np.random.default_rng(2).standard_normal((3, 10))
-check_layer(Conv1d(3, 4, 3), sprintlib.Conv1d(3, 4, 3), X)
+rng = np.random.default_rng(2)
+# (C_in, C_out, F, L): the kinds of case the hidden tests draw
+for C_in, C_out, F, L in [(3, 4, 3, 10),
+                          (1, 1, 1, 4),   # one channel in and out, a filter of size 1
+                          (2, 1, 4, 4)]:  # an input as long as the filter: a single output
+    print(f"Conv1d({C_in}, {C_out}, {F}) on X of shape {(C_in, L)}:")
+    check_layer(Conv1d(C_in, C_out, F), sprintlib.Conv1d(C_in, C_out, F), rng.standard_normal((C_in, L)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p4_test_random")
@@ -395,13 +413,23 @@ for _ in range(3):
 # Add `pad` zeros at each end of every channel before convolving (`np.pad`). Backward
 # returns the gradient of the **unpadded** input: crop the padding's entries off `dX`.
 # With `pad=1` and `F=3`, the output has as many positions as the input (`L_out = L`).
+#
+# The tests use paddings of 1 to 3 with filters of 1 to 5, so the padding can be as wide as
+# the filter (the first and last windows then see only zeros: their output is the bias), and
+# the input can be shorter than the filter (the padding makes room for it); one sample
+# `(C_in, L)`, stride 1.
 
 # %% [markdown]
 # **Test (1 point, advanced).**
 
 # %% nbgrader={"grade": true, "grade_id": "p5_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-X = np.random.default_rng(3).standard_normal((2, 7))
-check_layer(Conv1d(2, 3, 3, pad=1), sprintlib.Conv1d(2, 3, 3, pad=1), X)
+rng = np.random.default_rng(3)
+# (C_in, C_out, F, pad, L)
+for C_in, C_out, F, P, L in [(2, 3, 3, 1, 7),
+                             (1, 1, 1, 2, 3),   # a padding wider than the filter: windows of zeros only
+                             (2, 1, 4, 1, 2)]:  # an input shorter than the filter: a single output
+    print(f"Conv1d({C_in}, {C_out}, {F}, pad={P}) on X of shape {(C_in, L)}:")
+    check_layer(Conv1d(C_in, C_out, F, pad=P), sprintlib.Conv1d(C_in, C_out, F, pad=P), rng.standard_normal((C_in, L)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p5_test")
@@ -417,13 +445,21 @@ for _ in range(3):
 # Accept `X` of shape `(N, C_in, L)` and return `A` of shape `(N, C_out, L_out)`; one sample
 # `(C_in, L)` keeps working. `dW` and `dB` are **summed** over the batch (the loss is a sum
 # over the samples: its upstream gradient already carries the `1/N` of a mean).
+#
+# The tests use batches of 1 to 6 samples (a batch of one is `(1, C_in, L)`, and stays
+# three-dimensional), with paddings of 0 to 2 as in problem 5, stride 1.
 
 # %% [markdown]
 # **Test (1 point, advanced).**
 
 # %% nbgrader={"grade": true, "grade_id": "p6_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-X = np.random.default_rng(4).standard_normal((5, 2, 9))
-check_layer(Conv1d(2, 3, 3), sprintlib.Conv1d(2, 3, 3), X)
+rng = np.random.default_rng(4)
+# (N, C_in, C_out, F, pad, L)
+for N, C_in, C_out, F, P, L in [(5, 2, 3, 3, 0, 9),
+                                (1, 1, 1, 1, 2, 2),   # a batch of one; a padding wider than the filter
+                                (3, 2, 2, 4, 1, 2)]:  # an input shorter than the filter
+    print(f"Conv1d({C_in}, {C_out}, {F}, pad={P}) on X of shape {(N, C_in, L)}:")
+    check_layer(Conv1d(C_in, C_out, F, pad=P), sprintlib.Conv1d(C_in, C_out, F, pad=P), rng.standard_normal((N, C_in, L)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p6_test")
@@ -439,7 +475,8 @@ for _ in range(3):
 #
 # With stride `S` the filter moves `S` positions at a time: output `i` reads positions
 # `i*S, ..., i*S + F - 1` of the padded input. The tests use sizes whose windows tile the
-# padded input exactly (`(L + 2P - F) % S == 0`).
+# padded input exactly (`(L + 2P - F) % S == 0`): strides 2 and 3, with paddings of 0 to 2
+# (also wider than the filter, or making room for an input shorter than it), batches of 1 to 4.
 #
 # Expected: `L = 9`, `F = 3`, `S = 2`, `P = 0` give `L_out = 4`.
 
@@ -447,8 +484,14 @@ for _ in range(3):
 # **Test (1 point, advanced).**
 
 # %% nbgrader={"grade": true, "grade_id": "p7_test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-X = np.random.default_rng(5).standard_normal((2, 2, 9))
-check_layer(Conv1d(2, 3, 3, stride=2), sprintlib.Conv1d(2, 3, 3, stride=2), X)
+rng = np.random.default_rng(5)
+# (N, C_in, C_out, F, stride, pad, L)
+for N, C_in, C_out, F, S, P, L in [(2, 2, 3, 3, 2, 0, 9),
+                                   (1, 1, 1, 1, 3, 2, 3),   # stride 3 with a padding wider than the filter
+                                   (3, 3, 2, 5, 2, 1, 3)]:  # stride 2 with padding: a single output
+    print(f"Conv1d({C_in}, {C_out}, {F}, stride={S}, pad={P}) on X of shape {(N, C_in, L)}:")
+    check_layer(Conv1d(C_in, C_out, F, stride=S, pad=P), sprintlib.Conv1d(C_in, C_out, F, stride=S, pad=P),
+                rng.standard_normal((N, C_in, L)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p7_test")
@@ -564,12 +607,18 @@ model.fit(X_train[:n_train], y_train[:n_train], X_test[:n_val], y_test[:n_val])
 plot_learning_curve(model.history, title="Scratch1dCNNClassifier on MNIST");
 
 # %% [markdown]
-# **Test (2 points): predictions** on test images the model has not seen.
+# **Test (2 points): predictions** on test images the model has not seen, then on the same
+# images with every pixel moved by up to 0.02. The hidden test predicts on 500 other test
+# images, moved the same way, and asks for 50%.
 
 # %% nbgrader={"grade": true, "grade_id": "p8_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # (graded after a token training run: 50% then; 90% after the full epoch above)
 X_eval, y_eval = X_test[5000:5500], y_test[5000:5500]
 check_accuracy("predict on 500 test images", model.predict(X_eval), y_eval, at_least=0.5 if autograding() else 0.9)
+# as the hidden test's images are: every pixel moved by up to 0.02 (a network that learned the digits does not care)
+X_moved = np.clip(X_eval + np.random.default_rng(8).uniform(-0.02, 0.02, X_eval.shape), 0, 1).astype(X_eval.dtype)
+check_accuracy("predict on the same images, each pixel moved by up to 0.02", model.predict(X_moved), y_eval,
+               at_least=0.5 if autograding() else 0.9)
 ### BEGIN HIDDEN TESTS
 # 500 other test images, each pixel moved by up to 0.02: a predict that looks the labels
 # up (by index or by the image) finds none and scores about 10%; a trained network's

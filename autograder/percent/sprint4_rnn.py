@@ -69,6 +69,9 @@ def side_by_side(name, got, expected):
 # - `ScratchSigmoid`: $Z = \dfrac{1}{1 + e^{-A}}$, $\dfrac{\partial Z}{\partial A} = Z(1 - Z)$
 # - `ScratchTanh`: $Z = \tanh A$, $\dfrac{\partial Z}{\partial A} = 1 - Z^2$
 #
+# The tests use inputs of 1, 2 and 3 dimensions (axes of 1 to 5 entries) and random upstream
+# gradients.
+#
 # Expected: `sigmoid([-2, 0, 2]) = [0.11920292, 0.5, 0.88079708]`,
 # `tanh([-2, 0, 2]) = [-0.96402758, 0, 0.96402758]`.
 #
@@ -114,6 +117,9 @@ from sprintlib.grading import check_layer
 A = np.array([[-2.0, 0.0, 2.0]])
 side_by_side("sigmoid([-2, 0, 2])", ScratchSigmoid().forward(A), [[0.11920292, 0.5, 0.88079708]])
 check_layer(ScratchSigmoid(), ReferenceSigmoid(), A, dA=np.ones((1, 3)))
+print("a 1-D and a 3-D input, random upstream gradients:")
+check_layer(ScratchSigmoid(), ReferenceSigmoid(), np.array([-3.0, -0.5, 0.0, 1.5, 4.0]))
+check_layer(ScratchSigmoid(), ReferenceSigmoid(), 3 * np.random.default_rng(0).standard_normal((2, 3, 4)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p0_test_sigmoid")
@@ -129,6 +135,9 @@ from sprintlib.grading import check_layer
 A = np.array([[-2.0, 0.0, 2.0]])
 side_by_side("tanh([-2, 0, 2])", ScratchTanh().forward(A), [[-0.96402758, 0.0, 0.96402758]])
 check_layer(ScratchTanh(), ReferenceTanh(), A, dA=np.ones((1, 3)))
+print("a 1-D and a 3-D input, random upstream gradients:")
+check_layer(ScratchTanh(), ReferenceTanh(), np.array([-3.0, -0.5, 0.0, 1.5, 4.0]))
+check_layer(ScratchTanh(), ReferenceTanh(), 3 * np.random.default_rng(0).standard_normal((2, 3, 4)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p0_test_tanh")
@@ -153,6 +162,11 @@ for _ in range(3):
 # `__init__` is written for you: the parameters are `W_x (F, H)`, `W_h (H, H)` and `B (H,)`,
 # named as in the seed, and `param_names` tells sprintlib's optimizers which ones to update.
 # `backward` is Problem 3 (advanced): leave it for now.
+#
+# The tests run it on batches of 1 to 8 sequences of 1 to 10 steps, with 1 to 8 features and
+# 1 to 10 nodes (one sequence of one step, one feature, one node included), always returning
+# every state (`return_sequences=True` in sprintlib's terms), against sprintlib's `SimpleRNN`
+# with the same weights.
 #
 # The seed's version read the bias from a global variable `b` instead of `self.B`, and
 # stacked the per-step states with `np.array(list).reshape(N, T, H)`: the list is
@@ -228,31 +242,47 @@ class ScratchSimpleRNN:
 
 
 # %% [markdown]
-# The document's small arrays (seed 004, REFERENCE.md), used by the tests of Problems 1-3.
-# The seed writes the bias as `b = np.array([1])`; broadcast to the 4 nodes it is `np.ones(4)`.
+# The document's small arrays (seed 004, REFERENCE.md), used by Problem 2. The seed writes the
+# bias as `b = np.array([1])`; broadcast to the 4 nodes it is `np.ones(4)`. They are named
+# `..._doc` here: your layer computes with its own `self.W_x`, `self.W_h` and `self.B`, and a
+# global `b` equal to the layer's `B` would make a forward that reads `b` (the seed's) look
+# right. (The tests write the arrays again themselves.)
 
 # %%
-x = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # (batch_size 1, n_sequences 3, n_features 2)
-w_x = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100  # (n_features 2, n_nodes 4)
-w_h = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100  # (4, 4)
-b = np.ones(4)
+x_doc = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # (batch_size 1, n_sequences 3, n_features 2)
+w_x_doc = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100  # (n_features 2, n_nodes 4)
+w_h_doc = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100  # (4, 4)
+b_doc = np.ones(4)
+
+# %% [markdown]
+# The sizes the random tests of Problems 1 and 3 show, one of each kind the hidden tests draw
+# (N 1-8 sequences of T 1-10 steps, F 1-8 features, H 1-10 nodes).
+
+# %%
+#: (N, T, F, H)
+RNN_CASES = [(3, 5, 4, 6),
+             (1, 1, 3, 1),   # one sequence of one step; one node
+             (2, 4, 1, 3)]   # one feature
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_document", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1 on the document's arrays: h_1, h_2, h_3 of REFERENCE.md
 from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_array, check_layer
 
+X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays (REFERENCE.md)
+W_X_DOC = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100
+W_H_DOC = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100
 H_EXPECTED = np.array([[[0.76188798, 0.76213958, 0.76239095, 0.76255841],
                         [0.792209, 0.8141834, 0.83404912, 0.84977719],
                         [0.79494228, 0.81839002, 0.83939649, 0.85584174]]])
-rnn = ScratchSimpleRNN(2, 4)
-rnn.W_x, rnn.W_h, rnn.B = w_x.copy(), w_h.copy(), b.copy()
-h = rnn.forward(x)
+yours = ScratchSimpleRNN(2, 4)
+yours.W_x, yours.W_h, yours.B = W_X_DOC.copy(), W_H_DOC.copy(), np.ones(4)
+h = yours.forward(X_DOC)
 side_by_side("h_1..h_3, shape (1, 3, 4)", h, H_EXPECTED)
 check_array("forward h (the document's values)", h, H_EXPECTED)
 reference = ReferenceRNN(2, 4, return_sequences=True)
-reference.W_x, reference.W_h, reference.B = w_x.copy(), w_h.copy(), b.copy()
-check_layer(ScratchSimpleRNN(2, 4), reference, x, backward=False)
+reference.W_x, reference.W_h, reference.B = W_X_DOC.copy(), W_H_DOC.copy(), np.ones(4)
+check_layer(ScratchSimpleRNN(2, 4), reference, X_DOC, backward=False)
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 1 on a batch of several sequences and random weights, against sprintlib's SimpleRNN
@@ -260,11 +290,9 @@ from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
-X = rng.standard_normal((3, 5, 4))  # N=3 sequences, T=5 steps, F=4 features
-reference = ReferenceRNN(4, 6, return_sequences=True, initializer=XavierInitializer(random_state=0))
-reference.B = 0.1 * rng.standard_normal(6)
-print("N=3, T=5, F=4, H=6:")
-check_layer(ScratchSimpleRNN(4, 6), reference, X, backward=False)
+for N, T, F, H in RNN_CASES:  # (above the tests of Problem 1); check_layer gives both layers the same random weights
+    print(f"N={N}, T={T}, F={F}, H={H}:")
+    check_layer(ScratchSimpleRNN(F, H), ReferenceRNN(F, H, return_sequences=True), rng.standard_normal((N, T, F)), backward=False)
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p1_test_random")
@@ -279,8 +307,8 @@ for _ in range(4):
 # %% [markdown]
 # ## Problem 2 — small-array experiment (【問題2】小さな配列でのフォワードプロパゲーションの実験)
 #
-# Give your layer the document's weights (`w_x`, `w_h`, `b` above), run it on `x` and store
-# its output in `h_states`, shape `(1, 3, 4)`. Expected (REFERENCE.md; the last row is the
+# Give your layer the document's weights (`w_x_doc`, `w_h_doc`, `b_doc` above), run it on
+# `x_doc` and store its output in `h_states`, shape `(1, 3, 4)`. Expected (REFERENCE.md; the last row is the
 # document's answer `h`):
 #
 # ```
@@ -295,8 +323,8 @@ for _ in range(4):
 # %% nbgrader={"grade": false, "grade_id": "p2_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 rnn = ScratchSimpleRNN(n_features=2, n_nodes=4)
-rnn.W_x, rnn.W_h, rnn.B = w_x.copy(), w_h.copy(), b.copy()
-h_states = rnn.forward(x)
+rnn.W_x, rnn.W_h, rnn.B = w_x_doc.copy(), w_h_doc.copy(), b_doc.copy()
+h_states = rnn.forward(x_doc)
 ### END SOLUTION
 print(h_states)
 
@@ -330,7 +358,8 @@ for t in range(3):
 # \frac{\partial L}{\partial x_t} = \frac{\partial L}{\partial a_t} W_x^\top$$
 #
 # Set `self.dW_x (F, H)`, `self.dW_h (H, H)`, `self.dB (H,)`, return `dX (N, T, F)`, then
-# call `self.optimizer.update(self)` if there is an optimizer.
+# call `self.optimizer.update(self)` if there is an optimizer. The tests use the sizes of
+# Problem 1, with a random `dH` on every step.
 #
 # Expected on the document's arrays (REFERENCE.md), with $\partial L/\partial h_t = 1$ for every
 # t and node: `dB = [1.19934775, 1.13416539, 1.07175132, 1.02653129]`,
@@ -366,18 +395,21 @@ EXPECTED = {
         dW_h_row0=[0.3049455386, 0.2769500783, 0.2501770548, 0.2299229378],
         dB=[0.3870662439, 0.352171138, 0.3186614824, 0.2936294359]),
 }
+X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays (REFERENCE.md)
+W_X_DOC = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100
+W_H_DOC = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100
 reference = ReferenceRNN(2, 4, return_sequences=True)
-reference.W_x, reference.W_h, reference.B = w_x.copy(), w_h.copy(), b.copy()
+reference.W_x, reference.W_h, reference.B = W_X_DOC.copy(), W_H_DOC.copy(), np.ones(4)
 for case, e in EXPECTED.items():
     print(f"--- {case}")
-    rnn = ScratchSimpleRNN(2, 4)
-    rnn.W_x, rnn.W_h, rnn.B = w_x.copy(), w_h.copy(), b.copy()
-    with keep_weights(rnn, ("W_x", "W_h", "B")):  # whatever optimizer backward calls, nothing moves
-        rnn.forward(x)
-        rnn.backward(e["dH"].copy())
-    side_by_side("dW_h[0]", np.asarray(rnn.dW_h)[0], e["dW_h_row0"])
-    side_by_side("dB", rnn.dB, e["dB"])
-    check_layer(ScratchSimpleRNN(2, 4), reference, x, dA=e["dH"])
+    yours = ScratchSimpleRNN(2, 4)
+    yours.W_x, yours.W_h, yours.B = W_X_DOC.copy(), W_H_DOC.copy(), np.ones(4)
+    with keep_weights(yours, ("W_x", "W_h", "B")):  # whatever optimizer backward calls, nothing moves
+        yours.forward(X_DOC)
+        yours.backward(e["dH"].copy())
+    side_by_side("dW_h[0]", np.asarray(yours.dW_h)[0], e["dW_h_row0"])
+    side_by_side("dB", yours.dB, e["dB"])
+    check_layer(ScratchSimpleRNN(2, 4), reference, X_DOC, dA=e["dH"])
 
 # %% nbgrader={"grade": true, "grade_id": "p3_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Problem 3 on a batch of several sequences and random weights, against sprintlib's SimpleRNN
@@ -385,11 +417,9 @@ from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_layer
 
 rng = np.random.default_rng(4)
-X = rng.standard_normal((3, 5, 4))
-reference = ReferenceRNN(4, 6, return_sequences=True, initializer=XavierInitializer(random_state=0))
-reference.B = 0.1 * rng.standard_normal(6)
-print("N=3, T=5, F=4, H=6:")
-check_layer(ScratchSimpleRNN(4, 6), reference, X)
+for N, T, F, H in RNN_CASES:  # (above the tests of Problem 1); check_layer gives both layers the same random weights
+    print(f"N={N}, T={T}, F={F}, H={H}:")
+    check_layer(ScratchSimpleRNN(F, H), ReferenceRNN(F, H, return_sequences=True), rng.standard_normal((N, T, F)))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p3_test_random")
@@ -496,13 +526,13 @@ from sprintlib.grading import check_array, check_bounds
 
 (X_check, y_check), _ = load_mnist(flatten=False, dtype=np.float32)
 X_check, y_check = X_check[:600].reshape(-1, 28, 28), y_check[:600]
-model = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
-history = model.fit(X_check, y_check, epochs=2, batch_size=30)
-print(f"mean loss per epoch: {np.round(history['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
-check_array("predict(X) shape", np.array(np.shape(model.predict(X_check[:7]))), np.array([7]))
+clf = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
+fitted = clf.fit(X_check, y_check, epochs=2, batch_size=30)
+print(f"mean loss per epoch: {np.round(fitted['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
+check_array("predict(X) shape", np.array(np.shape(clf.predict(X_check[:7]))), np.array([7]))
 # after 2 epochs the loss is clearly below chance (ln 10 = 2.3026): if not, does train_step
 # update the weights of both the RNN and the FC layer?
-check_bounds("mean loss of the last epoch", history["loss"][-1], below=np.log(10) - 0.2)
+check_bounds("mean loss of the last epoch", fitted["loss"][-1], below=np.log(10) - 0.2)
 
 # %% [markdown]
 # ### Training run

@@ -5,8 +5,10 @@
 # Changed only so that it runs in this notebook, each marked "adapted:" where it happens:
 # the class is named and constructed as the notebook's tests do (the seed took the batch
 # size and sequence length in __init__; they are read from X in forward), np.zeros gets a
-# shape tuple, attributes the seed reads but never set are set, and `layer` (undefined in
-# the seed's backward) is `self`. Kept as the seed wrote them: Sigmoid's `1/1+np.exp(-A)`,
+# shape tuple, attributes the seed reads but never set are set, `layer` (undefined in
+# the seed's backward) is `self`, and the globals the seed's notebook defined and its code
+# reads (its bias `b = np.array([1])`, the document's `x`, `w_x`, `w_h`) are defined in its
+# cells (the course notebook names the document's arrays `..._doc` and has no global `b`). Kept as the seed wrote them: Sigmoid's `1/1+np.exp(-A)`,
 # forward's global `b` in place of self.B and its reshape of the (T, N, H) list to
 # (N, T, H), and in backward the final state self.h in dW_h, gradients assigned per step
 # instead of summed, divided by the batch size, dB = np.average(da), no return value.
@@ -57,6 +59,9 @@ ScratchSigmoid, ScratchTanh = Sigmoid, Tanh  # adapted: the names the notebook's
 
 
 # %% rnn_solution
+b = np.array([1])  # adapted: the seed's global bias, as its notebook defined it (its forward reads it)
+
+
 class ScratchSimpleRNN:  # adapted: the seed's class RNN
     def __init__(self, n_features, n_nodes, initializer=None, optimizer=None):
         # adapted: the seed's RNN(batch, n_sequences, n_features, n_nodes, initializer, optimizer)
@@ -127,6 +132,7 @@ class ScratchSimpleRNN:  # adapted: the seed's class RNN
 
 
 # %% p2_solution
+x, w_x, w_h = x_doc, w_x_doc, w_h_doc  # adapted: the seed's notebook named the document's arrays so
 h = np.zeros((x.shape[0], w_x.shape[1]))
 n_sequences = x.shape[1]
 states = []  # adapted: the seed printed each state; the notebook asks for them in h_states
