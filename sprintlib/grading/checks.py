@@ -347,6 +347,8 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
             _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol, tol)),
                   hints=_hint_records(explain, name) if explain else [])
     verdicts, wrong = [], []  # every verdict before the first is printed (a hint may find the reference withheld)
+    if explain is not None:  # the mistakes with a quantity read off the student's values see them all
+        explain.observe({name: got for name, got, _ in parts})
     for name, got, expected in parts:
         problem, err = _array_problem(name, got, expected, rtol, tol)
         if problem and explain is not None:
