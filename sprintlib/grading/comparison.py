@@ -315,9 +315,12 @@ def _value_hint(got, expected, tol, hidden: bool = False) -> str:
     sign = _sign(g, e, tol)
     if sign:
         return words + sign
-    factor, offset = _factor(g, e, tol, hidden), _offset(g, e, tol)
+    # expected values all alike: any values all alike are some factor times them and some
+    # amount off them; neither is a hypothesis the values could refute
+    alike = _constant(e, tol)
+    factor, offset = ("", "") if alike else (_factor(g, e, tol, hidden), _offset(g, e, tol))
     if factor and offset.startswith(": every value differs from the expected one by the same amount"):
-        factor = offset = ""  # expected values all alike: a factor and an amount added fit alike
+        factor = offset = ""  # (both fit: the values cannot tell which)
     found = [h for h in (factor, _transposed(g, e, tol), _moved(g, e, tol), offset) if h]
     return words + (found[0] if found else "")
 
