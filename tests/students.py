@@ -1,7 +1,20 @@
 """Students' layers for the grading tests, written as the sprints' students write them (NumPy
 only, no sprintlib), each with a ``mistake`` switch that injects one mistake students
-really make. ``mistake=None`` is a right answer."""
+really make (or several: ``Mistakes(...)``). ``mistake=None`` is a right answer."""
 import numpy as np
+
+
+class Mistakes(tuple):
+    """Several mistakes at once, ``mistake=Mistakes("flipped", "no bias")``: equal to each of
+    them, so that a student's ``self.mistake == "flipped"`` holds for every one."""
+
+    def __eq__(self, other):
+        return other in tuple(self) if isinstance(other, str) else tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
 
 
 def _pair(v):
@@ -18,7 +31,8 @@ class StudentConv2d:
     leaves B out of A; "no +1" computes the output size without its + 1; "scrambled" is seed
     003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
     output positions and assigns (=) each window's share of dX where overlapping windows add;
-    "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry.
+    "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
+    "backward raises" raises a ValueError.
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
@@ -80,6 +94,8 @@ class StudentConv2d:
                             temp += dX[n, c, h, w]
                             total[n, c, h, w] = temp
             dX = total
+        if self.mistake == "backward raises":
+            raise ValueError("a student's backward that fails")
         return None if self.mistake == "no return" else dX
 
     def _kernel_layout(self, dW):
@@ -266,12 +282,12 @@ class StudentFC:
 
     def forward(self, X):
         self.X = X
-        return X @ self.W + {"no bias": 0, "bias twice": 2 * self.B}.get(self.mistake, self.B)
+        return X @ self.W + (0 if self.mistake == "no bias" else 2 * self.B if self.mistake == "bias twice" else self.B)
 
     def backward(self, dA):
         self.dW = self.X.T @ dA
-        self.dB = {"average": lambda: np.average(dA), "mean": lambda: dA.mean(axis=0)}.get(
-            self.mistake, lambda: dA.sum(axis=0))()
+        self.dB = (np.average(dA) if self.mistake == "average" else dA.mean(axis=0) if self.mistake == "mean"
+                   else dA.sum(axis=0))
         return dA @ self.W.T
 
 

@@ -60,7 +60,7 @@ CASES = {
     "output size without + 1": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
                                 "no +1", "forward A", r"1 less than expected along axes 2 and 3\n  hint: one of "
                                 r"these mistakes \(each gives your values\): your output is the expected one cut to "
-                                r"the size that \(N_in \+ P - F\) // S \+ 1 gives: .*; or your output is the expected "
+                                r"the size that \(N_in \+ P - F\) // S \+ 1 gives: .*; or: your output is the expected "
                                 r"one cut to the size that \(N_in \+ 2P - F\) // S gives: the \+ 1 is missing"),
     "1-D output size without + 1": (lambda m: StudentSimpleConv1d(3, mistake=m), lambda: SimpleConv1d(3), (9,),
                                     "no +1", "forward A", r"1 less than expected along axis 0\n  hint: your output is "

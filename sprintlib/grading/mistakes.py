@@ -647,7 +647,7 @@ class _Explainer:
                 same = next((i for i, (_, other) in enumerate(found) if _same(arr, other)), None)
                 if same is None:
                     found.append((m, arr))
-                elif m.family != PAIR and found[same][0].family != PAIR:
+                elif (m.family == PAIR) == (found[same][0].family == PAIR):  # a pair only with pairs
                     found[same] = (_either(found[same][0], m), found[same][1])
         return found
 
@@ -675,8 +675,8 @@ def _either(a: Mistake, b: Mistake) -> Mistake:
         return text if text.startswith("one of these mistakes") else f"one of these mistakes (each gives your values): {text}"
     if b.hint in a.hint:
         return a
-    return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}; or {b.hint}",
-                   f"{words(a, True)}; or {b.hidden_hint or b.hint}", a.family)
+    return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}; or: {b.hint}",
+                   f"{words(a, True)}; or: {b.hidden_hint or b.hint}", a.family)
 
 
 def _array(value):
