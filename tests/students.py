@@ -81,7 +81,8 @@ class StudentConv2d:
             (SH, SW), (FH, FW) = self.stride, W.shape[2:]
             for oh in range(dA.shape[2]):
                 for ow in range(dA.shape[3]):
-                    dXp[:, :, oh * SH:oh * SH + FH, ow * SW:ow * SW + FW] = np.einsum("no,ocij->ncij", dA[:, :, oh, ow], W)
+                    share = np.einsum("no,ocij->ncij", dA[:, :, oh, ow], W)
+                    dXp[:, :, oh * SH:oh * SH + FH, ow * SW:ow * SW + FW] = share
         H, W_ = dXp.shape[2:]
         dX = dXp if self.mistake == "uncropped" else dXp[:, :, PH:H - PH, PW:W_ - PW]
         if self.mistake == "running total":  # seed 002: temp = 0 once a channel, dX[h, w] = the sum so far

@@ -54,7 +54,8 @@ def verify(claim: str, got: np.ndarray, e: np.ndarray, tol) -> None:
         assert _matches(g, np.swapaxes(ef, -1, -2), tol)
     elif claim == "the right values in the wrong places (a reshape or transpose in the wrong order?)":
         assert _matches(np.sort(g, axis=None), np.sort(ef, axis=None), tol)
-    elif claim == "every value differs from the expected one by the same amount (a constant term missing or added twice?)":
+    elif claim == ("every value differs from the expected one by the same amount (a constant term missing or "
+                   "added twice?)"):
         assert ef.size >= 2 and _matches(g, ef + (g - ef).mean(), tol)
         assert not _matches(ef, np.full(ef.shape, ef.flat[0]), tol)  # all alike: a factor fits as well
     elif m := re.fullmatch(r"every value differs from the expected one by an amount that depends only on its index "
@@ -113,7 +114,8 @@ def check_compare(name, got, expected, rtol=None):
             for claim in claims(first, name):
                 verify(claim, got_arr, expected, tol)
     hidden = re.sub(r"relative error \S+, tolerance \S+|ax[ie]s [\d, and]+|order \([\d, ]+\)|dtype \w+|"
-                    r"(float|int)\d+|1 (more|less) than|about \d+ significant digits|" + re.escape(name), "", c.hidden_message)
+                    r"(float|int)\d+|1 (more|less) than|about \d+ significant digits|" + re.escape(name), "",
+                    c.hidden_message)
     assert not re.search(r"\d", hidden), c.hidden_message
     return c
 

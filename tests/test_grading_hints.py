@@ -70,8 +70,8 @@ CASES = {
     # mistake names the bias (its value is the reference's output with B = 0)
     "bias forgotten": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
                        "no bias", "forward A", r"depends only on its index along axis 1 \(a term per index of axis 1 "
-                                               r"missing or added twice\?\)[\s\S]*hint: your output is the expected one "
-                                               r"without the bias: add B"),
+                                               r"missing or added twice\?\)[\s\S]*hint: your output is the "
+                                               r"expected one without the bias: add B"),
     "FC bias forgotten": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4),
                           "no bias", "forward A", r"hint: your output is the expected one without the bias"),
     # dX assigned per window where windows overlap (issue 24, item 6): a convolution (stride
@@ -397,3 +397,15 @@ def test_a_wrong_rnn_is_no_h0_mistake(capsys):
     with pytest.raises(AssertionError):
         check_layer(StudentRNN(3, 4, mistake="no W_h"), SimpleRNN(3, 4, return_sequences=True), X)
     assert "h_0 that is not zero" not in capsys.readouterr().out
+
+
+def test_a_graded_run_does_not_guess_an_h0(monkeypatch):
+    """The grading process compares records: an h_0 read off the student's values is not among
+    them, so it says where the values differ and names no mistake (rather than a wrong one)."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="random h0"),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=False)
+    assert not ok and not any("hint" in line for line in lines), lines

@@ -37,7 +37,8 @@ CASES = {
         "forward A": f"two mistakes at once: {FLIPPED}.*; and {NO_BIAS}", "backward dX": FLIPPED,
         "backward dW": FLIPPED}),
     "flipped kernel and dW averaged": (lambda: conv("flipped", "mean dW"), lambda: Conv2d(**CONV), (2, 2, 5, 5), {
-        "forward A": FLIPPED, "backward dX": FLIPPED, "backward dW": f"two mistakes at once: {FLIPPED}.*; and {MEAN_DW}"}),
+        "forward A": FLIPPED, "backward dX": FLIPPED,
+        "backward dW": f"two mistakes at once: {FLIPPED}.*; and {MEAN_DW}"}),
     "transposed kernel and padding not cropped": (
         lambda: conv("transposed", "uncropped"), lambda: Conv2d(**CONV), (2, 2, 5, 5), {
             "forward A": "height and width axes swapped", "backward dW": "height and width axes swapped",
@@ -56,7 +57,8 @@ CASES = {
         "forward A": r"the \+ 1 is missing", "backward dW": MEAN_DW}),
     "a forward without W_h, dW_h with the final state": (
         lambda: rnn("no W_h", "final state"), lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), {
-            "forward A": "your states ignore the previous state", "backward dX": "your states ignore the previous state",
+            "forward A": "your states ignore the previous state",
+            "backward dX": "your states ignore the previous state",
             "backward dW_x": "your states ignore the previous state", "backward dB": "your states ignore the previous",
             "backward dW_h": None}),
     # BPTT: two mistakes of the backward on one gradient

@@ -105,7 +105,8 @@ def _expected_array(expected, check) -> np.ndarray:
     """The expected values as an array of finite numbers: a ValueError otherwise (the test's own input)."""
     arr = to_array(expected, check, "expected")
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{check} expects expected to hold numbers, got {type(expected).__name__} of dtype {arr.dtype}")
+        raise ValueError(f"{check} expects expected to hold numbers, got {type(expected).__name__} "
+                         f"of dtype {arr.dtype}")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{check} expects expected to hold finite values, got {int(np.isnan(arr).sum())} NaN and "
                          f"{int(np.isinf(arr).sum())} inf")
@@ -117,6 +118,9 @@ def _test_input(x, check, name) -> np.ndarray:
     arr = to_array(x, check, name)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{check} expects {name} to hold numbers, got an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():  # else the student's layer would be blamed
+        raise ValueError(f"{check} expects {name} to hold finite values, got {int(np.isnan(arr).sum())} NaN and "
+                         f"{int(np.isinf(arr).sum())} inf")
     return arr
 
 
@@ -509,7 +513,8 @@ def show_source(obj) -> None:
     In a notebook, with syntax colouring; elsewhere, as plain text.
     """
     if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
-        raise ValueError(f"show_source expects a class or a function such as sprintlib.Conv2d, got {type(obj).__name__}")
+        raise ValueError(f"show_source expects a class or a function such as sprintlib.Conv2d, "
+                         f"got {type(obj).__name__}")
     source = inspect.getsource(obj)
     try:
         from IPython import get_ipython

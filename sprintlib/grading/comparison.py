@@ -107,9 +107,9 @@ def compare(name: str, got, expected, rtol=None, tol: Tolerance | None = None) -
         return Comparison("not numbers", problem, f"{name}: wrong values")
     if arr.shape != expected.shape:
         moved = _shape_value_hint(arr, expected, _tolerance(expected, rtol, tol))  # names axes, never a size
+        shown = moved or _output_shape_hint(arr.shape, expected.shape, hidden=False)
         return Comparison("shape", f"{name}: expected shape {format_shape(expected.shape)}, got "
-                                   f"{format_shape(arr.shape)}" + (moved or _output_shape_hint(arr.shape, expected.shape,
-                                                                                               hidden=False)),
+                                   f"{format_shape(arr.shape)}" + shown,
                           f"{name}: wrong shape" + (moved or _output_shape_hint(arr.shape, expected.shape)))
     if expected.dtype.kind in "iu":  # sizes and counts: exact integers
         return _compare_integers(name, arr, expected)
@@ -281,7 +281,8 @@ def _shape_value_hint(got, expected, tol) -> str:
     if g.shape == ():
         for what, value in (("sum", e.sum()), ("mean", e.mean())):
             if _matches(g, np.asarray(value), tol):
-                return f": a single number, the {what} of the expected values (a {what} over every axis where some must stay?)"
+                return (f": a single number, the {what} of the expected values (a {what} over every axis where "
+                        f"some must stay?)")
         return ""
     if sorted(g.shape) == sorted(e.shape) and g.ndim <= 6:
         for order in itertools.permutations(range(e.ndim)):
@@ -371,7 +372,8 @@ def _offset(g, e, tol) -> str:
     only the part knows: a layer's known mistakes name the bias (mistakes.py)."""
     diff = g - e
     if _matches(g, e + diff.mean(), tol):
-        return ": every value differs from the expected one by the same amount (a constant term missing or added twice?)"
+        return (": every value differs from the expected one by the same amount (a constant term missing or "
+                "added twice?)")
     for axis in range(e.ndim):
         others = tuple(a for a in range(e.ndim) if a != axis)
         if not 1 < e.shape[axis] < e.size or _matches(e, np.broadcast_to(e.mean(axis=others, keepdims=True), e.shape),
@@ -388,7 +390,8 @@ def _dtype_hint(got, expected) -> str:
     if got.dtype.kind == "f" and expected.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:
         digits = np.finfo(got.dtype).precision
         return (f"; your result has dtype {got.dtype}, expected {expected.dtype}: {got.dtype} keeps "
-                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy makes it)")
+                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy "
+                f"makes it)")
     return ""
 
 

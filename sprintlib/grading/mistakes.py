@@ -672,7 +672,8 @@ def _either(a: Mistake, b: Mistake) -> Mistake:
     """One Mistake for two that give the same value: its hint names both."""
     def words(m, hidden):
         text = (m.hidden_hint or m.hint) if hidden else m.hint
-        return text if text.startswith("one of these mistakes") else f"one of these mistakes (each gives your values): {text}"
+        first = "one of these mistakes (each gives your values): "
+        return text if text.startswith(first) else first + text
     if b.hint in a.hint:
         return a
     return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}; or: {b.hint}",
@@ -735,7 +736,7 @@ _SIZE_PARAMETERS = {"n": ("n_in", "in_size"), "f": ("filter_size",), "s": ("stri
 _PARAM_PARAMETERS = {"c_in": ("in_channels",), "c_out": ("out_channels",), "f": ("filter_size",)}
 
 
-def _formula_mistake(name, formula, hint):
+def _formula_mistake(name, formula, hint, hidden_hint=None):
     """A Mistake whose ``predict(arguments, parts)`` evaluates ``formula(**arguments)`` on the
     check's arguments (ints, or pairs for both axes) and gives each part its value."""
     def predict(arguments, parts):
@@ -743,7 +744,7 @@ def _formula_mistake(name, formula, hint):
         if len(parts) == 1:
             return {parts[0]: value}
         return dict(zip(parts, np.broadcast_to(value, (len(parts),))))  # a tuple: (OH, OW)
-    return Mistake(name, predict, hint)
+    return Mistake(name, predict, hint, hidden_hint)
 
 
 _size_mistake = _formula_mistake  # (its former name)
@@ -771,7 +772,9 @@ PARAM_MISTAKES = [
                      "C_out * C_in * FH * FW + C_out"),
     _formula_mistake("input channels forgotten, one bias in all", lambda c_in, c_out, f: c_out * _taps(f) + 1,
                      "your count leaves the input channels out and has one bias in all (as seed 002's "
-                     "55, 433, 181): C_out * C_in * FH * FW weights, and one bias per filter, C_out"),
+                     "55, 433, 181): C_out * C_in * FH * FW weights, and one bias per filter, C_out",
+                     "your count leaves the input channels out and has one bias in all (as seed 002's): "
+                     "C_out * C_in * FH * FW weights, and one bias per filter, C_out"),
     _formula_mistake("one filter", lambda c_in, c_out, f: c_in * _taps(f) + 1,
                      "your count is that of one filter: there are C_out of them, C_out * (C_in * FH * FW + 1)"),
 ]
