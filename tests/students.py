@@ -107,31 +107,38 @@ class StudentConv2d:
 
 
 class StudentConv1d:
-    """Sprint 1's student Conv1d (X (N, C_in, L), padding P): a loop over the filter's
-    offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX."""
+    """Sprint 1's student Conv1d (X (N, C_in, L), padding P, stride S): a loop over the filter's
+    offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX;
+    "stride in dX" is seed 000's backward, whose dX puts window i at i, F + N_out - 1 long."""
 
-    def __init__(self, in_channels, out_channels, filter_size, pad=0, mistake=None):
+    def __init__(self, in_channels, out_channels, filter_size, pad=0, stride=1, mistake=None):
         self.W, self.B = np.zeros((out_channels, in_channels, filter_size)), np.zeros(out_channels)
-        self.pad, self.mistake = pad, mistake
+        self.pad, self.stride, self.mistake = pad, stride, mistake
 
     def _kernel(self):
         return self.W[..., ::-1] if self.mistake == "flipped" else self.W
 
     def forward(self, X):
         self.Xp = np.pad(X, ((0, 0), (0, 0), (self.pad, self.pad)))
-        W = self._kernel()
-        L = self.Xp.shape[-1] - W.shape[-1] + 1
-        return sum(np.einsum("ncl,oc->nol", self.Xp[:, :, s:s + L], W[:, :, s]) for s in range(W.shape[-1])) \
+        W, S = self._kernel(), self.stride
+        L = (self.Xp.shape[-1] - W.shape[-1]) // S + 1
+        return sum(np.einsum("ncl,oc->nol", self.Xp[:, :, s:s + S * L:S], W[:, :, s]) for s in range(W.shape[-1])) \
             + self.B[:, None]
 
     def backward(self, dA):
-        W, L = self._kernel(), dA.shape[-1]
+        W, L, S = self._kernel(), dA.shape[-1], self.stride
         dXp, dW = np.zeros_like(self.Xp), np.zeros_like(W)
         for s in range(W.shape[-1]):
-            dW[:, :, s] = np.einsum("nol,ncl->oc", dA, self.Xp[:, :, s:s + L])
-            dXp[:, :, s:s + L] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
+            dW[:, :, s] = np.einsum("nol,ncl->oc", dA, self.Xp[:, :, s:s + S * L:S])
+            dXp[:, :, s:s + S * L:S] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
         self.dW = dW[..., ::-1] if self.mistake == "flipped" else dW
         self.dB = dA.sum(axis=(0, 2))
+        if self.mistake == "stride in dX":  # seed 000: dX[:, i:i+F] += calc[i], F + N_out - 1 long
+            F = W.shape[-1]
+            dX = np.zeros(dA.shape[:1] + W.shape[1:2] + (F + L - 1,))
+            for i in range(L):
+                dX[:, :, i:i + F] += np.einsum("no,ocf->ncf", dA[:, :, i], W)
+            return dX
         return dXp if self.mistake == "uncropped" else dXp[:, :, self.pad:dXp.shape[-1] - self.pad]
 
 
@@ -217,7 +224,9 @@ class StudentRNN:
     "no carry" does not pass the gradient back through W_h; "carry mean" divides what it
     passes back by the batch size and "assigned" assigns (=) dW_x, dW_h and dB at each step (as
     the sprint's student did); "derivative at previous" takes tanh's derivative at h_{t-1};
-    "random h0" starts from a random state, "ones h0" from ones."""
+    "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
+    states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
+    dB's term of a step (seed 004)."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -235,6 +244,8 @@ class StudentRNN:
             a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
             self.h = np.tanh(a)
             self.hs.append(self.h)
+        if self.mistake == "time major":  # seed 004: np.array(output_list).reshape(batch, T, n_nodes)
+            return np.array(self.hs[1:]).reshape(X.shape[0], X.shape[1], -1)
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
     def backward(self, dz):
@@ -247,7 +258,7 @@ class StudentRNN:
             state = self.hs[t] if self.mistake == "derivative at previous" else self.hs[t + 1]
             da = (dz[:, t] + dh) * (1 - state ** 2)
             terms = (self.X[:, t].T @ da, (self.h if self.mistake == "final state" else self.hs[t]).T @ da,
-                     da.sum(axis=0))
+                     np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
             if self.mistake == "assigned":
                 self.dW_x, self.dW_h, self.dB = terms
             else:

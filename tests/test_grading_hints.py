@@ -101,6 +101,13 @@ CASES = {
     "RNN carried gradient averaged": (lambda m: StudentRNN(3, 4, return_sequences=False, mistake=m),
                                       lambda: SimpleRNN(3, 4), (3, 4, 3), "carry mean", "backward dX",
                                       r"carries back to h_\{t-1\} \(da_t W_h\^T\) is divided by the batch size"),
+    # seed 000's Conv1d backward with a stride: window i's share at i, in F + N_out - 1 entries
+    "stride left out of dX": (lambda m: StudentConv1d(2, 3, 3, stride=2, mistake=m), lambda: Conv1d(2, 3, 3, stride=2),
+                              (2, 2, 9), "stride in dX", "backward dX", r"as if the windows moved 1 entry at a time"),
+    # seed 004's forward: the list of states over time reshaped straight to (N, T, n_nodes)
+    "RNN states reshaped from time-major": (lambda m: StudentRNN(3, 4, mistake=m),
+                                            lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), "time major",
+                                            "forward A", r"reshaped straight to \(N, T, n_nodes\)"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
@@ -175,7 +182,8 @@ def test_every_mistake_of_the_table_has_a_test():
     tested = {"flipped kernel", "transposed kernel", "padding not cropped", "transposed backward",
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
-              "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step"}
+              "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
+              "states reshaped from time-major"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 

@@ -261,6 +261,17 @@ def _one_plus_exp(ref, X, dA, run=_run):
     return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
 
 
+def _rnn_time_major_reshape(ref, X, dA, run=_run):
+    """Seed 004's forward: the states of a list over time, an array (T, N, H), reshaped
+    straight to (N, T, H), which scrambles them when N > 1."""
+    if not ref.return_sequences:
+        return {}
+    out = dict(run(ref, X, dA))
+    A = out["forward A"]
+    out["forward A"] = np.ascontiguousarray(A.transpose(1, 0, 2)).reshape(A.shape)
+    return out
+
+
 _FLIPPED = "the convolution with W flipped along its spatial axes (np.convolve, scipy.signal.convolve and " \
     "the textbook convolution flip the filter): this layer slides W as it is, A[i] = sum_s X[i + s] W[s]"
 _UNCROPPED = "your dX has the shape of the padded input (H + 2P, W + 2P): cut the padding off " \
@@ -315,7 +326,11 @@ MISTAKES = {
                         "your backward takes tanh's derivative at the previous state, 1 - h_{t-1}^2: "
                         "h_t = tanh(a_t), so dL/da_t = dL/dh_t * (1 - h_t^2), with the state step t made",
                         family="derivative"),
-                Mistake("gradients assigned per step", _rnn_assigned_per_step, _RNN_ASSIGNED, family="sum")],
+                Mistake("gradients assigned per step", _rnn_assigned_per_step, _RNN_ASSIGNED, family="sum"),
+                Mistake("states reshaped from time-major", _rnn_time_major_reshape,
+                        "your states are those of a list over time, an array (T, N, n_nodes), reshaped straight to "
+                        "(N, T, n_nodes), which mixes the samples and the steps: stack them along axis 1, "
+                        "np.stack(states, axis=1), or transpose(1, 0, 2) first", family="A order")],
     Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
                       "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
                       "1 / (1 + np.exp(-A))", family="sigmoid")],
@@ -415,12 +430,30 @@ def _bias_changed(ref, X, dA, run=_run, factor=0.0):
     return run(ref, X, dA, B=np.asarray(ref.B) * factor)
 
 
-def _bias_one_number(ref, X, dA, run=_run):
-    """dB as one number: the sum of dA over every axis (np.sum(dA)), or its mean
-    (np.average(dA), np.mean(dA)), which the sum of the right dB gives."""
-    out = run(ref, X, dA)
+def _bias_one_number(ref, X, dA, run=_run, divisor=None):
+    """dB as one number: the sum of dA over every axis (np.sum(dA), which the sum of the
+    right dB gives); or, with ``divisor`` (a function of dA's shape), its mean over them
+    (np.average(dA)), or over all but one (an RNN's np.average(da_t), at one time step)."""
+    out = dict(run(ref, X, dA))
     total = float(np.sum(out["backward dB"]))
-    return {"backward dB": [np.asarray(total), np.asarray(total / np.size(dA))]}
+    out["backward dB"] = np.asarray(total if divisor is None else total / divisor(np.shape(dA)))
+    return out
+
+
+def _stride_left_out_of_dx(ref, X, dA, run=_run):
+    """Seed 000's Conv1d backward: each window's share put at i, not at i * S, in a dX of
+    F + N_out - 1 entries along each axis (the dX of the same windows with a stride of 1),
+    the padding not cut off."""
+    geometry = _geometry(ref, X)
+    if geometry is None or all(s == 1 for s in geometry.s) or not isinstance(getattr(ref, "W", None), np.ndarray):
+        return {}
+    k = len(geometry.f)
+    lengths = tuple(f + n - 1 for f, n in zip(geometry.f, dA.shape[dA.ndim - k:]))
+    ones = (1,) * k if isinstance(ref.stride, tuple) else 1
+    zeros = (0,) * k if isinstance(getattr(ref, "pad", 0), tuple) else 0
+    out = dict(run(ref, X, dA))
+    out["backward dX"] = run(ref, np.zeros(X.shape[:X.ndim - k] + lengths), dA, stride=ones, pad=zeros)["backward dX"]
+    return out
 
 
 def _output_cropped(ref, X, dA, run=_run, formula=None, interior=False):
@@ -504,10 +537,15 @@ def _general(reference, X, dA, expected: dict) -> list:
                   Mistake("bias added twice", functools.partial(_bias_changed, factor=2.0),
                           "your output has the bias B added twice: add it once", family="bias")]
         if np.shape(expected.get("backward dB", ())) != ():
-            found.append(Mistake("dB one number", _bias_one_number,
-                                 "your dB is a single number (a sum or mean over every axis): dB has B's shape, one "
-                                 "value for each entry of B; sum dA over the batch (and the positions) only, e.g. "
-                                 "np.sum(dA, axis=0) for an FC layer"))
+            one = ("your dB is a single number (a sum or mean over every axis): dB has B's shape, one value for "
+                   "each entry of B; sum dA over the batch (and the positions) only, e.g. np.sum(dA, axis=0) for an "
+                   "FC layer")
+            found.append(Mistake("dB one number", _bias_one_number, one, family="dB shape"))
+            found.append(Mistake("dB one number: the mean", functools.partial(_bias_one_number, divisor=math.prod),
+                                 one, family="dB shape"))
+            if np.ndim(dA) == 3:  # (N, T, H): the mean at one time step
+                found.append(Mistake("dB one number: the mean of a step", functools.partial(
+                    _bias_one_number, divisor=lambda shape: shape[0] * shape[2]), one, family="dB shape"))
     if _geometry(reference, X) is not None:
         found += [Mistake(f"output size: {name}", functools.partial(_output_cropped, formula=formula),
                           f"your output is the expected one cut to the size that {what}", family="output size")
@@ -519,6 +557,11 @@ def _general(reference, X, dA, expected: dict) -> list:
         assign = ("where windows overlap (a stride smaller than the window), your dX keeps the share of one window "
                   "(the last one written) where the shares of all the windows that cover an entry add up: "
                   "dX[window] += ..., not dX[window] = ...")
+        found.append(Mistake("stride left out of dX", _stride_left_out_of_dx,
+                             "your dX is laid out as if the windows moved 1 entry at a time (F + N_out - 1 entries "
+                             "along each axis): window i starts at i * S in the (padded) input, so its share goes to "
+                             "dX[..., i*S : i*S + F], over the input's length (then cut the padding off)",
+                             family="dX shape"))
         found += [Mistake("dX assigned per window", _assigned_per_window, assign, family="dX sum"),
                   Mistake("dX assigned per window, at the maxima",
                           functools.partial(_assigned_per_window, only_nonzero=True), assign, family="dX sum")]
