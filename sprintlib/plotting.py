@@ -123,7 +123,7 @@ def plot_feature_maps(layers, image, n_layers: int | None = None, max_maps: int 
     if not isinstance(layers, (list, tuple)) or not layers or not all(callable(getattr(la, "forward", None))
                                                                        for la in layers):
         raise ValueError(f"plot_feature_maps expects layers as a non-empty list of layers (model.layers), "
-                         f"got {_checks._what(layers) if isinstance(layers, (list, tuple)) and layers else repr(layers)}")
+                         f"got {_checks._what(layers) if isinstance(layers, (list, tuple)) and layers else layers!r}")
     image = _checks.to_array(image, "plot_feature_maps", "image")
     if image.ndim != 3 or image.dtype.kind not in "biuf":
         one = " (one channel: image[None])" if image.ndim == 2 else ""

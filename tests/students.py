@@ -1,7 +1,20 @@
 """Students' layers for the grading tests, written as the sprints' students write them (NumPy
 only, no sprintlib), each with a ``mistake`` switch that injects one mistake students
-really make. ``mistake=None`` is a right answer."""
+really make (or several: ``Mistakes(...)``). ``mistake=None`` is a right answer."""
 import numpy as np
+
+
+class Mistakes(tuple):
+    """Several mistakes at once, ``mistake=Mistakes("flipped", "no bias")``: equal to each of
+    them, so that a student's ``self.mistake == "flipped"`` holds for every one."""
+
+    def __eq__(self, other):
+        return other in tuple(self) if isinstance(other, str) else tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
 
 
 def _pair(v):
@@ -16,7 +29,10 @@ class StudentConv2d:
     "mean dW" divides dW by the batch size; "uncropped" returns the padded input's dX;
     "NHWC" returns A channels last; "no dB" never sets dB; "no return" returns None; "no bias"
     leaves B out of A; "no +1" computes the output size without its + 1; "scrambled" is seed
-    003's reshape of the im2col product straight to (N, C, OH, OW).
+    003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
+    output positions and assigns (=) each window's share of dX where overlapping windows add;
+    "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
+    "backward raises" raises a ValueError.
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
@@ -61,8 +77,26 @@ class StudentConv2d:
         self.dW = dW / len(dA) if self.mistake == "mean dW" else dW
         if self.mistake != "no dB":
             self.dB = dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=(0, 2, 3))
+        if self.mistake == "assigned":  # a loop over the output positions, each window's share assigned
+            (SH, SW), (FH, FW) = self.stride, W.shape[2:]
+            for oh in range(dA.shape[2]):
+                for ow in range(dA.shape[3]):
+                    share = np.einsum("no,ocij->ncij", dA[:, :, oh, ow], W)
+                    dXp[:, :, oh * SH:oh * SH + FH, ow * SW:ow * SW + FW] = share
         H, W_ = dXp.shape[2:]
         dX = dXp if self.mistake == "uncropped" else dXp[:, :, PH:H - PH, PW:W_ - PW]
+        if self.mistake == "running total":  # seed 002: temp = 0 once a channel, dX[h, w] = the sum so far
+            total = np.zeros_like(dX)
+            for n in range(dX.shape[0]):
+                for c in range(dX.shape[1]):
+                    temp = 0.0
+                    for h in range(dX.shape[2]):
+                        for w in range(dX.shape[3]):
+                            temp += dX[n, c, h, w]
+                            total[n, c, h, w] = temp
+            dX = total
+        if self.mistake == "backward raises":
+            raise ValueError("a student's backward that fails")
         return None if self.mistake == "no return" else dX
 
     def _kernel_layout(self, dW):
@@ -73,63 +107,89 @@ class StudentConv2d:
 
 
 class StudentConv1d:
-    """Sprint 1's student Conv1d (X (N, C_in, L), padding P): a loop over the filter's
-    offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX."""
+    """Sprint 1's student Conv1d (X (N, C_in, L), padding P, stride S): a loop over the filter's
+    offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX;
+    "stride in dX" is seed 000's backward, whose dX puts window i at i, F + N_out - 1 long."""
 
-    def __init__(self, in_channels, out_channels, filter_size, pad=0, mistake=None):
+    def __init__(self, in_channels, out_channels, filter_size, pad=0, stride=1, mistake=None):
         self.W, self.B = np.zeros((out_channels, in_channels, filter_size)), np.zeros(out_channels)
-        self.pad, self.mistake = pad, mistake
+        self.pad, self.stride, self.mistake = pad, stride, mistake
 
     def _kernel(self):
         return self.W[..., ::-1] if self.mistake == "flipped" else self.W
 
     def forward(self, X):
         self.Xp = np.pad(X, ((0, 0), (0, 0), (self.pad, self.pad)))
-        W = self._kernel()
-        L = self.Xp.shape[-1] - W.shape[-1] + 1
-        return sum(np.einsum("ncl,oc->nol", self.Xp[:, :, s:s + L], W[:, :, s]) for s in range(W.shape[-1])) \
+        W, S = self._kernel(), self.stride
+        L = (self.Xp.shape[-1] - W.shape[-1]) // S + 1
+        return sum(np.einsum("ncl,oc->nol", self.Xp[:, :, s:s + S * L:S], W[:, :, s]) for s in range(W.shape[-1])) \
             + self.B[:, None]
 
     def backward(self, dA):
-        W, L = self._kernel(), dA.shape[-1]
+        W, L, S = self._kernel(), dA.shape[-1], self.stride
         dXp, dW = np.zeros_like(self.Xp), np.zeros_like(W)
         for s in range(W.shape[-1]):
-            dW[:, :, s] = np.einsum("nol,ncl->oc", dA, self.Xp[:, :, s:s + L])
-            dXp[:, :, s:s + L] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
+            dW[:, :, s] = np.einsum("nol,ncl->oc", dA, self.Xp[:, :, s:s + S * L:S])
+            dXp[:, :, s:s + S * L:S] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
         self.dW = dW[..., ::-1] if self.mistake == "flipped" else dW
         self.dB = dA.sum(axis=(0, 2))
+        if self.mistake == "stride in dX":  # seed 000: dX[:, i:i+F] += calc[i], F + N_out - 1 long
+            F = W.shape[-1]
+            dX = np.zeros(dA.shape[:1] + W.shape[1:2] + (F + L - 1,))
+            for i in range(L):
+                dX[:, :, i:i + F] += np.einsum("no,ocf->ncf", dA[:, :, i], W)
+            return dX
         return dXp if self.mistake == "uncropped" else dXp[:, :, self.pad:dXp.shape[-1] - self.pad]
 
 
 class StudentMaxPool2D:
-    """Sprint 2's student MaxPool2D (windows side by side): forward marks each window's
-    maximum in ``forward_index``; backward spreads each gradient over its window and
-    keeps it at the maximum. "transposed" is the sprint's backward: the spread gradient
-    of each channel transposed (``np.vstack(...).T``) before the mask."""
+    """Sprint 2's student MaxPool2D: forward keeps each window's maximum (``argmax``);
+    backward gives each window's gradient to its maximum, added up where windows overlap
+    (a stride smaller than the window). "transposed" is the sprint's backward (windows side
+    by side): the spread gradient of each channel transposed (``np.vstack(...).T``) before the
+    mask. "assigned" assigns (=) each window's gradient, its zeros included, over the window;
+    "assigned at max" assigns it at the window's maximum; "no mask" gives it to every entry
+    of the window."""
 
-    def __init__(self, pool=2, mistake=None):
-        self.P, self.mistake = pool, mistake
+    def __init__(self, pool=2, stride=None, mistake=None):
+        self.P, self.S, self.mistake = pool, stride or pool, mistake
 
     def forward(self, X):
         N, C, H, W = X.shape
-        P = self.P
-        self.forward_index = np.zeros(X.shape)
-        out = np.empty((N, C, H // P, W // P))
+        P, S = self.P, self.S
+        self.X, self.maxima = X, {}
+        out = np.empty((N, C, (H - P) // S + 1, (W - P) // S + 1))
         for n in range(N):
             for c in range(C):
-                for i in range(H // P):
-                    for j in range(W // P):
-                        window = X[n, c, i * P:(i + 1) * P, j * P:(j + 1) * P]
-                        a, b = np.unravel_index(np.argmax(window), window.shape)
-                        self.forward_index[n, c, i * P + a, j * P + b] = 1
+                for i in range(out.shape[2]):
+                    for j in range(out.shape[3]):
+                        window = X[n, c, i * S:i * S + P, j * S:j * S + P]
+                        self.maxima[n, c, i, j] = np.unravel_index(np.argmax(window), window.shape)
                         out[n, c, i, j] = window.max()
         return out
 
     def backward(self, delta):
-        spread = np.kron(delta, np.ones((self.P, self.P)))  # each gradient over its window
+        P, S = self.P, self.S
         if self.mistake == "transposed":
-            spread = spread.swapaxes(-1, -2)
-        return spread * self.forward_index
+            spread = np.kron(delta, np.ones((P, P))).swapaxes(-1, -2)
+            mask = np.zeros(self.X.shape)
+            for (n, c, i, j), (a, b) in self.maxima.items():
+                mask[n, c, i * P + a, j * P + b] = 1
+            return spread * mask
+        dX = np.zeros(self.X.shape)
+        for (n, c, i, j), (a, b) in self.maxima.items():
+            window = (n, c, slice(i * S, i * S + P), slice(j * S, j * S + P))
+            if self.mistake == "no mask":
+                dX[window] += delta[n, c, i, j]
+            elif self.mistake == "assigned":
+                share = np.zeros((P, P))
+                share[a, b] = delta[n, c, i, j]
+                dX[window] = share
+            elif self.mistake == "assigned at max":
+                dX[n, c, i * S + a, j * S + b] = delta[n, c, i, j]
+            else:
+                dX[n, c, i * S + a, j * S + b] += delta[n, c, i, j]
+        return dX
 
 
 class StudentSimpleConv1d:
@@ -161,7 +221,12 @@ class StudentRNN:
     """Sprint 4's student RNN (tanh), with the time loop of its forward and the BPTT of
     its backward. Mistakes: "final state" uses the last state h_T where backward needs
     h_{t-1} (as the sprint's student did); "no W_h" leaves h_{t-1} W_h out of forward;
-    "no carry" does not pass the gradient back through W_h."""
+    "no carry" does not pass the gradient back through W_h; "carry mean" divides what it
+    passes back by the batch size and "assigned" assigns (=) dW_x, dW_h and dB at each step (as
+    the sprint's student did); "derivative at previous" takes tanh's derivative at h_{t-1};
+    "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
+    states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
+    dB's term of a step (seed 004)."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -170,11 +235,17 @@ class StudentRNN:
     def forward(self, X):
         self.X = X
         self.h = np.zeros((X.shape[0], self.W_h.shape[0]))
+        if self.mistake == "random h0":
+            self.h = 0.5 * np.random.default_rng().standard_normal(self.h.shape)
+        elif self.mistake == "ones h0":
+            self.h = np.ones_like(self.h)
         self.hs = [self.h]
         for t in range(X.shape[1]):
             a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
             self.h = np.tanh(a)
             self.hs.append(self.h)
+        if self.mistake == "time major":  # seed 004: np.array(output_list).reshape(batch, T, n_nodes)
+            return np.array(self.hs[1:]).reshape(X.shape[0], X.shape[1], -1)
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
     def backward(self, dz):
@@ -184,12 +255,18 @@ class StudentRNN:
         self.dW_x, self.dW_h, self.dB = np.zeros_like(self.W_x), np.zeros_like(self.W_h), np.zeros_like(self.B)
         dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
         for t in reversed(range(T)):
-            da = (dz[:, t] + dh) * (1 - self.hs[t + 1] ** 2)
-            self.dW_x += self.X[:, t].T @ da
-            self.dW_h += (self.h if self.mistake == "final state" else self.hs[t]).T @ da
-            self.dB += da.sum(axis=0)
+            state = self.hs[t] if self.mistake == "derivative at previous" else self.hs[t + 1]
+            da = (dz[:, t] + dh) * (1 - state ** 2)
+            terms = (self.X[:, t].T @ da, (self.h if self.mistake == "final state" else self.hs[t]).T @ da,
+                     np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
+            if self.mistake == "assigned":
+                self.dW_x, self.dW_h, self.dB = terms
+            else:
+                self.dW_x, self.dW_h, self.dB = self.dW_x + terms[0], self.dW_h + terms[1], self.dB + terms[2]
             dX[:, t] = da @ self.W_x.T
             dh = 0 if self.mistake in ("no carry", "no W_h") else da @ self.W_h.T
+            if self.mistake == "carry mean":
+                dh = dh / len(dz)
         return dX
 
 
@@ -210,17 +287,40 @@ class StudentSigmoid:
 
 class StudentFC:
     """An FC layer; "average" takes np.average(dA) as dB (sprint 4's student), "mean" the mean over the
-    batch; "no bias" leaves B out of forward."""
+    batch; "no bias" leaves B out of forward, "bias twice" adds it twice."""
 
     def __init__(self, n1, n2, mistake=None):
         self.W, self.B, self.mistake = np.zeros((n1, n2)), np.zeros(n2), mistake
 
     def forward(self, X):
         self.X = X
-        return X @ self.W + (0 if self.mistake == "no bias" else self.B)
+        return X @ self.W + (0 if self.mistake == "no bias" else 2 * self.B if self.mistake == "bias twice" else self.B)
 
     def backward(self, dA):
         self.dW = self.X.T @ dA
-        self.dB = {"average": lambda: np.average(dA), "mean": lambda: dA.mean(axis=0)}.get(
-            self.mistake, lambda: dA.sum(axis=0))()
+        self.dB = (np.average(dA) if self.mistake == "average" else dA.mean(axis=0) if self.mistake == "mean"
+                   else dA.sum(axis=0))
         return dA @ self.W.T
+
+
+def student_param_count(mistake=None):
+    """Sprint 2's parameter count of a convolution (in_channels, out_channels, (FH, FW)), with a
+    mistake: "W only" leaves the biases out, "seed 002" the input channels too and counts one
+    bias in all (55, 433, 181)."""
+    def param_count(in_channels, out_channels, filter_size):
+        FH, FW = filter_size
+        if mistake == "W only":
+            return out_channels * in_channels * FH * FW
+        if mistake == "seed 002":
+            return out_channels * FH * FW + 1
+        return out_channels * in_channels * FH * FW + out_channels
+    return param_count
+
+
+def student_counts(mistake=None):
+    """Sprint 3's summary: the parameters of each layer (W.size + B.size, 0 without weights);
+    "W only" counts W alone."""
+    def counts(layers):
+        return np.array([int(np.size(getattr(la, "W", ()))) + (0 if mistake == "W only" else
+                                                              int(np.size(getattr(la, "B", ())))) for la in layers])
+    return counts

@@ -36,7 +36,8 @@ def test_check_accuracy_takes_a_share_in_0_1(at_least, words):
 @pytest.mark.parametrize("y_true, words", [
     (np.zeros(0, int), r"as class labels of shape \(N,\) with N >= 1, got shape \(0,\)"),
     (np.eye(4, dtype=int), r"as class labels .* got shape \(4, 4\) \(one-hot rows\? pass np.argmax\(y, axis=1\)\)"),
-    ([[0], [0, 1]], "as an array of numbers, got a ragged list"), (np.array(["a", "b"]), "as class labels .* got dtype <U1")])
+    ([[0], [0, 1]], "as an array of numbers, got a ragged list"),
+    (np.array(["a", "b"]), "as class labels .* got dtype <U1")])
 def test_check_accuracy_names_bad_true_labels(y_true, words):
     with pytest.raises(ValueError, match="check_accuracy expects y_true " + words):
         check_accuracy("labels", np.zeros(4, int), y_true, at_least=0.5)
@@ -127,7 +128,9 @@ def test_check_layer_names_a_reference_that_is_no_layer(reference, words):
     (dict(X=np.ones((2, 2)), dA=[[1.0], [1.0, 2.0]]), "check_layer expects dA as an array of numbers, got a ragged"),
     (dict(X=np.array([["a", "b"]])), "check_layer expects X to hold numbers, got an array of dtype <U1"),
     (dict(X=np.ones((2, 2)), seed="a"), "check_layer expects seed to be an integer >= 0, got 'a'"),
-    (dict(X=np.ones((2, 2)), seed=-1), "check_layer expects seed to be an integer >= 0, got -1")])
+    (dict(X=np.ones((2, 2)), seed=-1), "check_layer expects seed to be an integer >= 0, got -1"),
+    (dict(X=np.array([[np.nan, 1.0]])), "check_layer expects X to hold finite values, got 1 NaN and 0 inf"),
+    (dict(X=np.ones((2, 2)), dA=np.full((2, 2), np.inf)), "check_layer expects dA to hold finite values, got 0 NaN")])
 def test_check_layer_names_bad_inputs(kwargs, words):
     with pytest.raises(ValueError, match=words):
         check_layer(StudentFC(2, 2), FC(2, 2), **kwargs)
@@ -135,7 +138,9 @@ def test_check_layer_names_bad_inputs(kwargs, words):
 
 @pytest.mark.parametrize("X, words", [
     ((-1, 2), r"X as an array or a shape \(a tuple of sizes >= 1\), got \(-1, 2\)"),
-    ((2.5,), r"X as an array or a shape .* got \(2.5,\)"), ([[1.0, 2.0], [3.0]], "X as an array of numbers, got a ragged list")])
+    ((2.5,), r"X as an array or a shape .* got \(2.5,\)"),
+    ([[1.0, 2.0], [3.0]], "X as an array of numbers, got a ragged list"),
+    (np.array([[1.0, np.nan]]), "X to hold finite values, got 1 NaN and 0 inf")])
 def test_check_gradients_names_bad_inputs(X, words):
     with pytest.raises(ValueError, match="check_gradients expects " + words):
         check_gradients(StudentFC(2, 2), X)
@@ -176,7 +181,8 @@ def test_hidden_images_refuses_pixels_it_would_clip_or_pass_through(X, words):
 
 @pytest.mark.parametrize("kwargs, words", [
     (dict(n=0), "n to be an integer >= 1, got 0"), (dict(n=5.5), "n to be an integer >= 1, got 5.5"),
-    (dict(n=21), "X and y with the same number of rows, at least n = 21, got 20 and 20"), (dict(noise=-0.1), r"noise to be a number in \[0, 1\]"),
+    (dict(n=21), "X and y with the same number of rows, at least n = 21, got 20 and 20"),
+    (dict(noise=-0.1), r"noise to be a number in \[0, 1\]"),
     (dict(noise=float("nan")), "noise to be a number"), (dict(y=np.zeros((20, 3))), r"y as labels of shape \(N,\)")])
 def test_hidden_images_names_bad_arguments(kwargs, words):
     args = dict(X=X01, y=Y) | kwargs

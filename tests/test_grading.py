@@ -35,7 +35,8 @@ def test_a_right_layer_passes_and_says_so(capsys):
 
 
 @pytest.mark.parametrize("mistake, wrong, message", [
-    ("NHWC", "forward A", r"forward A: expected shape \(2, 2, 3, 3\), got \(2, 3, 3, 2\): the same sizes in another order"),
+    ("NHWC", "forward A", r"forward A: expected shape \(2, 2, 3, 3\), got \(2, 3, 3, 2\): the expected values with "
+                          r"their axes in the order \(0, 2, 3, 1\)"),
     ("mean dW", "backward dW", "backward dW: wrong values .* every value is 0.5 times the expected one"),
     ("no dB", "backward dB", "backward dB: your layer has no attribute dB after backward"),
     # the reference's B (He: zeros) is replaced by one drawn from X, as a graded run draws it

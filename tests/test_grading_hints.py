@@ -9,7 +9,8 @@ import pytest
 from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN
 from sprintlib.functional import output_size, output_size_2d
 from sprintlib.grading import MISTAKES, SIZE_MISTAKES, check_array, check_function, check_layer
-from students import StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid, StudentSimpleConv1d
+from students import (StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid,
+                      StudentSimpleConv1d, student_counts, student_param_count)
 
 from graded import graded_part, judged
 
@@ -54,18 +55,62 @@ CASES = {
                        "mean", "backward dB", "divided by 5"),
     "FC dB one number": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4),
                          "average", "backward dB", r"a single number \(a sum or mean over every axis"),
-    # the output size without its + 1: one length short, along each axis it has
+    # the output size without its + 1: one length short, along each axis it has; with P = 1 the
+    # padding counted once gives the same size, and the hint names both (the values fit each)
     "output size without + 1": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
-                                "no +1", "forward A", r"1 less than expected along axes 2 and 3 \(an output size "
-                                                      r"is \(N_in \+ 2P - F\) // S \+ 1: check the \+ 1"),
+                                "no +1", "forward A", r"1 less than expected along axes 2 and 3\n  hint: one of "
+                                r"these mistakes \(each gives your values\): your output is the expected one cut to "
+                                r"the size that \(N_in \+ P - F\) // S \+ 1 gives: .*; or: your output is the expected "
+                                r"one cut to the size that \(N_in \+ 2P - F\) // S gives: the \+ 1 is missing"),
     "1-D output size without + 1": (lambda m: StudentSimpleConv1d(3, mistake=m), lambda: SimpleConv1d(3), (9,),
-                                    "no +1", "forward A", r"1 less than expected along axis 0 \(an output size"),
-    # the bias forgotten: A - expected is -B, one constant per channel
+                                    "no +1", "forward A", r"1 less than expected along axis 0\n  hint: your output is "
+                                                          r"the expected one cut to the size that \(N_in \+ 2P - F\) "
+                                                          r"// S gives: the \+ 1 is missing"),
+    # the bias forgotten: A - expected is -B, one constant per channel; the layer's known
+    # mistake names the bias (its value is the reference's output with B = 0)
     "bias forgotten": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
-                       "no bias", "forward A", r"differs from the expected by the same amount per channel "
-                                               r"\(axis 1\): is the bias B missing \(or added twice\)\?"),
+                       "no bias", "forward A", r"depends only on its index along axis 1 \(a term per index of axis 1 "
+                                               r"missing or added twice\?\)[\s\S]*hint: your output is the "
+                                               r"expected one without the bias: add B"),
     "FC bias forgotten": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4),
-                          "no bias", "forward A", r"same amount per channel \(axis 1\): is the bias B missing"),
+                          "no bias", "forward A", r"hint: your output is the expected one without the bias"),
+    # dX assigned per window where windows overlap (issue 24, item 6): a convolution (stride
+    # smaller than the filter) and a max-pool (stride smaller than the window)
+    "dX assigned per window": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                               "assigned", "backward dX", r"keeps the share of one window \(the last one written\)"),
+    "dX assigned per window, stride 2": (
+        lambda m: StudentConv2d(2, 3, 3, stride=2, pad=1, mistake=m), lambda: Conv2d(2, 3, 3, stride=2, pad=1),
+        (2, 2, 5, 5), "assigned", "backward dX", r"keeps the share of one window"),
+    "max-pool dX assigned per window": (lambda m: StudentMaxPool2D(3, 1, mistake=m), lambda: MaxPool2D(3, 1),
+                                        (2, 2, 5, 5), "assigned", "backward dX", r"keeps the share of one window"),
+    "max-pool dX assigned at the maxima": (lambda m: StudentMaxPool2D(3, 2, mistake=m), lambda: MaxPool2D(3, 2),
+                                           (2, 3, 7, 7), "assigned at max", "backward dX",
+                                           r"keeps the share of one window"),
+    "max-pool mask forgotten": (lambda m: StudentMaxPool2D(2, mistake=m), lambda: MaxPool2D(2), (2, 3, 6, 6),
+                                "no mask", "backward dX", "to every entry of the window"),
+    # seed 002: dX's accumulator set to 0 once a channel
+    "dX accumulator not reset": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                                 "running total", "backward dX", "running total of the right dX"),
+    # sprint 4 (issue 24, item 6, and seed 004's backward)
+    "tanh's derivative at h_{t-1}": (lambda m: StudentRNN(3, 4, mistake=m),
+                                     lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                     "derivative at previous", "backward dX", r"derivative at the previous state"),
+    "RNN gradients assigned per step": (lambda m: StudentRNN(3, 4, mistake=m),
+                                        lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                        "assigned", "backward dW_x", r"those of the first time step only"),
+    "RNN carried gradient averaged": (lambda m: StudentRNN(3, 4, return_sequences=False, mistake=m),
+                                      lambda: SimpleRNN(3, 4), (3, 4, 3), "carry mean", "backward dX",
+                                      r"carries back to h_\{t-1\} \(da_t W_h\^T\) is divided by the batch size"),
+    # seed 000's Conv1d backward with a stride: window i's share at i, in F + N_out - 1 entries
+    "stride left out of dX": (lambda m: StudentConv1d(2, 3, 3, stride=2, mistake=m), lambda: Conv1d(2, 3, 3, stride=2),
+                              (2, 2, 9), "stride in dX", "backward dX", r"as if the windows moved 1 entry at a time"),
+    # seed 004's forward: the list of states over time reshaped straight to (N, T, n_nodes)
+    "RNN states reshaped from time-major": (lambda m: StudentRNN(3, 4, mistake=m),
+                                            lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), "time major",
+                                            "forward A", r"reshaped straight to \(N, T, n_nodes\)"),
+    # a bias added twice
+    "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
+                         "forward A", r"hint: your output has the bias B added twice"),
     # seed 003: the im2col product (rows (n, oh, ow), columns the channels) reshaped to (N, C, OH, OW)
     "im2col product reshaped to NCHW": (
         lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5), "scrambled", "forward A",
@@ -98,20 +143,28 @@ def _verdict(out, part):
     return "\n".join(lines[start:end])
 
 
-@pytest.mark.parametrize("shift, word", [(1, "more"), (-1, "less")])
-def test_an_output_size_off_by_one(shift, word, capsys):
+# a size one too small is what the formula without its + 1 gives: named; one too large is what
+# none of the known formulas gives: only the fact is said (a formula named there would point
+# the wrong way)
+OFF_BY_ONE = [(1, "more", None),
+              (-1, "less", r"your size is what \(N_in \+ 2P - F\) // S gives: the \+ 1 is missing")]
+
+
+@pytest.mark.parametrize("shift, word, hint", OFF_BY_ONE)
+def test_an_output_size_off_by_one(shift, word, hint, capsys):
     def size(n, f, s=1, p=0):
         return (n + 2 * p - f) // s + 1 + shift
 
     with pytest.raises(AssertionError, match="wrong: output_size"):
         check_function(size, output_size, 28, 5, 1, 2)
-    assert (f"output_size: expected 28, got {28 + shift}: 1 {word} than expected (an output size is "
-            f"(N_in + 2P - F) // S + 1") in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith(f"output_size: expected 28, got {28 + shift}: 1 {word} than expected\n"), out
+    assert re.search(hint, out) if hint else "hint" not in out and "N_in" not in out, out
 
 
-@pytest.mark.parametrize("shift, word", [(1, "more"), (-1, "less")])
-def test_a_hidden_output_size_off_by_one_keeps_its_hint(shift, word, monkeypatch):
-    """The ±1 hint quotes the formula, not a size: a hidden test keeps it, without the sizes."""
+@pytest.mark.parametrize("shift, word, hint", OFF_BY_ONE)
+def test_a_hidden_output_size_off_by_one_keeps_its_hint(shift, word, hint, monkeypatch):
+    """The fact and the formula's hint quote no size: a hidden test keeps them, without the sizes."""
     def size(n, f, s=1, p=0):
         return (n + 2 * p - f) // s + 1 + shift
 
@@ -119,20 +172,28 @@ def test_a_hidden_output_size_off_by_one_keeps_its_hint(shift, word, monkeypatch
                                                                            own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_function(size, output_size, 13, 3, 2, 1))
     ok, lines = judged(expected, got, hidden=True)
-    assert not ok and lines[0].startswith(f"output_size: wrong values: 1 {word} than expected (an output size "
-                                          f"is (N_in + 2P - F) // S + 1"), lines
-    assert "7" not in lines[0] and "13" not in lines[0], lines  # neither the expected 7 nor an input
+    assert not ok and lines[0].split("\n")[0] == f"output_size: wrong values: 1 {word} than expected", lines
+    text = "\n".join(lines)
+    assert re.search(hint, text) if hint else "hint" not in text, lines
+    assert "7" not in text and "13" not in text, lines  # neither the expected 7 nor an input
 
 
 def test_every_mistake_of_the_table_has_a_test():
     tested = {"flipped kernel", "transposed kernel", "padding not cropped", "transposed backward",
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
-              "im2col product reshaped to NCHW"}
+              "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
+              "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
+              "states reshaped from time-major"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 
 
 # -- output sizes: the known wrong formulas, evaluated on the check's own arguments ----------
+def reference_output_size(n_in, filter_size, stride=1, pad=0):
+    """As the notebooks write their reference (sprint 1, problem 2): windows that do not fit are left out."""
+    return output_size(n_in, filter_size, stride, pad, allow_remainder=True)
+
+
 def reference_output_size_2d(in_size, filter_size, stride=1, pad=0):
     """As the notebooks write their reference (sprint 2, problem 3): a function of their own."""
     return output_size_2d(in_size, filter_size, stride, pad, allow_remainder=True)
@@ -140,6 +201,10 @@ def reference_output_size_2d(in_size, filter_size, stride=1, pad=0):
 
 # wrong formula (n, f, s, p) -> (arguments of the check, what the check says, words of the hint)
 SIZES = {
+    "no + 1": (lambda n, f, s, p: (n + 2 * p - f) // s, (28, 5, 1, 2), "expected 28, got 27",
+               r"\(N_in \+ 2P - F\) // S gives: the \+ 1 is missing"),
+    "rounded up": (lambda n, f, s, p: -((n + 2 * p - f) // -s) + 1, (20, 3, 2, 0), "expected 9, got 10",
+                   r"\(N_in \+ 2P - F\) / S \+ 1 rounded up gives: .*rounded down"),
     "padding on one side": (lambda n, f, s, p: (n + p - f) // s + 1, (28, 5, 1, 2), "expected 28, got 26",
                             r"\(N_in \+ P - F\) // S \+ 1 gives: an output size is \(N_in \+ 2P - F\) // S \+ 1, "
                             r"is the padding counted on both sides\?"),
@@ -156,9 +221,9 @@ SIZES = {
 def test_a_wrong_output_size_formula_gets_its_hint(mistake, capsys):
     formula, args, verdict, hint = SIZES[mistake]
     with pytest.raises(AssertionError, match="wrong: output_size"):
-        check_function(lambda n, f, s=1, p=0: formula(n, f, s, p), output_size, *args)
+        check_function(lambda n, f, s=1, p=0: formula(n, f, s, p), reference_output_size, *args, name="output_size")
     out = capsys.readouterr().out
-    assert re.search(f"output_size: {verdict}\n  hint: your size is what {hint}", out), out
+    assert re.search(f"output_size: {verdict}[^\n]*\n  hint: .*your size is what {hint}", out), out
 
 
 def test_a_wrong_output_size_formula_in_two_dimensions(capsys):
@@ -184,13 +249,13 @@ def test_no_formula_hint_for_other_functions(capsys):
 @pytest.mark.parametrize("mistake", SIZES)
 def test_a_graded_run_gives_the_same_output_size_hint(mistake, hidden, monkeypatch):
     formula, args, verdict, hint = SIZES[mistake]
-    expected = graded_part(monkeypatch, "expected", lambda: check_function(output_size, output_size, *args,
-                                                                           own_code=False))
+    expected = graded_part(monkeypatch, "expected", lambda: check_function(
+        reference_output_size, reference_output_size, *args, name="output_size", own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_function(lambda n, f, s=1, p=0: formula(n, f, s, p),
-                                                                 output_size, *args))
+                                                                 reference_output_size, *args, name="output_size"))
     ok, lines = judged(expected, got, hidden=hidden)
     text = "\n".join(lines)
-    assert not ok and re.search(f"\n  hint: your size is what {hint}", text), text
+    assert not ok and re.search(f"\n  hint: .*your size is what {hint}", text), text
     assert (verdict in text) is not hidden, text  # a hidden test names no size of its inputs
 
 
@@ -198,14 +263,14 @@ def test_a_graded_run_gives_the_same_output_size_hint(mistake, hidden, monkeypat
 SEED_CASE = np.array([35.0, 50.0])  # sprint 1's case 1a: x = [1, 2, 3, 4], w = [3, 5, 7], b = [1]
 PER_CHANNEL = np.arange(24.0).reshape(2, 3, 4) ** 1.5
 ARRAYS = {  # got, expected, words of the hint (in a hidden test too: they quote no value)
-    "a constant offset": (SEED_CASE - 1, SEED_CASE,
-                          "every value differs from the expected by the same amount: is the bias B missing"),
+    "a constant offset": (SEED_CASE - 1, SEED_CASE, r"every value differs from the expected one by the same amount "
+                                                    r"\(a constant term missing or added twice\?\)"),
     "an offset per channel": (PER_CHANNEL + np.array([1.0, -2.0, 0.5])[:, None], PER_CHANNEL,
-                              r"the same amount per channel \(axis 1\): is the bias B missing"),
+                              r"an amount that depends only on its index along axis 1 \(a term per index of axis 1 "
+                              r"missing or added twice\?\)"),
     "values in other places": (PER_CHANNEL.transpose(0, 2, 1).reshape(PER_CHANNEL.shape), PER_CHANNEL,
                                r"the right values in the wrong places \(a reshape or transpose in the wrong order\?\)"),
-    "a length one short": (np.zeros((2, 3, 3)), PER_CHANNEL,
-                           r"1 less than expected along axis 2 \(an output size is \(N_in \+ 2P - F\) // S \+ 1"),
+    "a length one short": (np.zeros((2, 3, 3)), PER_CHANNEL, r"1 less than expected along axis 2$"),
 }
 
 
@@ -218,8 +283,9 @@ def test_check_array_hints(case):
 
 def test_check_array_shows_the_seed_s_case_with_its_hint():
     with pytest.raises(AssertionError, match=r"A: wrong values \(relative error 2\.9e-02, tolerance 1e-06\): every "
-                                             r"value differs from the expected by the same amount: is the bias B "
-                                             r"missing \(or added twice\)\?\n  expected \[35\. 50\.\]\n  got      \[34\. 49\.\]"):
+                                             r"value differs from the expected one by the same amount \(a constant "
+                                             r"term missing or added twice\?\)\n  expected \[35\. 50\.\]\n  got      "
+                                             r"\[34\. 49\.\]"):
         check_array("A", np.array([34.0, 49.0]), SEED_CASE)
 
 
@@ -270,3 +336,84 @@ def test_a_graded_run_gives_the_same_hint(case, hidden, monkeypatch):
                 assert "expected [" not in verdict and "divided by 50" not in verdict and "divided by 5:" not in verdict
         else:
             assert not any("hint" in line for line in lines), lines
+
+
+# -- parameter counts: a convolution's, and a summary of layers (issue 24, item 6) ------------
+@pytest.mark.parametrize("mistake, args, verdict, hint", [
+    ("W only", (3, 6, (3, 3)), "expected 168, got 162", "your count is that of W alone"),
+    ("seed 002", (3, 6, (3, 3)), "expected 168, got 55", "leaves the input channels out and has one bias in all"),
+    ("seed 002", (24, 48, (3, 3)), "expected 10416, got 433", "leaves the input channels out"),
+])
+def test_a_wrong_parameter_count_formula_gets_its_hint(mistake, args, verdict, hint, capsys, monkeypatch):
+    from sprintlib.functional import conv_param_count
+
+    with pytest.raises(AssertionError, match="wrong: param_count"):
+        check_function(student_param_count(mistake), conv_param_count, *args, name="param_count")
+    out = capsys.readouterr().out
+    assert f"param_count: {verdict}\n  hint: {hint}" in out or re.search(f"{verdict}\n  hint: .*{hint}", out), out
+    check_function(student_param_count(), conv_param_count, *args, name="param_count")
+    assert "hint" not in capsys.readouterr().out
+    expected = graded_part(monkeypatch, "expected", lambda: check_function(conv_param_count, conv_param_count, *args,
+                                                                           name="param_count", own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_function(student_param_count(mistake), conv_param_count,
+                                                                 *args, name="param_count"))
+    ok, lines = judged(expected, got, hidden=True)
+    assert not ok and hint in "\n".join(lines) and verdict not in "\n".join(lines), lines
+
+
+def reference_counts(layers):
+    """The parameters of each layer, W's and B's entries (0 for a layer without)."""
+    return np.array([layer.n_params for layer in layers])
+
+
+def test_a_summary_that_counts_w_but_not_b_gets_its_hint(capsys):
+    from sprintlib import Flatten, ReLU
+
+    layers = [Conv2d(1, 6, 5, pad=2), ReLU(), MaxPool2D(2), Flatten(), FC(6 * 14 * 14, 10)]
+    with pytest.raises(AssertionError, match="wrong: counts"):
+        check_function(student_counts("W only"), reference_counts, layers, name="counts", own_code=False)
+    assert "hint: your counts are those of the weights alone" in capsys.readouterr().out
+    check_function(student_counts(), reference_counts, layers, name="counts", own_code=False)
+    assert capsys.readouterr().out == "counts: OK\n"
+
+
+# -- an h_0 that is not zero: read off the student's first state (issue 24, item 6) -----------
+@pytest.mark.parametrize("mistake", ["random h0", "ones h0"])
+def test_an_rnn_from_an_h0_that_is_not_zero_is_named(mistake, capsys):
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError, match="wrong: forward A, backward dX"):
+        check_layer(StudentRNN(3, 4, mistake=mistake), SimpleRNN(3, 4, return_sequences=True), X)
+    out = capsys.readouterr().out
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        assert "hint: your states start from an h_0 that is not zero" in _verdict(out, part), out
+
+
+def test_an_h0_hint_needs_more_than_the_first_state(capsys):
+    """With one time step, any first state comes from some h_0: nothing tests the hint on A
+    (the gradients still do)."""
+    X = rng.standard_normal((2, 1, 3))
+    with pytest.raises(AssertionError):
+        check_layer(StudentRNN(3, 4, mistake="random h0"), SimpleRNN(3, 4, return_sequences=True), X)
+    out = capsys.readouterr().out
+    assert "h_0" not in _verdict(out, "forward A"), out
+    assert "h_0 that is not zero" in _verdict(out, "backward dW_h"), out
+
+
+def test_a_wrong_rnn_is_no_h0_mistake(capsys):
+    """A forward wrong in another way: its first state gives some h_0, which does not give the rest."""
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError):
+        check_layer(StudentRNN(3, 4, mistake="no W_h"), SimpleRNN(3, 4, return_sequences=True), X)
+    assert "h_0 that is not zero" not in capsys.readouterr().out
+
+
+def test_a_graded_run_does_not_guess_an_h0(monkeypatch):
+    """The grading process compares records: an h_0 read off the student's values is not among
+    them, so it says where the values differ and names no mistake (rather than a wrong one)."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="random h0"),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=False)
+    assert not ok and not any("hint" in line for line in lines), lines

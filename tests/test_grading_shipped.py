@@ -99,9 +99,9 @@ CHECKS = {
         **_layer_checks(lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), _x((2, 2, 5, 5)), {
             "flipped": "W flipped along its spatial axes", "transposed": "W's height and width axes swapped",
             "mean dB": "dB is the expected one divided by 50", "mean dW": "dW is the expected one divided by 2",
-            "uncropped": r"shape of the padded input \(H \+ 2P, W \+ 2P\)", "NHWC": "same sizes in another order",
-            "no dB": "no attribute dB after backward", "no return": "got None", "no bias": "is the bias B missing",
-            "no +1": "1 less than expected along axes 2 and 3", "scrambled": "im2col product reshaped straight"}),
+            "uncropped": r"shape of the padded input \(H \+ 2P, W \+ 2P\)", "NHWC": r"axes in the order \(0, 2, 3, 1\)",
+            "no dB": "no attribute dB after backward", "no return": "got None", "no bias": "the expected one without the bias",
+            "no +1": r"1 less than expected along axes 2 and 3\n  hint: one of these mistakes", "scrambled": "im2col product reshaped straight"}),
         **_layer_checks(lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), _x((2, 2, 5, 5), 2),
                         {"mean dW": "dW is the expected one divided by 2"}, dA=_x((2, 3, 5, 5), 3)),
         **_layer_checks(lambda m: StudentConv2d(2, 3, (3, 2), mistake=m), lambda: Conv2d(2, 3, (3, 2)),

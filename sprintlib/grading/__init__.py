@@ -26,12 +26,16 @@ the array's largest value (an entry that should be 0 gets the rounding of its ne
 A wrong small entry next to a large one therefore fails, which a single norm over the
 whole array would miss.
 
-A wrong part that equals what a known mistake gives (MISTAKES: a flipped kernel, an
-uncropped padding, BPTT with the final state...; SIZE_MISTAKES: an output size with the
-padding on one side...) gets a hint, and so does one that is the expected array up to a
-factor, a constant (per channel: a bias), an order of its values or a length of 1. The
-answer must be the student's own: a layer or function that runs sprintlib's answer to the
-same problem fails (see _Answer). ``hidden_rng`` and ``random_case`` draw the inputs of hidden tests.
+A wrong part that equals what a known mistake gives on the check's inputs (MISTAKES: a
+flipped kernel, an uncropped padding, BPTT with the final state, a bias left out, dX assigned
+where windows overlap...; two of them at once; SIZE_MISTAKES: an output size with the padding
+on one side...) gets a hint naming it, and the verdict says what the values are where the
+expected array gives them up to a factor, a sign, a constant (per index along an axis), an
+order of its values or of its axes: a hint is given only when its hypothesis gives the
+student's values within the tolerance, otherwise the verdict shows where the values differ
+(comparison.py says how). The answer must be the student's own: a layer or function that runs
+sprintlib's answer to the same problem fails (see _Answer). ``hidden_rng`` and
+``random_case`` draw the inputs of hidden tests.
 
 Grading runs without TensorFlow, and writes nothing to stderr (nbgrader marks a test cell
 that does as failed): warnings, logging and ``print(..., file=sys.stderr)`` of the

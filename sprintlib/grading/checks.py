@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import json
 import numbers
+from pathlib import Path
 
 import numpy as np
 
@@ -103,7 +105,8 @@ def _expected_array(expected, check) -> np.ndarray:
     """The expected values as an array of finite numbers: a ValueError otherwise (the test's own input)."""
     arr = to_array(expected, check, "expected")
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{check} expects expected to hold numbers, got {type(expected).__name__} of dtype {arr.dtype}")
+        raise ValueError(f"{check} expects expected to hold numbers, got {type(expected).__name__} "
+                         f"of dtype {arr.dtype}")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{check} expects expected to hold finite values, got {int(np.isnan(arr).sum())} NaN and "
                          f"{int(np.isinf(arr).sum())} inf")
@@ -115,6 +118,9 @@ def _test_input(x, check, name) -> np.ndarray:
     arr = to_array(x, check, name)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{check} expects {name} to hold numbers, got an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():  # else the student's layer would be blamed
+        raise ValueError(f"{check} expects {name} to hold finite values, got {int(np.isnan(arr).sum())} NaN and "
+                         f"{int(np.isinf(arr).sum())} inf")
     return arr
 
 
@@ -255,20 +261,29 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     # that forgets the bias looks right (and a graded run, which draws them too, would not)
     _grading_weights(reference, X, reference.param_names)
     _give_weights(student, reference)
+    key = layer_key(reference, X, dA, seed, backward, rtol)
     if mode.recording() == "got":
-        return _record_layer(student, reference, X, dA, seed, backward, answer)
+        return _record_layer(student, reference, X, dA, seed, backward, answer, key)
     # the reference's values, or where it is withheld (the students' copy) the shipped ones
-    source = _Expected(layer_key(reference, X, dA, seed, backward, rtol))
+    source = _Expected(key)
     parts = []
     with keep_weights(student, reference.param_names), keep_weights(reference):
         with _student("your forward", answer), _unchanged("forward", "X", X) as (x, _):
             A_got = _snapshot(student.forward(x))
         A = source.run("forward A", reference.forward, X.copy())
         parts.append(("forward A", A_got, A))
+        if mode.recording() == "expected":
+            _leave_shape(key, np.shape(A))
         if backward:
+            # dA has the shape of the right A, whatever the student's forward gave: the
+            # backward's own mistakes are named even where the forward is wrong
             dA = np.random.default_rng(seed).standard_normal(A.shape) if dA is None else np.asarray(dA)
-            with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
-                dX_got = _snapshot(student.backward(d))
+            try:
+                with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
+                    dX_got = _snapshot(student.backward(d))
+            except Exception:  # the forward's verdict (and its hint) first, then the backward's error
+                _judge(source, parts, rtol, _layer_explainer(reference, X, dA, {"forward A": A}), fail=False)
+                raise
             dX = source.run("backward dX", reference.backward, dA.copy())
             parts.append(("backward dX", dX_got, dX))
             parts += [(f"backward d{n}", _gradient(student, n),
@@ -281,7 +296,7 @@ def check_layer(student, reference, X, dA=None, rtol: float | None = None, seed:
     _judge(source, parts, rtol, explain)
 
 
-def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
+def _record_layer(student, reference, X, dA, seed, backward, answer, key) -> None:
     """check_layer in a graded kernel: run the student's layer as check_layer does and emit
     what it gives; the reference's maths do not run here (see mode.recording)."""
     with keep_weights(student, reference.param_names):
@@ -290,13 +305,47 @@ def _record_layer(student, reference, X, dA, seed, backward, answer) -> None:
         _emit("forward A", A_got)
         if backward:
             if dA is None:  # drawn as check_layer draws it, for the shape of a right forward
-                shape = np.shape(A_got) if isinstance(A_got, np.ndarray) else ()
-                dA = np.random.default_rng(seed).standard_normal(shape)
+                dA = np.random.default_rng(seed).standard_normal(_right_shape(key, reference, X, A_got))
             dA = np.asarray(dA)
             with _student("your backward", answer), _unchanged("backward", "dA", dA) as (d, _):
                 _emit("backward dX", _snapshot(student.backward(d)))
             for n in reference.param_names:
                 _emit(f"backward d{n}", _gradient(student, n))
+
+
+# -- the shape of the right A in a graded kernel, which draws dA as the trusted run does -------
+def _shape_file(key):
+    """Where the trusted run leaves the shape of a check_layer's right A (in the folder of the
+    hidden images, which a graded kernel reads), or None outside a graded run."""
+    folder = mode.hidden_folder()
+    return None if not folder else Path(folder) / f"{key[:32]}.A-shape.json"
+
+
+def _leave_shape(key, shape) -> None:
+    path = _shape_file(key)
+    if path is not None and path.parent.is_dir():
+        path.write_text(json.dumps([int(n) for n in shape]))
+
+
+def _right_shape(key, reference, X, A_got) -> tuple:
+    """The shape of the right A, for the default dA of a graded kernel: as the trusted run
+    left it; else the reference's output_shape (sizes, not the answer's maths), which a graded
+    kernel may not have; else the shape of the student's A (a wrong one draws another dA: the
+    backward's values then differ from the trusted run's)."""
+    path = _shape_file(key)
+    try:
+        shape = json.loads(path.read_text()) if path is not None else None
+        if isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape):
+            return tuple(shape)
+    except (OSError, ValueError):
+        pass
+    try:
+        shape = tuple(reference.output_shape(np.shape(X)))
+        if all(isinstance(n, int) for n in shape):
+            return shape
+    except Exception:  # removed from a graded kernel's sprintlib, or no output_shape
+        pass
+    return np.shape(A_got) if isinstance(A_got, np.ndarray) else ()
 
 
 def _give_weights(student, reference) -> None:
@@ -332,8 +381,10 @@ def _gradient_names(name):
     return dict.fromkeys(("d" + name, "d" + name.lower()))  # in order, without repeats
 
 
-def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", explain=None) -> None:
-    """Check every (name, got, expected), print each verdict, then fail if any was wrong.
+def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", explain=None,
+            fail: bool = True) -> None:
+    """Check every (name, got, expected), print each verdict, then fail if any was wrong
+    (``fail=False``: only print, as before an error of the student's code is raised).
 
     ``explain(name, got, tolerance)``, if given, returns a hint for a wrong part ("" if none).
     """
@@ -347,6 +398,8 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
             _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol, tol)),
                   hints=_hint_records(explain, name) if explain else [])
     verdicts, wrong = [], []  # every verdict before the first is printed (a hint may find the reference withheld)
+    if explain is not None:  # the mistakes with a quantity read off the student's values see them all
+        explain.observe({name: got for name, got, _ in parts})
     for name, got, expected in parts:
         problem, err = _array_problem(name, got, expected, rtol, tol)
         if problem and explain is not None:
@@ -357,21 +410,21 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
             wrong.append(name)
     for verdict in verdicts:
         print(verdict)
-    if wrong:
+    if wrong and fail:
         raise AssertionError(f"wrong: {', '.join(wrong)} (see above)" + footnote)
 
 
-def _judge(source, parts, rtol, explain) -> None:
+def _judge(source, parts, rtol, explain, fail: bool = True) -> None:
     """_report the (name, got, expected) parts; once the reference turned out withheld (in
     its maths or a known mistake's), against the values and hints shipped (shipped.py)."""
     __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
     if source.entry is None:
         try:
-            return _report(parts, rtol, explain=explain)
+            return _report(parts, rtol, explain=explain, fail=fail)
         except ModelAnswerWithheld as exc:
             source.withheld(exc)
     _report([(name, got, source.entry.value(name)) for name, got, _ in parts], rtol,
-            explain=source.entry.explainer())
+            explain=source.entry.explainer(), fail=fail)
 
 
 # -- a student's layer on its own --------------------------------------------------------
@@ -463,7 +516,8 @@ def show_source(obj) -> None:
     In a notebook, with syntax colouring; elsewhere, as plain text.
     """
     if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
-        raise ValueError(f"show_source expects a class or a function such as sprintlib.Conv2d, got {type(obj).__name__}")
+        raise ValueError(f"show_source expects a class or a function such as sprintlib.Conv2d, "
+                         f"got {type(obj).__name__}")
     source = inspect.getsource(obj)
     try:
         from IPython import get_ipython

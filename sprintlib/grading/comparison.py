@@ -13,6 +13,7 @@ functions on the records, outside the student's kernel.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -105,9 +106,11 @@ def compare(name: str, got, expected, rtol=None, tol: Tolerance | None = None) -
     if problem:
         return Comparison("not numbers", problem, f"{name}: wrong values")
     if arr.shape != expected.shape:
-        hint = _output_shape_hint(arr.shape, expected.shape)
-        return Comparison("shape", f"{name}: expected shape {format_shape(expected.shape)}, "
-                                   f"got {format_shape(arr.shape)}" + hint, f"{name}: wrong shape" + hint)
+        moved = _shape_value_hint(arr, expected, _tolerance(expected, rtol, tol))  # names axes, never a size
+        shown = moved or _output_shape_hint(arr.shape, expected.shape, hidden=False)
+        return Comparison("shape", f"{name}: expected shape {format_shape(expected.shape)}, got "
+                                   f"{format_shape(arr.shape)}" + shown,
+                          f"{name}: wrong shape" + (moved or _output_shape_hint(arr.shape, expected.shape)))
     if expected.dtype.kind in "iu":  # sizes and counts: exact integers
         return _compare_integers(name, arr, expected)
     if not np.isfinite(arr).all():
@@ -118,9 +121,10 @@ def compare(name: str, got, expected, rtol=None, tol: Tolerance | None = None) -
     if err <= tol.rtol:
         return Comparison("ok", err=err)
     # the hints name no value of the inputs: a hidden test shows the verdict up to the values
-    verdict = (f"{name}: wrong values (relative error {err:.1e}, tolerance {tol.rtol:g})"
-               + _value_hint(arr, expected, tol) + _dtype_hint(arr, expected))
-    return Comparison("values", verdict + _where(arr, expected, worst), verdict, err)
+    verdict = f"{name}: wrong values (relative error {err:.1e}, tolerance {tol.rtol:g})"
+    shown = verdict + _value_hint(arr, expected, tol) + _dtype_hint(arr, expected)
+    hidden = verdict + _value_hint(arr, expected, tol, hidden=True) + _dtype_hint(arr, expected)
+    return Comparison("values", shown + _where(arr, expected, worst), hidden, err)
 
 
 def _compare_integers(name, got, expected) -> Comparison:
@@ -132,9 +136,9 @@ def _compare_integers(name, got, expected) -> Comparison:
     if np.array_equal(got, expected):
         return Comparison("ok")
     shown = f"{name}: expected {np.array2string(expected)}, got {np.array2string(got)}"
-    formula = _off_by_one(got, expected)  # names the formula, no number of the inputs
+    off = _off_by_one(got, expected)  # a fact, no number of the inputs
     # a hidden test keeps it when both arrays are shown on one line (as the grader always worded it)
-    return Comparison("integer values", shown + formula, f"{name}: wrong values" + ("" if "\n" in shown else formula))
+    return Comparison("integer values", shown + off, f"{name}: wrong values" + ("" if "\n" in shown else off))
 
 
 def _array_problem(name, got, expected, rtol=None, tol: Tolerance | None = None):
@@ -212,23 +216,30 @@ def _not_a_history(values) -> str:
 
 
 # -- hints: what a wrong answer is likely to be ------------------------------------------
+# The rule of every hint here: a hint names a hypothesis (a factor, a sign, a transpose, a
+# constant added...) only when that hypothesis, applied to the expected array, gives the
+# student's values within the tolerance, and only where the data can tell it from another
+# (a single value is some factor times any other: no factor is named for it). Otherwise the
+# verdict shows where the values differ and guesses nothing. The causes that need to know
+# what the part is (a bias, an output size computed with a wrong formula) are the known
+# mistakes of mistakes.py, which compute their values from the check's inputs.
 _SIZE_RULE = "an output size is (N_in + 2P - F) // S + 1"
-#: what an output size one too large or too small most often lacks (sprint 1's problem 2)
-_SIZE_FORMULA = f"{_SIZE_RULE}: check the + 1, and that P pads both sides"
 
 
 def _off_by_one(got, expected) -> str:
-    """An output size one too large or too small, everywhere."""
+    """Integers one too large or too small, every one of them: said as a fact, with no cause
+    (an output size's wrong formula is named by SIZE_MISTAKES, which evaluates it)."""
     for d, word in ((1, "more"), (-1, "less")):
         if np.array_equal(got.astype(np.int64) - expected, np.full(expected.shape, d)):
-            return f": 1 {word} than expected ({_SIZE_FORMULA})"
+            return f": 1 {word} than expected" + ("" if expected.size == 1 else " in every entry")
     return ""
 
 
 def _shape_hint(got, expected) -> str:
+    """What the two shapes show (facts, no cause): a single number for an array, the same
+    sizes in another order, as many values in another shape."""
     if got == () and expected != ():
-        return (": a single number (a sum or mean over every axis? keep the axes of the expected "
-                "shape, e.g. np.sum(dA, axis=0) sums over the batch only)")
+        return f": a single number where an array of shape {format_shape(expected)} is expected"
     if sorted(got) == sorted(expected):
         return ": the same sizes in another order (check the order of the axes)"
     if int(np.prod(got)) == int(np.prod(expected)):
@@ -236,18 +247,19 @@ def _shape_hint(got, expected) -> str:
     return ""
 
 
-def _output_shape_hint(got, expected) -> str:
-    """_shape_hint, and for a result (not a weight, not labels) whose lengths are one too
-    large or too small: an output size computed without its + 1 or with P on one side.
-    Names axes, never sizes: a hidden test's feedback says this too (autograder/runner.py)."""
+def _output_shape_hint(got, expected, hidden: bool = True) -> str:
+    """_shape_hint, and for shapes of as many axes whose lengths differ by one: along which
+    axes. ``hidden``: names axes, never sizes (a hidden test's feedback says this). No cause:
+    an output size's wrong formula is a known mistake of the layer (mistakes.py), named when
+    it gives the student's values."""
     hint = _shape_hint(got, expected)
     if hint or len(got) != len(expected):
-        return hint
+        return hint.replace(f" of shape {format_shape(expected)}", "") if hidden and got == () else hint
     diff = np.subtract(got, expected)
     axes = [int(a) for a in np.flatnonzero(diff)]
     for d, word in ((1, "more"), (-1, "less")):
         if axes and all(diff[a] == d for a in axes):
-            return f": 1 {word} than expected along {_axes_words(axes)} ({_SIZE_FORMULA})"
+            return f": 1 {word} than expected along {_axes_words(axes)}"
     return ""
 
 
@@ -258,39 +270,118 @@ def _axes_words(axes) -> str:
     return "axes " + ", ".join(map(str, axes[:-1])) + f" and {axes[-1]}"
 
 
-def _value_hint(got, expected, tol) -> str:
-    """A likely cause, when the answer is the expected one up to a sign, a factor, a transpose,
-    an order of its values, or a constant added (per channel). Says no number of the inputs:
-    a hidden test's feedback says this too (autograder/runner.py)."""
+def _shape_value_hint(got, expected, tol) -> str:
+    """For an answer of another shape, what its values are when the expected array, moved
+    into that shape, gives them: its axes in another order, reshaped, or summed (or averaged)
+    to one number. Only when the expected values tell these apart (not all the same); ""
+    otherwise (then _output_shape_hint says what the shapes show)."""
+    if got.dtype.kind not in "biuf" or expected.size < 2 or _constant(expected.astype(np.float64), tol):
+        return ""
     g, e = got.astype(np.float64), expected.astype(np.float64)
+    if g.shape == ():
+        for what, value in (("sum", e.sum()), ("mean", e.mean())):
+            if _matches(g, np.asarray(value), tol):
+                return (f": a single number, the {what} of the expected values (a {what} over every axis where "
+                        f"some must stay?)")
+        return ""
+    if sorted(g.shape) == sorted(e.shape) and g.ndim <= 6:
+        for order in itertools.permutations(range(e.ndim)):
+            if e.transpose(order).shape == g.shape and _matches(g, e.transpose(order), tol):
+                return f": the expected values with their axes in the order {order} (a transpose in the wrong order?)"
+    if g.size == e.size and _matches(g, e.reshape(g.shape), tol):
+        return ": the expected values in their order, in another shape (a reshape too many or too few?)"
+    return ""
+
+
+def _constant(e, tol) -> bool:
+    """True when every value of ``e`` is the same up to the tolerance (a hypothesis then
+    cannot be told from another: a factor from an offset, an order from another)."""
+    return e.size == 0 or _matches(e, np.full(e.shape, e.flat[0]), tol)
+
+
+def _value_hint(got, expected, tol, hidden: bool = False) -> str:
+    """What the answer is, when the expected array gives it up to a sign, a factor, a
+    transpose, an order of its values, or a constant added (per index along an axis): each
+    said only when it gives the student's values and the data tell it from the others.
+    ``hidden``: for a hidden test, the factor is not shown (it may be a count of the inputs,
+    1/N for a mean over N samples). Says no number of the inputs otherwise."""
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    words = ""
     if got.dtype.kind in "biu" and expected.dtype.kind == "f":
-        return f": your result has dtype {got.dtype}; computed in integers, fractions are lost"
-    ee = float(np.sum(e * e))
-    if ee > 0:
-        factor = float(np.sum(g * e)) / ee  # the c that brings c * expected closest to got
-        if factor != 0 and _matches(g, factor * e, tol):
-            if np.isclose(factor, -1):
-                return ": every value has the wrong sign"
-            return f": every value is {factor:.4g} times the expected one (a factor missing or extra?)"
+        if any(_matches(g, cut(e), tol) for cut in (np.trunc, np.floor, np.round)):
+            return f": your result has dtype {got.dtype}; computed in integers, fractions are lost"
+        words = f": your result has dtype {got.dtype} where floats are expected"
+    if e.size < 2:
+        return words  # one value is some factor times, and some amount off, any other
+    sign = _sign(g, e, tol)
+    if sign:
+        return words + sign
+    # expected values all alike: any values all alike are some factor times them and some
+    # amount off them; neither is a hypothesis the values could refute
+    alike = _constant(e, tol)
+    factor, offset = ("", "") if alike else (_factor(g, e, tol, hidden), _offset(g, e, tol))
+    if factor and offset.startswith(": every value differs from the expected one by the same amount"):
+        factor = offset = ""  # (both fit: the values cannot tell which)
+    found = [h for h in (factor, _transposed(g, e, tol), _moved(g, e, tol), offset) if h]
+    return words + (found[0] if found else "")
+
+
+def _sign(g, e, tol) -> str:
+    return ": every value has the wrong sign" if _matches(g, -e, tol) else ""
+
+
+def _factor(g, e, tol, hidden) -> str:
+    """got = c * expected, c as written (with the digits it needs to give got), c not 1 or -1."""
+    informative = np.abs(e) > tol.floor * np.abs(e).max()
+    if informative.sum() < 2:
+        return ""
+    c = float(np.sum(g * e)) / float(np.sum(e * e))  # the c that brings c * expected closest to got
+    if c == 0 or not np.isfinite(c):
+        return ""
+    for digits in range(4, 18):
+        stated = float(f"{c:.{digits}g}")
+        if _matches(g, stated * e, tol):
+            break
+    else:
+        return ""
+    if stated in (1.0, -1.0):
+        return ""
+    why = "" if abs(stated - 1) < 0.01 else " (a factor missing or extra?)"
+    if hidden:
+        return ": every value is the expected one times the same factor" + why
+    return f": every value is {stated:.{digits}g} times the expected one{why}"
+
+
+def _transposed(g, e, tol) -> str:
     if e.ndim >= 2 and e.shape[-1] == e.shape[-2] and _matches(g, np.swapaxes(e, -1, -2), tol):
         return ": the values of the expected array with its last two axes swapped (a transpose too many?)"
+    return ""
+
+
+def _moved(g, e, tol) -> str:
     if _matches(np.sort(g, axis=None), np.sort(e, axis=None), tol):
         return ": the right values in the wrong places (a reshape or transpose in the wrong order?)"
-    return _offset_hint(g, e, tol)
+    return ""
 
 
-def _offset_hint(g, e, tol) -> str:
-    """got = expected + a constant, or + one constant per index along an axis (a channel):
-    a bias left out or added twice. Only where each constant is shared by 2 entries or more
-    (any single wrong entry is "off by a constant")."""
-    why = ": is the bias B missing (or added twice)?"
+def _offset(g, e, tol) -> str:
+    """got = expected + a constant, or + one constant per index along an axis: a term left
+    out or added twice. Only where each constant is shared by 2 entries or more (any single
+    wrong entry is "off by a constant"), and the expected values vary where it is shared (a
+    constant added to constant values is as much a factor). Which term, the bias or another,
+    only the part knows: a layer's known mistakes name the bias (mistakes.py)."""
     diff = g - e
-    if e.size >= 2 and _matches(g, e + diff.mean(), tol):
-        return ": every value differs from the expected by the same amount" + why
+    if _matches(g, e + diff.mean(), tol):
+        return (": every value differs from the expected one by the same amount (a constant term missing or "
+                "added twice?)")
     for axis in range(e.ndim):
         others = tuple(a for a in range(e.ndim) if a != axis)
-        if 1 < e.shape[axis] < e.size and _matches(g, e + diff.mean(axis=others, keepdims=True), tol):
-            return f": every value differs from the expected by the same amount per channel (axis {axis})" + why
+        if not 1 < e.shape[axis] < e.size or _matches(e, np.broadcast_to(e.mean(axis=others, keepdims=True), e.shape),
+                                                      tol):
+            continue
+        if _matches(g, e + diff.mean(axis=others, keepdims=True), tol):
+            return (f": every value differs from the expected one by an amount that depends only on its index along "
+                    f"axis {axis} (a term per index of axis {axis} missing or added twice?)")
     return ""
 
 
@@ -299,7 +390,8 @@ def _dtype_hint(got, expected) -> str:
     if got.dtype.kind == "f" and expected.dtype.kind == "f" and got.dtype.itemsize < expected.dtype.itemsize:
         digits = np.finfo(got.dtype).precision
         return (f"; your result has dtype {got.dtype}, expected {expected.dtype}: {got.dtype} keeps "
-                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy makes it)")
+                f"about {digits} significant digits (compute in {expected.dtype}, or leave the dtype as numpy "
+                f"makes it)")
     return ""
 
 

@@ -2,11 +2,22 @@
 
 MISTAKES lists, for each layer the sprints teach, the known mistakes (a flipped kernel, an
 uncropped padding, BPTT with the final state...), each as a function that computes with the
-reference's own maths what a layer with that mistake returns; a gradient averaged over the
-batch is known for every layer (``_averaged``). SIZE_MISTAKES are the wrong formulas of an
-output size. An ``_Explainer`` gives the hint of the first mistake whose value the student's
-equals; in a graded run the values travel in the expected records (``_hint_records``), and
-the grading process gives the same hints (autograder/runner.py).
+reference's own maths what a layer with that mistake returns on the check's inputs; some
+are known for every layer that can have them (``_general``: a bias left out or added twice,
+a gradient averaged over the batch, dB summed to one number, an output size from a wrong
+formula, dX assigned where overlapping windows should add). Two mistakes of one layer that
+change the same part are known together too (``_pairs``): a student makes several, and
+each must be named. A hint is given only when the mistake's values are the student's,
+within the check's tolerance: a hint whose mistake does not give the student's values
+would point the wrong way.
+
+SIZE_MISTAKES are the wrong formulas of an output size, PARAM_MISTAKES those of a parameter
+count, LAYER_COUNT_MISTAKES those of a summary of layers. An ``_Explainer`` gives the hint of
+the first mistake whose value the student's equals; in a graded run the values travel in the
+expected records (``_hint_records``), and the grading process gives the same hints
+(autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
+values (an h_0 that is not zero: ``FITTED``); they are named in the notebook's checks, where
+the student's values are at hand, not by the grading process, which only compares records.
 """
 from __future__ import annotations
 
@@ -16,6 +27,7 @@ import functools
 import inspect
 import io
 import itertools
+import math
 import warnings
 from typing import Callable, NamedTuple
 
@@ -29,161 +41,612 @@ from ..layers.max_pool2d import MaxPool2D
 from ..layers.rnn import SimpleRNN
 from ..layers.simple_conv1d import SimpleConv1d
 from ..testing import keep_weights
-from .comparison import _SIZE_RULE, _matches
+from .comparison import _SIZE_RULE, _matches, _tolerance
 from .records import _npy
 from .values import _numbers
 
 
 # -- the mistakes of a layer -------------------------------------------------------------
 class Mistake(NamedTuple):
-    """A known mistake: ``predict(reference, X, dA)`` gives {part: the value a layer with
-    this mistake returns} (computed with the reference's own maths; SIZE_MISTAKES' take the
-    sizes a check_function passes, see _size_mistake), ``hint`` what to say
-    when the student's part equals it; ``hidden_hint`` what to say in a hidden test's
-    feedback, where no number of the hidden inputs may show (default: ``hint``)."""
+    """A known mistake: ``predict(reference, X, dA, run)`` gives {part: the value a layer
+    with this mistake returns} (computed with the reference's own maths, through ``run``,
+    which is _run or, for two mistakes at once, the other mistake; SIZE_MISTAKES' take the
+    sizes a check_function passes, see _size_mistake); a value may be a list of the values
+    of its variants. ``hint`` is what to say when the student's part equals it;
+    ``hidden_hint`` what to say in a hidden test's feedback, where no number of the hidden
+    inputs may show (default: ``hint``). ``family``: mistakes of one family do not pair
+    (one bias cannot be both left out and added twice); "" for a mistake that pairs with
+    none (its predict gives a list of variants, or not every part)."""
     name: str
     predict: Callable
     hint: str
     hidden_hint: str | None = None
+    family: str = ""
 
 
-def _run(layer, X, dA, after_forward=None, **changes) -> dict:
+def _run(layer, X, dA, **changes) -> dict:
     """Forward and backward of a copy of ``layer`` with attributes ``changes``:
-    {"forward A": ..., "backward dX": ..., "backward d<name>": ...}."""
-    v = copy.deepcopy(layer)
-    for name, value in changes.items():
-        setattr(v, name, value)
+    {"forward A": ..., "backward dX": ..., "backward d<name>": ...}. A change ``_bptt``
+    (a dict) makes an RNN's backward that of _bptt with those settings (a known mistake of
+    backpropagation through time), merged with the layer's own."""
+    v = _changed(layer, changes)
     with keep_weights(v):
         A = v.forward(X.copy())
-        if after_forward:
-            after_forward(v)
-        dX = v.backward(dA.copy())
-    return {"forward A": A, "backward dX": dX, **{f"backward d{n}": getattr(v, "d" + n) for n in v.param_names}}
+        if getattr(v, "_bptt", None):
+            dX, grads = _bptt(v, X, np.asarray(dA, np.float64), **v._bptt)
+        else:
+            dX = v.backward(dA.copy())
+            grads = {n: getattr(v, "d" + n) for n in v.param_names}
+    return {"forward A": A, "backward dX": dX, **{f"backward d{n}": g for n, g in grads.items()}}
 
 
-def _flipped_kernel(ref, X, dA, axes):
+def _changed(layer, changes: dict):
+    """A copy of ``layer`` with the attributes ``changes`` (``_bptt`` merged with its own)."""
+    v = copy.deepcopy(layer)
+    for name, value in changes.items():
+        if name == "_bptt":
+            value = {**(getattr(v, "_bptt", None) or {}), **value}
+        setattr(v, name, value)
+    return v
+
+
+class _Runs:
+    """_run, with the reference's own run (no change) computed once for these inputs: the
+    predictions of many mistakes start from it."""
+
+    def __init__(self):
+        self.done = []
+
+    def __call__(self, layer, X, dA, **changes):
+        if changes:
+            return _run(layer, X, dA, **changes)
+        for key, out in self.done:
+            if key[0] is layer and key[1] is X and key[2] is dA:
+                return out
+        out = _run(layer, X, dA)
+        self.done.append(((layer, X, dA), out))
+        return out
+
+
+def _flipped_kernel(ref, X, dA, run=_run, axes=(-1,)):
     """A convolution with W flipped along its spatial axes (np.convolve's, a true convolution)."""
-    out = _run(ref, X, dA, W=np.flip(ref.W, axes))
-    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
-            "backward dW": np.flip(out["backward dW"], axes)}
+    out = dict(run(ref, X, dA, W=np.flip(ref.W, axes)))
+    out["backward dW"] = np.flip(out["backward dW"], axes)
+    return out
 
 
-def _transposed_kernel(ref, X, dA):
+def _transposed_kernel(ref, X, dA, run=_run):
     """A 2-D convolution with W's height and width axes swapped (square filters)."""
-    out = _run(ref, X, dA, W=np.swapaxes(ref.W, -1, -2))
-    return {"forward A": out["forward A"], "backward dX": out["backward dX"],
-            "backward dW": np.swapaxes(out["backward dW"], -1, -2)}
+    out = dict(run(ref, X, dA, W=np.swapaxes(ref.W, -1, -2)))
+    out["backward dW"] = np.swapaxes(out["backward dW"], -1, -2)
+    return out
 
 
-def _uncropped_padding(ref, X, dA):
+def _uncropped_padding(ref, X, dA, run=_run):
     """dX of the padded input: what a backward that does not cut the padding off returns."""
     pads = ref.pad if isinstance(ref.pad, tuple) else (ref.pad,)
+    if not any(pads):
+        return {}
     widths = [(0, 0)] * (X.ndim - len(pads)) + [(p, p) for p in pads]
     no_pad = (0,) * len(pads) if isinstance(ref.pad, tuple) else 0
-    return {"backward dX": _run(ref, np.pad(X, widths), dA, pad=no_pad)["backward dX"]} if any(pads) else {}
+    out = dict(run(ref, X, dA))
+    out["backward dX"] = run(ref, np.pad(X, widths), dA, pad=no_pad)["backward dX"]
+    return out
 
 
-def _pool_backward_transposed(ref, X, dA):
+def _pool_backward_transposed(ref, X, dA, run=_run):
     """Sprint 2's max-pool backward, transposed: each gradient spread over its window, the
     (H, W) plane transposed, kept where the maxima are; and the right dX with the positions
     inside each window transposed. Square inputs and windows side by side only."""
     (H, W), (OH, OW) = X.shape[-2:], dA.shape[-2:]
     if H != W or tuple(ref.stride) != tuple(ref.pool_size) or ref.pool_size != (H // OH, W // OW) or H % OH:
         return {}
-    maxima = _run(ref, X, np.ones_like(dA))["backward dX"] != 0
+    maxima = run(ref, X, np.ones_like(dA))["backward dX"] != 0
     spread = np.repeat(np.repeat(dA, H // OH, axis=-2), W // OW, axis=-1)
-    dX = _run(ref, X, dA)["backward dX"]
+    dX = run(ref, X, dA)["backward dX"]
     windows = dX.reshape(dX.shape[:-2] + (OH, H // OH, OW, W // OW))
     in_windows = np.swapaxes(windows, -3, -1).reshape(dX.shape) if H // OH == W // OW else None
     return {"backward dX": [np.swapaxes(spread, -1, -2) * maxima, in_windows]}
 
 
-def _scrambled_reshape(ref, X, dA):
+def _pool_mask_forgotten(ref, X, dA, run=_run):
+    """Max-pool backward without the mask of the maxima: every entry of a window gets the
+    window's gradient (summed where windows overlap), as np.repeat spreads it."""
+    out = dict(run(ref, X, dA))
+    ones = np.ones_like(X)
+    geometry = _geometry(ref, X)
+    if geometry is None:
+        return {}
+    total = np.zeros_like(X, dtype=np.float64)
+    for position, where in _windows(geometry, dA.shape):
+        total[where] += dA[(Ellipsis,) + position + (None,) * len(position)] * ones[where]
+    out["backward dX"] = total
+    return out
+
+
+def _scrambled_reshape(ref, X, dA, run=_run):
     """Seed 003's Convolution: the im2col product, whose rows run over (n, oh, ow) and whose
     columns over the output channels, reshaped straight to (N, C, OH, OW)."""
-    A = _run(ref, X, dA)["forward A"]
+    out = dict(run(ref, X, dA))
+    A = out["forward A"]
     product = np.moveaxis(A, -3, -1).reshape(-1, A.shape[-3])  # (N * OH * OW, C)
-    return {"forward A": product.reshape(A.shape)}
+    out["forward A"] = product.reshape(A.shape)
+    return out
 
 
-def _rnn_final_state(ref, X, dA):
+def _accumulator_not_reset(ref, X, dA, run=_run):
+    """Seed 002's Conv2d backward: the variable that sums one entry's terms is set to 0 once
+    per channel, not once per entry, so each entry of dX holds the running total of the
+    entries before it (row by row): the cumulative sum of the right dX over the positions."""
+    out = dict(run(ref, X, dA))
+    geometry = _geometry(ref, X)
+    if geometry is None:
+        return {}
+    k = len(geometry.f)
+    dX = out["backward dX"]
+    flat = dX.reshape(dX.shape[:dX.ndim - k] + (-1,))
+    out["backward dX"] = np.cumsum(flat, axis=-1).reshape(dX.shape)
+    return out
+
+
+def _rnn_final_state(ref, X, dA, run=_run):
     """dW_h computed with the final state h_T at every step: sum_t h_T^T da_t."""
-    A = _run(ref, X, dA)["forward A"]
-    h_T = A[:, -1] if A.ndim == 3 else A
-    per_sample = [_run(ref, X[n:n + 1], dA[n:n + 1])["backward dB"] for n in range(len(X))]  # sum_t da_t
-    return {"backward dW_h": sum(np.outer(h, s) for h, s in zip(h_T, per_sample))}
+    return run(ref, X, dA, _bptt={"dW_h_with": "final"})
 
 
-def _rnn_without_w_h(ref, X, dA):
-    """Forward with a_t = x_t W_x + B, the h_{t-1} W_h term left out."""
-    return {"forward A": _run(ref, X, dA, W_h=np.zeros_like(ref.W_h))["forward A"]}
+def _rnn_without_w_h(ref, X, dA, run=_run):
+    """Forward with a_t = x_t W_x + B, the h_{t-1} W_h term left out (and so nothing
+    carried back through it)."""
+    out = dict(run(ref, X, dA, W_h=np.zeros_like(ref.W_h)))
+    out.pop("backward dW_h", None)  # a layer without W_h in forward: its dW_h is anyone's guess
+    return out
 
 
-def _rnn_no_carry(ref, X, dA):
+def _rnn_no_carry(ref, X, dA, run=_run):
     """Backward that does not pass the gradient from step t back to h_{t-1} through W_h."""
-    def forget_w_h(v):  # after forward: backward then carries nothing through W_h
-        v.W_h = np.zeros_like(v.W_h)
-    out = _run(ref, X, dA, after_forward=forget_w_h)
-    return {k: v for k, v in out.items() if k != "forward A"}
+    return run(ref, X, dA, _bptt={"carry": 0.0})
 
 
-def _one_plus_exp(ref, X, dA):
+def _rnn_carry_averaged(ref, X, dA, run=_run):
+    """Seed 004's backward: the gradient carried back to h_{t-1} divided by the batch size."""
+    return run(ref, X, dA, _bptt={"carry": 1.0 / len(X)}) if len(X) > 1 else {}
+
+
+def _rnn_derivative_at_previous(ref, X, dA, run=_run):
+    """tanh's derivative taken at h_{t-1} (1 - h_{t-1}^2) where a_t's is 1 - h_t^2."""
+    return run(ref, X, dA, _bptt={"derivative_at": "previous"})
+
+
+def _rnn_assigned_per_step(ref, X, dA, run=_run):
+    """Seed 004's backward: dW_x, dW_h and dB assigned (=) at each step of the loop over
+    time instead of added (+=): what is left is the last step the loop runs, t = 1."""
+    return run(ref, X, dA, _bptt={"accumulate": False})
+
+
+def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True):
+    """Backpropagation through time of the SimpleRNN ``v`` after its forward on ``X``, from
+    its states, with a known mistake: the activation's derivative at h_{t-1} instead of h_t
+    (``derivative_at="previous"``), dW_h with h_T instead of h_{t-1} (``dW_h_with="final"``),
+    the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), the
+    weights' gradients assigned at each step instead of added (``accumulate=False``).
+    With the defaults, the reference's own backward. Returns (dX, {name: gradient})."""
+    states = np.asarray(v._states, np.float64)  # (T + 1, N, H): h_0 .. h_T
+    T, N = states.shape[0] - 1, states.shape[1]
+    W_x, W_h = np.asarray(v.W_x, np.float64), np.asarray(v.W_h, np.float64)
+    X = np.asarray(X, np.float64)
+    if v.return_sequences:
+        upstream = dA.transpose(1, 0, 2)
+    else:
+        upstream = np.zeros((T,) + dA.shape)
+        upstream[-1] = dA
+    derivative = v._activation.derivative
+    dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(W_h.shape[0])
+    dX, dh = np.zeros((T, N, X.shape[-1])), np.zeros((N, W_h.shape[0]))
+    for t in reversed(range(1, T + 1)):
+        da = (upstream[t - 1] + dh) * derivative(states[t] if derivative_at == "state" else states[t - 1])
+        before = states[t - 1] if dW_h_with == "previous" else states[T]
+        terms = (X[:, t - 1].T @ da, before.T @ da, da.sum(axis=0))
+        if accumulate:
+            dW_x, dW_h, dB = dW_x + terms[0], dW_h + terms[1], dB + terms[2]
+        else:
+            dW_x, dW_h, dB = terms
+        dX[t - 1] = da @ W_x.T
+        dh = carry * (da @ W_h.T)
+    return dX.transpose(1, 0, 2), {"W_x": dW_x, "W_h": dW_h, "B": dB}
+
+
+def _one_plus_exp(ref, X, dA, run=_run):
     """``1/1+np.exp(-A)``: that is 1 + exp(-A); backward then uses it as Z."""
     Z = 1 / 1 + np.exp(-X.astype(np.float64))
     return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
+
+
+def _rnn_time_major_reshape(ref, X, dA, run=_run):
+    """Seed 004's forward: the states of a list over time, an array (T, N, H), reshaped
+    straight to (N, T, H), which scrambles them when N > 1."""
+    if not ref.return_sequences:
+        return {}
+    out = dict(run(ref, X, dA))
+    A = out["forward A"]
+    out["forward A"] = np.ascontiguousarray(A.transpose(1, 0, 2)).reshape(A.shape)
+    return out
 
 
 _FLIPPED = "the convolution with W flipped along its spatial axes (np.convolve, scipy.signal.convolve and " \
     "the textbook convolution flip the filter): this layer slides W as it is, A[i] = sum_s X[i + s] W[s]"
 _UNCROPPED = "your dX has the shape of the padded input (H + 2P, W + 2P): cut the padding off " \
     "(dX[..., P:-P, P:-P]); the zeros added around X are not inputs of the layer"
-#: known mistakes of each layer the sprints teach (a gradient averaged over the batch is
-#: known for every layer: see _averaged)
+_RNN_ASSIGNED = ("your dW_x, dW_h and dB are those of the first time step only: in the loop over time they are "
+                 "assigned (=) at each step, so the last step the backward loop runs (t = 1) is all that is left; "
+                 "add each step's (+=)")
+#: known mistakes of each layer the sprints teach (more, for every layer that can have them,
+#: in _general; pairs of them in _pairs)
 MISTAKES = {
-    Conv2d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-2, -1)), _FLIPPED),
+    Conv2d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-2, -1)), _FLIPPED,
+                     family="kernel"),
              Mistake("transposed kernel", _transposed_kernel,
                      "the convolution with W's height and width axes swapped: W[o, c, i, j] multiplies "
-                     "X[n, c, y + i, x + j] (i along the height, j along the width)"),
-             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED),
+                     "X[n, c, y + i, x + j] (i along the height, j along the width)", family="kernel"),
+             Mistake("padding not cropped", _uncropped_padding, _UNCROPPED, family="dX shape"),
              Mistake("im2col product reshaped to NCHW", _scrambled_reshape,
                      "your A is in the order of the im2col product reshaped straight to (N, C, OH, OW): "
                      "the product's rows run over (n, oh, ow) and its columns over the channels, so "
-                     "reshape it to (N, OH, OW, C), then .transpose(0, 3, 1, 2)")],
-    Conv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED),
+                     "reshape it to (N, OH, OW, C), then .transpose(0, 3, 1, 2)", family="A order"),
+             Mistake("dX accumulator not reset", _accumulator_not_reset,
+                     "each entry of your dX is the running total of the right dX up to it, row by row (seed "
+                     "002's backward): the variable that adds up one entry's terms must start again at 0 for "
+                     "every entry of dX, not once per channel", family="dX sum")],
+    Conv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED, family="kernel"),
              Mistake("padding not cropped", _uncropped_padding, _UNCROPPED.replace("(H + 2P, W + 2P)", "(L + 2P)")
-                     .replace("dX[..., P:-P, P:-P]", "dX[..., P:-P]"))],
-    SimpleConv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED)],
+                     .replace("dX[..., P:-P, P:-P]", "dX[..., P:-P]"), family="dX shape")],
+    SimpleConv1d: [Mistake("flipped kernel", functools.partial(_flipped_kernel, axes=(-1,)), _FLIPPED,
+                           family="kernel")],
     MaxPool2D: [Mistake("transposed backward", _pool_backward_transposed,
                         "your dX holds the right values at transposed positions (what belongs to row i "
                         "went to column i): when you put the gradient back into the input's shape, keep "
-                        "the height and width axes in order (a .T or an unravel_index shape too many?)")],
+                        "the height and width axes in order (a .T or an unravel_index shape too many?)"),
+                Mistake("mask of the maxima forgotten", _pool_mask_forgotten,
+                        "your dX gives each window's gradient to every entry of the window: only the "
+                        "entry that was the window's maximum in forward gets it, the others 0 (keep "
+                        "where the maxima were, e.g. the argmax of each window)", family="pool mask")],
     SimpleRNN: [Mistake("final state in BPTT", _rnn_final_state,
                         "your dW_h uses the final state h_T at every step: step t needs the state before "
-                        "it, dW_h = sum over t of h_{t-1}^T da_t (keep every state from forward)"),
+                        "it, dW_h = sum over t of h_{t-1}^T da_t (keep every state from forward)", family="dW_h"),
                 Mistake("no W_h in forward", _rnn_without_w_h,
                         "your states ignore the previous state: a_t = x_t W_x + h_{t-1} W_h + B, "
-                        "with h_0 = 0 and then the state of the step before"),
+                        "with h_0 = 0 and then the state of the step before", family="W_h"),
                 Mistake("no gradient through W_h", _rnn_no_carry,
                         "your backward does not carry the gradient back in time: dL/dh_{t-1} is the "
-                        "gradient from the output at t-1 plus da_t W_h^T from the step after it")],
+                        "gradient from the output at t-1 plus da_t W_h^T from the step after it", family="carry"),
+                Mistake("carried gradient averaged over the batch", _rnn_carry_averaged,
+                        "the gradient your backward carries back to h_{t-1} (da_t W_h^T) is divided by the "
+                        "batch size: it is a sum, each sample's own; the mean over the batch is taken once, "
+                        "in the loss", family="carry"),
+                Mistake("derivative at h_{t-1}", _rnn_derivative_at_previous,
+                        "your backward takes tanh's derivative at the previous state, 1 - h_{t-1}^2: "
+                        "h_t = tanh(a_t), so dL/da_t = dL/dh_t * (1 - h_t^2), with the state step t made",
+                        family="derivative"),
+                Mistake("gradients assigned per step", _rnn_assigned_per_step, _RNN_ASSIGNED, family="sum"),
+                Mistake("states reshaped from time-major", _rnn_time_major_reshape,
+                        "your states are those of a list over time, an array (T, N, n_nodes), reshaped straight to "
+                        "(N, T, n_nodes), which mixes the samples and the steps: stack them along axis 1, "
+                        "np.stack(states, axis=1), or transpose(1, 0, 2) first", family="A order")],
     Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
                       "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
-                      "1 / (1 + np.exp(-A))")],
+                      "1 / (1 + np.exp(-A))", family="sigmoid")],
 }
+
+
+# -- mistakes any layer that can have them makes ------------------------------------------
+class _Geometry(NamedTuple):
+    """The sliding windows of a convolution or a pooling, along its k spatial axes (the last
+    k of X): filter (pool) sizes, strides, paddings, each a tuple of k ints."""
+    f: tuple
+    s: tuple
+    p: tuple
+
+
+def _geometry(layer, X) -> _Geometry | None:
+    """The layer's windows, read from its settings (filter_size or pool_size, stride, pad);
+    None for a layer without windows."""
+    f = getattr(layer, "filter_size", None)
+    f = getattr(layer, "pool_size", None) if f is None else f
+    if f is None:
+        return None
+    tup = lambda v: tuple(int(n) for n in v) if isinstance(v, (tuple, list)) else (int(v),)  # noqa: E731
+    f = tup(f)
+    s, p = tup(getattr(layer, "stride", 1)), tup(getattr(layer, "pad", 0))
+    s, p = s * len(f) if len(s) == 1 else s, p * len(f) if len(p) == 1 else p
+    if not (len(f) == len(s) == len(p)) or np.ndim(X) < len(f):
+        return None
+    return _Geometry(f, s, p)
+
+
+def _windows(geometry, a_shape):
+    """(index of an output position along the spatial axes, the slices of its window in
+    the (padded) input) for every output position, in the order of nested loops over them."""
+    k = len(geometry.f)
+    for position in itertools.product(*(range(n) for n in a_shape[len(a_shape) - k:])):
+        where = (Ellipsis,) + tuple(slice(i * s, i * s + f) for i, s, f in zip(position, geometry.s, geometry.f))
+        yield position, where
+
+
+#: more windows than this: the loops of a prediction would cost more than a hint is worth
+_MAX_WINDOWS = 4096
+
+
+def _assigned_per_window(ref, X, dA, run=_run, only_nonzero=False):
+    """dX with each window's share assigned (=) where overlapping windows' shares add up:
+    a loop over the output positions, in order, in which the last window to reach an entry
+    of the (padded) input leaves its share there alone. ``only_nonzero``: each window writes
+    only where its share is not 0 (the entry of a max-pool window's maximum); otherwise its
+    whole window (a max-pool's zeros included)."""
+    geometry = _geometry(ref, X)
+    if geometry is None or all(s >= f for s, f in zip(geometry.s, geometry.f)):
+        return {}  # windows side by side: assigning is adding
+    k = len(geometry.f)
+    n_windows = math.prod(dA.shape[dA.ndim - k:])
+    if n_windows > _MAX_WINDOWS:
+        return {}
+    out = dict(run(ref, X, dA))
+    pads = geometry.p
+    widths = [(0, 0)] * (X.ndim - k) + [(p, p) for p in pads]
+    padded = np.pad(X, widths)
+    no_pad = {} if not any(pads) else {"pad": (0,) * k if isinstance(ref.pad, tuple) else 0}
+    windows = list(_windows(geometry, dA.shape))
+    shares = _window_shares(ref, padded, dA, [position for position, _ in windows], no_pad, run)
+    dXp = np.zeros(padded.shape)
+    for (position, where), share in zip(windows, shares):
+        if only_nonzero:
+            mask = share[where] != 0
+            dXp[where] = np.where(mask, share[where], dXp[where])
+        else:
+            dXp[where] = share[where]
+    crop = (Ellipsis,) + tuple(slice(p, n - p) for p, n in zip(pads, padded.shape[X.ndim - k:]))
+    out["backward dX"] = dXp[crop]
+    return out
+
+
+def _window_shares(ref, padded, dA, positions, no_pad, run):
+    """For each output position, dX of the padded input when dA is kept at that position
+    alone (its window's share): one run of the layer on a batch of copies of the input, one
+    copy a position, where the layer has a batch axis and the batch is small; a run a
+    position otherwise."""
+    def alone(position):
+        one = np.zeros_like(dA)
+        one[(Ellipsis,) + position] = dA[(Ellipsis,) + position]
+        return one
+    k = len(positions[0])
+    if padded.ndim == k + 2 and len(positions) * padded.size <= 4_000_000:
+        n = len(padded)
+        big = run(ref, np.concatenate([padded] * len(positions)), np.concatenate([alone(p) for p in positions]),
+                  **no_pad)["backward dX"]
+        return [big[i * n:(i + 1) * n] for i in range(len(positions))]
+    return [run(ref, padded, alone(position), **no_pad)["backward dX"] for position in positions]
+
+
+def _bias_changed(ref, X, dA, run=_run, factor=0.0):
+    """A forward with B times ``factor``: 0, the bias left out; 2, added twice."""
+    return run(ref, X, dA, B=np.asarray(ref.B) * factor)
+
+
+def _bias_one_number(ref, X, dA, run=_run, divisor=None):
+    """dB as one number: the sum of dA over every axis (np.sum(dA), which the sum of the
+    right dB gives); or, with ``divisor`` (a function of dA's shape), its mean over them
+    (np.average(dA)), or over all but one (an RNN's np.average(da_t), at one time step)."""
+    out = dict(run(ref, X, dA))
+    total = float(np.sum(out["backward dB"]))
+    out["backward dB"] = np.asarray(total if divisor is None else total / divisor(np.shape(dA)))
+    return out
+
+
+def _stride_left_out_of_dx(ref, X, dA, run=_run):
+    """Seed 000's Conv1d backward: each window's share put at i, not at i * S, in a dX of
+    F + N_out - 1 entries along each axis (the dX of the same windows with a stride of 1),
+    the padding not cut off."""
+    geometry = _geometry(ref, X)
+    if geometry is None or all(s == 1 for s in geometry.s) or not isinstance(getattr(ref, "W", None), np.ndarray):
+        return {}
+    k = len(geometry.f)
+    lengths = tuple(f + n - 1 for f, n in zip(geometry.f, dA.shape[dA.ndim - k:]))
+    ones = (1,) * k if isinstance(ref.stride, tuple) else 1
+    zeros = (0,) * k if isinstance(getattr(ref, "pad", 0), tuple) else 0
+    out = dict(run(ref, X, dA))
+    out["backward dX"] = run(ref, np.zeros(X.shape[:X.ndim - k] + lengths), dA, stride=ones, pad=zeros)["backward dX"]
+    return out
+
+
+def _output_cropped(ref, X, dA, run=_run, formula=None, interior=False):
+    """A forward whose output size along the spatial axes is ``formula(n, f, s, p)`` (smaller
+    than the right one) with the right values there: the loop over the output positions
+    stops early. ``interior``: the windows of the input without its padding (a forward
+    that leaves the padding out), where they are output positions of the padded one."""
+    geometry = _geometry(ref, X)
+    if geometry is None:
+        return {}
+    out = dict(run(ref, X, dA))
+    A = out["forward A"]
+    k = len(geometry.f)
+    sizes = [formula(n, f, s, p) for n, f, s, p in zip(X.shape[X.ndim - k:], *geometry)]
+    right = A.shape[A.ndim - k:]
+    if any(not 0 < m <= r for m, r in zip(sizes, right)) or tuple(sizes) == tuple(right):
+        return {}
+    if interior:
+        if any(p % s for s, p in zip(geometry.s, geometry.p)):
+            return {}
+        starts = [p // s for s, p in zip(geometry.s, geometry.p)]
+    else:
+        starts = [0] * k
+    if any(a + m > r for a, m, r in zip(starts, sizes, right)):
+        return {}
+    out["forward A"] = A[(Ellipsis,) + tuple(slice(a, a + m) for a, m in zip(starts, sizes))]
+    return out
 
 
 def _averaged(expected: dict, dA) -> list:
     """A gradient divided by a count of dA's entries (the batch, positions, time steps):
-    the mean where the gradient is the sum. One Mistake for each divisor."""
+    the mean where the gradient is the sum. One Mistake for each divisor; the family of a
+    gradient's division by the batch size pairs with other mistakes."""
     sizes = [n for n in np.shape(dA) if n > 1]
     divisors = sorted({int(np.prod(c)) for r in range(1, len(sizes) + 1) for c in itertools.combinations(sizes, r)})
-    grads = {part: value for part, value in expected.items() if part.startswith("backward d") and part != "backward dX"}
+    batch = np.shape(dA)[0] if np.ndim(dA) > 1 else None
+    grads = [part for part in expected if part.startswith("backward d") and part != "backward dX"]
     why = ("a mean over the batch (or the positions, or the time steps) where the gradient is their sum; "
            "the mean over the batch is taken once, in the loss")
-    return [Mistake(f"{part} averaged over {k}", lambda ref, X, dA, part=part, k=k: {part: grads[part] / k},
+
+    def divided(ref, X, dA, run=_run, part=None, k=1):
+        out = dict(run(ref, X, dA))
+        out[part] = out[part] / k
+        return out
+
+    return [Mistake(f"{part} averaged over {k}", functools.partial(divided, part=part, k=k),
                     f"your {part.split()[1]} is the expected one divided by {k}: {why}",
-                    f"your {part.split()[1]} is the expected one divided by a count of the inputs: {why}")
+                    f"your {part.split()[1]} is the expected one divided by a count of the inputs: {why}",
+                    family=f"{part} averaged" if k == batch else "")
             for part in grads for k in divisors]
+
+
+#: the wrong formulas of an output size, (name, formula(n, f, s, p), what it is)
+_SIZE_FORMULAS = [
+    ("padding on one side", lambda n, f, s, p: (n + p - f) // s + 1,
+     f"(N_in + P - F) // S + 1 gives: {_SIZE_RULE}, is the padding counted on both sides?"),
+    ("no padding", lambda n, f, s, p: (n - f) // s + 1,
+     f"(N_in - F) // S + 1 gives: the padding is left out; {_SIZE_RULE} (P zeros at each end)"),
+    ("stride not divided", lambda n, f, s, p: n + 2 * p - f + 1,
+     f"N_in + 2P - F + 1 gives: {_SIZE_RULE}, the windows move S at a time"),
+    ("F // S without parentheses", lambda n, f, s, p: n + 2 * p - f // s + 1,
+     f"N_in + 2P - F // S + 1 gives (// divides F alone): {_SIZE_RULE}, with the parentheses"),
+    ("no + 1", lambda n, f, s, p: (n + 2 * p - f) // s,
+     f"(N_in + 2P - F) // S gives: the + 1 is missing; {_SIZE_RULE} (the first window counts too)"),
+    ("rounded up", lambda n, f, s, p: -((n + 2 * p - f) // -s) + 1,
+     f"(N_in + 2P - F) / S + 1 rounded up gives: {_SIZE_RULE}, rounded down (a window that does not fit "
+     f"is no output)"),
+]
+
+
+def _general(reference, X, dA, expected: dict) -> list:
+    """The mistakes any layer can make that has what they need: a bias (left out, added
+    twice, its gradient one number), windows (an output size from a wrong formula, dX
+    assigned where overlapping windows add), gradients (averaged)."""
+    found = []
+    names = getattr(reference, "param_names", ())
+    if "B" in names:
+        found += [Mistake("bias left out", functools.partial(_bias_changed, factor=0.0),
+                          "your output is the expected one without the bias: add B (one value per output "
+                          "channel or node, the same at every position and for every sample)", family="bias"),
+                  Mistake("bias added twice", functools.partial(_bias_changed, factor=2.0),
+                          "your output has the bias B added twice: add it once", family="bias")]
+        if np.shape(expected.get("backward dB", ())) != ():
+            one = ("your dB is a single number (a sum or mean over every axis): dB has B's shape, one value for "
+                   "each entry of B; sum dA over the batch (and the positions) only, e.g. np.sum(dA, axis=0) for an "
+                   "FC layer")
+            found.append(Mistake("dB one number", _bias_one_number, one, family="dB shape"))
+            found.append(Mistake("dB one number: the mean", functools.partial(_bias_one_number, divisor=math.prod),
+                                 one, family="dB shape"))
+            if np.ndim(dA) == 3:  # (N, T, H): the mean at one time step
+                found.append(Mistake("dB one number: the mean of a step", functools.partial(
+                    _bias_one_number, divisor=lambda shape: shape[0] * shape[2]), one, family="dB shape"))
+    if _geometry(reference, X) is not None:
+        found += [Mistake(f"output size: {name}", functools.partial(_output_cropped, formula=formula),
+                          f"your output is the expected one cut to the size that {what}", family="output size")
+                  for name, formula, what in _SIZE_FORMULAS]
+        found.append(Mistake("output size: padding left out of forward",
+                             functools.partial(_output_cropped, formula=_SIZE_FORMULAS[1][1], interior=True),
+                             "your forward leaves the padding out: its windows are those of the input without "
+                             f"the P zeros on each side; pad X first, then {_SIZE_RULE}", family="output size"))
+        assign = ("where windows overlap (a stride smaller than the window), your dX keeps the share of one window "
+                  "(the last one written) where the shares of all the windows that cover an entry add up: "
+                  "dX[window] += ..., not dX[window] = ...")
+        found.append(Mistake("stride left out of dX", _stride_left_out_of_dx,
+                             "your dX is laid out as if the windows moved 1 entry at a time (F + N_out - 1 entries "
+                             "along each axis): window i starts at i * S in the (padded) input, so its share goes to "
+                             "dX[..., i*S : i*S + F], over the input's length (then cut the padding off)",
+                             family="dX shape"))
+        found += [Mistake("dX assigned per window", _assigned_per_window, assign, family="dX sum"),
+                  Mistake("dX assigned per window, at the maxima",
+                          functools.partial(_assigned_per_window, only_nonzero=True), assign, family="dX sum")]
+    return found + _averaged(expected, dA)
+
+
+def _pairs(mistakes) -> list:
+    """Two mistakes of other families at once, as one Mistake: the second's changes made
+    to the layer the first computes with (its ``run``). Named only where the pair's value
+    differs from each mistake's alone (see _Explainer.candidates)."""
+    pairs = []
+    for a, b in itertools.combinations([m for m in mistakes if m.family], 2):
+        if a.family == b.family:
+            continue
+        pairs.append(Mistake(f"{a.name} + {b.name}", functools.partial(_composed, a.predict, b.predict),
+                             f"two mistakes at once: {a.hint}; and {b.hint}",
+                             f"two mistakes at once: {a.hidden_hint or a.hint}; and {b.hidden_hint or b.hint}",
+                             family=PAIR))
+    return pairs
+
+
+def _composed(outer, inner, ref, X, dA, run=_run):
+    """``outer``'s prediction computed on layers that make ``inner``'s mistake."""
+    def with_inner(layer, x, d, **changes):
+        got = inner(_changed(layer, changes) if changes else layer, x, d, run=run)
+        if not got or any(isinstance(v, list) for v in got.values()):
+            raise _NotComposable
+        return got
+    return outer(ref, X, dA, run=with_inner)
+
+
+#: the family of the pairs of mistakes (which pair with nothing more)
+PAIR = "pair"
+
+
+class _NotComposable(Exception):
+    """A mistake that gives no value, or variants, where a pair needs its values."""
+
+
+# -- mistakes whose free quantity is read off the student's values ------------------------
+def _rnn_nonzero_h0(ref, X, dA, got: dict, run=_run):
+    """A forward from an h_0 that is not zero (random, ones, the state a previous forward
+    left): h_0 read off the student's first state (h_1 = f(x_1 W_x + h_0 W_h + B), solved
+    for h_0), then every state and gradient computed from it. A hypothesis only where it can
+    fail: with return_sequences and T >= 2 the later states test it (h_1 alone fits any
+    h_0); the gradients test it always."""
+    A = got.get("forward A")
+    if not isinstance(A, np.ndarray) or ref.activation != "tanh":
+        return {}
+    N, T = X.shape[0], X.shape[1]
+    H = ref.W_h.shape[0]
+    if A.shape != ((N, T, H) if ref.return_sequences else (N, H)) or not np.isfinite(A).all():
+        return {}
+    W_x, W_h, B = (np.asarray(a, np.float64) for a in (ref.W_x, ref.W_h, ref.B))
+    if np.abs(A).max() >= 1:
+        return {}
+    if ref.return_sequences:
+        first, steps_back = A[:, 0], 1
+    else:
+        first, steps_back = A, T
+    h = np.asarray(first, np.float64)
+    for t in reversed(range(steps_back)):  # h_{t} -> h_{t-1}: invert a_t = x_t W_x + h_{t-1} W_h + B
+        if np.abs(h).max() >= 1:
+            return {}
+        h = np.linalg.lstsq(W_h.T, (np.arctanh(h) - X[:, t] @ W_x - B).T, rcond=None)[0].T
+    if np.allclose(h, 0):
+        return {}
+    v = copy.deepcopy(ref)
+    with keep_weights(v):
+        A_h0 = v.forward(X.copy(), h0=h)
+        dX = v.backward(np.asarray(dA).copy())
+        out = {"backward dX": dX, **{f"backward d{n}": getattr(v, "d" + n) for n in v.param_names}}
+    if ref.return_sequences and T >= 2:
+        out["forward A"] = A_h0
+    return out
+
+
+#: mistakes with a quantity read off the student's own values: (layer class, Mistake whose
+#: predict(reference, X, dA, got) takes the student's parts too)
+FITTED = {
+    SimpleRNN: [Mistake("h_0 not zero", _rnn_nonzero_h0,
+                        "your states start from an h_0 that is not zero (random, or the state a previous "
+                        "forward left): every forward starts from h_0 = np.zeros((batch, n_nodes)), then "
+                        "a_t = x_t W_x + h_{t-1} W_h + B")],
+}
 
 
 class _Explainer:
@@ -191,33 +654,104 @@ class _Explainer:
     prediction for ``part`` the student's value equals ("" if none). ``mistakes`` are
     Mistakes whose ``predict(*inputs)`` gives {part: value}. Predictions are computed
     when first asked for, once each; a mistake that cannot be computed for these inputs is
-    skipped. ``candidates(part)`` lists (mistake, predicted array) in that order: what a
-    graded run records, so that the grader can give the same hints outside the kernel."""
+    skipped. ``candidates(part)`` lists (mistake, predicted array) in that order, without a
+    value equal to the expected one or to an earlier candidate: what a graded run records,
+    so that the grader can give the same hints outside the kernel. ``fitted``: mistakes
+    whose ``predict(*inputs, got)`` also takes the student's parts ({part: value}, given by
+    ``observe``), asked only here (no record can carry them)."""
 
-    def __init__(self, mistakes, *inputs):
+    def __init__(self, mistakes, *inputs, expected: dict | None = None, fitted=()):
         self.mistakes, self.inputs = list(mistakes), inputs
-        self.predictions = {}
+        self.expected, self.fitted = expected or {}, list(fitted)
+        self.predictions, self.got, self.merged = {}, {}, {}
+
+    def observe(self, got: dict) -> None:
+        """The student's values of every part, for the fitted mistakes."""
+        self.got = got
 
     def candidates(self, part):
+        """(Mistake, predicted array) for ``part``, each value once: the mistakes that give
+        one value are one Mistake, whose hint names each (the student's values cannot tell
+        which it is); a pair giving a value that a mistake alone gives is left out."""
+        if part not in self.merged:
+            self.merged[part] = self._merge(part)
+        return iter(self.merged[part])
+
+    def _merge(self, part):
+        expected, found = self._expected(part), []
         for m in self.mistakes:
             if m.name not in self.predictions:
                 self.predictions[m.name] = _predict(m, *self.inputs)
-            found = self.predictions[m.name].get(part)
-            for c in found if isinstance(found, list) else [found]:
-                if c is not None:
-                    yield m, np.asarray(c, np.float64)
+            value = self.predictions[m.name].get(part)
+            for c in value if isinstance(value, list) else [value]:
+                arr = _array(c)
+                if arr is None or _same(arr, expected):
+                    continue
+                same = next((i for i, (_, other) in enumerate(found) if _same(arr, other)), None)
+                if same is None:
+                    found.append((m, arr))
+                elif (m.family == PAIR) == (found[same][0].family == PAIR):  # a pair only with pairs
+                    found[same] = (_either(found[same][0], m), found[same][1])
+        return found
+
+    def _expected(self, part):
+        return _array(self.expected.get(part))
 
     def __call__(self, part, got, tol):
-        arr, _ = _numbers(got)
-        if arr is None or arr.dtype.kind not in "biuf":
+        arr = _array(got)
+        if arr is None:
             return ""
-        return next((m.hint for m, c in self.candidates(part) if _matches(arr.astype(np.float64), c, tol)), "")
+        hint = next((m.hint for m, c in self.candidates(part) if _matches(arr, c, tol)), "")
+        if hint or not self.fitted or not self.got:
+            return hint
+        for m in self.fitted:
+            c = _array(_predict(m, *self.inputs, self.got).get(part))
+            if c is not None and _matches(arr, c, tol) and not _same(c, self._expected(part)):
+                return m.hint
+        return ""
+
+
+def _either(a: Mistake, b: Mistake) -> Mistake:
+    """One Mistake for two that give the same value: its hint names both."""
+    def words(m, hidden):
+        text = (m.hidden_hint or m.hint) if hidden else m.hint
+        first = "one of these mistakes (each gives your values): "
+        return text if text.startswith(first) else first + text
+    if b.hint in a.hint:
+        return a
+    return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}; or: {b.hint}",
+                   f"{words(a, True)}; or: {b.hidden_hint or b.hint}", a.family)
+
+
+def _array(value):
+    """``value`` as a float64 array of numbers, or None."""
+    if value is None:
+        return None
+    arr, _ = _numbers(value) if not isinstance(value, np.ndarray) else (value, None)
+    if arr is None or arr.dtype.kind not in "biuf":
+        return None
+    return np.asarray(arr, np.float64)
+
+
+def _same(a, b) -> bool:
+    """Two predictions no student's value could tell apart (None is no prediction)."""
+    return b is not None and a.shape == b.shape and _matches(a, b, _tolerance(a))
 
 
 def _layer_explainer(reference, X, dA, expected: dict) -> _Explainer:
-    """The known mistakes of the reference's class and its bases, then the averaged gradients."""
-    mistakes = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])]
-    return _Explainer(mistakes + _averaged(expected, dA), reference, X, dA)
+    """The known mistakes of the reference's class and its bases, those of every layer
+    (_general), then the pairs of them, computed through one _Runs."""
+    own = [m for cls in type(reference).__mro__ for m in MISTAKES.get(cls, [])]
+    mistakes = own + _general(reference, X, dA, expected)
+    runs = _Runs()
+    bound = [m._replace(predict=functools.partial(m.predict, run=runs)) for m in mistakes + _pairs(mistakes)]
+    fitted = [m._replace(predict=functools.partial(_with_got, m.predict, runs))
+              for cls in type(reference).__mro__ for m in FITTED.get(cls, [])]
+    return _Explainer(bound, reference, X, dA, expected=expected, fitted=fitted)
+
+
+def _with_got(predict, run, ref, X, dA, got):
+    return predict(ref, X, dA, got, run=run)
 
 
 def _hint_records(explain, part) -> list:
@@ -230,70 +764,138 @@ def _predict(mistake, *inputs) -> dict:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            return mistake.predict(*inputs)
+            return mistake.predict(*inputs) or {}
     except ModelAnswerWithheld:  # the students' copy: the check takes the shipped hints (shipped.py)
         raise
     except Exception:  # not defined for these inputs (a pad of 0, an odd shape): no hint
         return {}
 
 
-# -- the wrong formulas of an output size ------------------------------------------------
+# -- the wrong formulas of an output size, a parameter count, a summary --------------------
 #: the parameters of an output size (sprintlib's output_size and output_size_2d, the notebooks'
 #: reference_output_size...): their names in the reference function's signature, by role
 _SIZE_PARAMETERS = {"n": ("n_in", "in_size"), "f": ("filter_size",), "s": ("stride",), "p": ("pad",)}
+#: those of a convolution's parameter count (sprintlib's conv_param_count, the notebooks' param_count)
+_PARAM_PARAMETERS = {"c_in": ("in_channels",), "c_out": ("out_channels",), "f": ("filter_size",)}
 
 
-def _size_mistake(name, formula, hint):
-    """A Mistake whose ``predict(sizes, parts)`` evaluates ``formula(n, f, s, p)`` on the
+def _formula_mistake(name, formula, hint, hidden_hint=None):
+    """A Mistake whose ``predict(arguments, parts)`` evaluates ``formula(**arguments)`` on the
     check's arguments (ints, or pairs for both axes) and gives each part its value."""
-    def predict(sizes, parts):
-        value = np.asarray(formula(**sizes))
+    def predict(arguments, parts):
+        value = np.asarray(formula(**arguments))
         if len(parts) == 1:
             return {parts[0]: value}
         return dict(zip(parts, np.broadcast_to(value, (len(parts),))))  # a tuple: (OH, OW)
-    return Mistake(name, predict, hint)
+    return Mistake(name, predict, hint, hidden_hint)
 
+
+_size_mistake = _formula_mistake  # (its former name)
 
 #: what a wrong output-size formula gives, on the same arguments as the check's (the hints
 #: name the formula, never the arguments: a hidden test's feedback shows them too)
-SIZE_MISTAKES = [
-    _size_mistake("padding on one side", lambda n, f, s, p: (n + p - f) // s + 1,
-                  f"your size is what (N_in + P - F) // S + 1 gives: {_SIZE_RULE}, is the padding "
-                  f"counted on both sides?"),
-    _size_mistake("no padding", lambda n, f, s, p: (n - f) // s + 1,
-                  f"your size is what (N_in - F) // S + 1 gives: the padding is left out; {_SIZE_RULE} "
-                  f"(P zeros at each end)"),
-    _size_mistake("stride not divided", lambda n, f, s, p: n + 2 * p - f + 1,
-                  f"your size is what N_in + 2P - F + 1 gives: {_SIZE_RULE}, the windows move S at a time"),
-    _size_mistake("F // S without parentheses", lambda n, f, s, p: n + 2 * p - f // s + 1,
-                  f"your size is what N_in + 2P - F // S + 1 gives (// divides F alone): {_SIZE_RULE}, "
-                  f"with the parentheses"),
+SIZE_MISTAKES = [_formula_mistake(name, formula, f"your size is what {what}") for name, formula, what in _SIZE_FORMULAS]
+
+
+def _taps(f):
+    return np.prod(f, axis=-1) if np.ndim(f) else f
+
+
+#: what a wrong parameter count of a convolution gives (seed 002 counted 55, 433 and 181:
+#: the input channels forgotten and one bias in all)
+PARAM_MISTAKES = [
+    _formula_mistake("W but not B", lambda c_in, c_out, f: c_out * c_in * _taps(f),
+                     "your count is that of W alone: a convolution has C_out * C_in * FH * FW weights and one "
+                     "bias per filter, C_out more"),
+    _formula_mistake("one bias in all", lambda c_in, c_out, f: c_out * c_in * _taps(f) + 1,
+                     "your count has one bias in all: each of the C_out filters has its own, "
+                     "C_out * C_in * FH * FW + C_out"),
+    _formula_mistake("input channels forgotten", lambda c_in, c_out, f: c_out * _taps(f) + c_out,
+                     "your count leaves the input channels out: a filter covers all C_in channels, "
+                     "C_out * C_in * FH * FW + C_out"),
+    _formula_mistake("input channels forgotten, one bias in all", lambda c_in, c_out, f: c_out * _taps(f) + 1,
+                     "your count leaves the input channels out and has one bias in all (as seed 002's "
+                     "55, 433, 181): C_out * C_in * FH * FW weights, and one bias per filter, C_out",
+                     "your count leaves the input channels out and has one bias in all (as seed 002's): "
+                     "C_out * C_in * FH * FW weights, and one bias per filter, C_out"),
+    _formula_mistake("one filter", lambda c_in, c_out, f: c_in * _taps(f) + 1,
+                     "your count is that of one filter: there are C_out of them, C_out * (C_in * FH * FW + 1)"),
 ]
 
 
 def _function_explainer(reference_fn, name, args, kwargs, expected) -> _Explainer | None:
-    """The known wrong formulas, when the reference computes an output size: its signature
-    names an input size, a filter size, a stride and a padding; None otherwise."""
-    sizes = _size_arguments(reference_fn, args, kwargs)
-    if sizes is None:
-        return None
+    """The known wrong formulas, when the reference computes an output size (its signature
+    names an input size, a filter size, a stride and a padding) or a convolution's
+    parameter count (input and output channels, a filter size); the counts of W alone when
+    an argument is a list of layers (a summary); None otherwise."""
     parts = [f"{name}[{i}]" for i in range(len(expected))] if isinstance(expected, tuple) else [name]
-    return _Explainer(SIZE_MISTAKES, sizes, parts)
+    sizes = _arguments(reference_fn, args, kwargs, _SIZE_PARAMETERS)
+    if sizes is not None:
+        return _Explainer(SIZE_MISTAKES, sizes, parts)  # (an int, or a tuple of ints: nothing to skip)
+    expected = dict(zip(parts, expected if isinstance(expected, tuple) else [expected]))
+    counts = _arguments(reference_fn, args, kwargs, _PARAM_PARAMETERS)
+    if counts is not None:
+        return _Explainer(PARAM_MISTAKES, counts, parts, expected=expected)
+    layers = [a for a in list(args) + list(kwargs.values()) if _is_layer_list(a)]
+    if layers:
+        return _Explainer(LAYER_COUNT_MISTAKES, layers[0], parts, expected=expected)
+    return None
 
 
-def _size_arguments(reference_fn, args, kwargs) -> dict | None:
-    """{"n", "f", "s", "p": int arrays} of the check's arguments, or None."""
+def _arguments(reference_fn, args, kwargs, roles) -> dict | None:
+    """{role: int array} of the check's arguments that the reference's signature names by
+    ``roles``, or None when one is missing or is no integer (or pair of integers)."""
     try:
         bound = inspect.signature(reference_fn).bind(*args, **kwargs)
     except (TypeError, ValueError):  # no signature, or arguments it does not take
         return None
     bound.apply_defaults()
     found = {role: next((bound.arguments[n] for n in names if n in bound.arguments), None)
-             for role, names in _SIZE_PARAMETERS.items()}
+             for role, names in roles.items()}
     try:
-        sizes = {role: np.asarray(v) for role, v in found.items()}
+        values = {role: np.asarray(v) for role, v in found.items()}
     except Exception:  # a ragged argument
         return None
-    if not all(a.dtype.kind in "iu" and a.ndim <= 1 for a in sizes.values()):
-        return None  # not an output size (or None where a role is missing)
-    return sizes
+    if not all(a.dtype.kind in "iu" and a.ndim <= 1 for a in values.values()):
+        return None  # not this kind of function (or None where a role is missing)
+    return values
+
+
+def _size_arguments(reference_fn, args, kwargs) -> dict | None:
+    """{"n", "f", "s", "p": int arrays} of the check's arguments, or None."""
+    return _arguments(reference_fn, args, kwargs, _SIZE_PARAMETERS)
+
+
+# -- a summary of layers: the parameters counted without B ---------------------------------
+def _is_layer_list(value) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+        callable(getattr(v, "forward", None)) for v in value) and any(_params(v) for v in value)
+
+
+def _params(layer) -> dict:
+    """{name: array} of a layer's parameters: param_names, or the documents' W, W_x, W_h, B."""
+    names = getattr(layer, "param_names", None)
+    names = names if isinstance(names, tuple) else ("W", "W_x", "W_h", "B")
+    return {n: getattr(layer, n) for n in names if isinstance(getattr(layer, n, None), np.ndarray)}
+
+
+def _counts(layers, leave_out) -> np.ndarray:
+    return np.array([sum(int(np.size(v)) for n, v in _params(la).items() if n not in leave_out) for la in layers])
+
+
+def _count_mistake(name, leave_out, hint):
+    """A Mistake whose prediction is the parameters of each layer counted without the
+    parameters ``leave_out``, given to every part (a list of counts, or their total)."""
+    def predict(layers, parts):
+        counts = _counts(layers, leave_out)
+        return {part: [counts, np.asarray(counts.sum())] for part in parts}
+    return Mistake(name, predict, hint)
+
+
+#: what a summary of layers that counts their parameters wrongly gives
+LAYER_COUNT_MISTAKES = [
+    _count_mistake("W but not B", ("B",), "your counts are those of the weights alone: a layer's parameters "
+                                          "are the entries of W and those of B (W.size + B.size)"),
+    _count_mistake("B but not W", ("W", "W_x", "W_h"), "your counts are those of the biases alone: a layer's "
+                                                       "parameters are the entries of W and those of B"),
+]

@@ -158,6 +158,7 @@ class _ShippedHints(_Explainer):
 
     def __init__(self, hints: dict):
         self.shipped = hints
+        self.fitted, self.got = [], {}
 
     def candidates(self, part):
         for h in self.shipped.get(part, []):
