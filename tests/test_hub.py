@@ -17,6 +17,7 @@ Every process the run starts (the Hub, its proxy, four single-user servers, Chro
 stopped at the end of the file, however it ends; the fixture fails if one had to be killed.
 """
 import json
+import contextlib
 import re
 import sys
 import time
@@ -99,6 +100,24 @@ def _login(page, room):
     page.fill("#password_input", "any password")
     page.click("#login_submit")
     page.wait_for_url(re.compile(rf".*/user/{INSTRUCTOR}/.*"), timeout=60_000)
+
+
+@contextlib.contextmanager
+def _submissions_page(room, height: int, failed: str):
+    """Chromium, the instructor logged in, on the formgrader's Manage Submissions page of the
+    assignment; a screenshot named ``failed`` if the block fails."""
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": height})
+        page = context.new_page()
+        try:
+            _login(page, room)
+            page.goto(f"{room.url}/user/{INSTRUCTOR}/formgrader/manage_submissions/{ASSIGNMENT}")
+            yield page
+        except Exception:
+            screenshot(page, failed)
+            raise
+        finally:
+            context.close()
 
 
 def test_the_hub_its_proxy_and_a_server_per_user_ran(room):
@@ -198,21 +217,11 @@ def test_each_student_fetched_their_own_feedback(room):
 
 def test_the_formgrader_shows_the_grades_in_a_browser(room):
     """The instructor logs in to the Hub and opens the formgrader's submissions of sprint 1."""
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 540})
-        page = context.new_page()
-        try:
-            _login(page, room)
-            page.goto(f"{room.url}/user/{INSTRUCTOR}/formgrader/manage_submissions/{ASSIGNMENT}")
-            for user in STUDENTS:
-                page.locator("td", has_text=user).first.wait_for(timeout=60_000)
-            rows = {user: page.locator("tr", has_text=user).first.inner_text() for user in STUDENTS}
-            shot = screenshot(page, "formgrader")
-        except Exception:
-            screenshot(page, "failed-formgrader")
-            raise
-        finally:
-            context.close()
+    with _submissions_page(room, 540, "failed-formgrader") as page:
+        for user in STUDENTS:
+            page.locator("td", has_text=user).first.wait_for(timeout=60_000)
+        rows = {user: page.locator("tr", has_text=user).first.inner_text() for user in STUDENTS}
+        shot = screenshot(page, "formgrader")
     full = f"{room.result['alice']['max_score']:g}"
     for user in STUDENTS:
         first, last = classroom.ROSTER[user]
@@ -243,30 +252,20 @@ def test_the_formgraders_autograde_button_grades_with_the_engine(room):
     assert room.grades()[user]["score"] == room.grades()[user]["max_score"] != room.result[user]["score"]
     autograded = room.course / "autograded" / user / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     autograded_before = autograded.stat().st_mtime_ns
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
-        page = context.new_page()
-        try:
-            _login(page, room)
-            page.goto(f"{room.url}/user/{INSTRUCTOR}/formgrader/manage_submissions/{ASSIGNMENT}")
-            row = page.locator("#main-table tr", has_text=user)
-            row.locator("td.autograde a").click()  # the ⚡ of the student's row
-            # the page reports in a modal (Bootstrap's, faded in: class "in"), once the POST returns
-            modal = page.locator("#success-modal.in, #error-modal.in")
-            modal.wait_for(state="visible", timeout=600_000)  # the engine grades while the page waits
-            message = modal.inner_text()
-            shot = screenshot(page, "formgrader_autograde")
-            assert modal.get_attribute("id") == "success-modal", message
-            page.locator(".modal-footer button").click()  # OK
-            modal.wait_for(state="detached", timeout=10_000)
-            score_cell = page.locator("#main-table tr", has_text=user).locator("td.score")
-            score_cell.filter(has_text="/").wait_for(timeout=60_000)  # the row, fetched again
-            shown = page.locator("#main-table tr", has_text=user).inner_text()
-        except Exception:
-            screenshot(page, "failed-formgrader-autograde")
-            raise
-        finally:
-            context.close()
+    with _submissions_page(room, 720, "failed-formgrader-autograde") as page:
+        row = page.locator("#main-table tr", has_text=user)
+        row.locator("td.autograde a").click()  # the ⚡ of the student's row
+        # the page reports in a modal (Bootstrap's, faded in: class "in"), once the POST returns
+        modal = page.locator("#success-modal.in, #error-modal.in")
+        modal.wait_for(state="visible", timeout=600_000)  # the engine grades while the page waits
+        message = modal.inner_text()
+        shot = screenshot(page, "formgrader_autograde")
+        assert modal.get_attribute("id") == "success-modal", message
+        page.locator(".modal-footer button").click()  # OK
+        modal.wait_for(state="detached", timeout=10_000)
+        score_cell = page.locator("#main-table tr", has_text=user).locator("td.score")
+        score_cell.filter(has_text="/").wait_for(timeout=60_000)  # the row, fetched again
+        shown = page.locator("#main-table tr", has_text=user).inner_text()
     assert f"Successfully autograded '{ASSIGNMENT}' for student '{user}'" in message, message
     # the engine graded it again: its kept result written anew, the same verdicts
     assert kept.exists() and kept_notebook.exists()
