@@ -317,7 +317,7 @@ def test_the_size_hints_are_for_results_only():
 @pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 @pytest.mark.parametrize("case", CASES)
 def test_a_graded_run_gives_the_same_hint(case, hidden, monkeypatch):
-    """autograder/runner.py judges the records of the student's kernel against the trusted
+    """The engine (autograder/engine/judge.py) judges the records of the student's kernel against the trusted
     run's, which carry each known mistake's value: the feedback names the mistake, in a
     hidden test without a number of its inputs."""
     make_student, make_reference, shape, mistake, part, hint = CASES[case]

@@ -2,7 +2,7 @@
 
 Two pieces, both plain Python (ctypes on libc), nothing to install:
 
-- ``enter_network_namespace()``: the grading process of one submission (autograder/runner.py)
+- ``enter_network_namespace()``: the grading process of one submission (engine/runner.py)
   moves into a network namespace of its own whose only interface is the loopback, brought up
   here: nbclient and the kernel talk over 127.0.0.1 (ZMQ), nothing else is reachable.
 - ``python sandbox.py kernel -f CONNECTION_FILE`` (the argv of the kernelspec the runner

@@ -81,7 +81,7 @@ __all__ = [
     "RECORD_VARIABLE", "SEED_VARIABLE", "DEFAULT_SEED", "HIDDEN_KEY_VARIABLE", "HIDDEN_DIR_VARIABLE", "RECORD_MIME",
     # the students' build: the file where the checks ship their expected values (shipped.py)
     "SHIP_VARIABLE",
-    # what the grading process (autograder/runner.py) calls to judge records outside the kernel
+    # what the grading process (autograder/engine/judge.py) calls to judge records outside the kernel
     "_array_problem", "_accuracy_problem", "_bounds_problem", "_ok", "_read_numbers", "_tolerance", "_matches",
     "_output_shape_hint",
     # what code in a graded kernel calls: a record (``__import__("sprintlib.grading").grading._emit``),

@@ -8,7 +8,7 @@ worst relative error. ``_array_problem`` is its (message, error); ``_accuracy_pr
 ``_bounds_problem`` judge labels and a history of losses.
 
 The notebooks' checks (checks.py) print these verdicts in the kernel; while
-autograder/grade.py grades, its grading process (autograder/runner.py) calls the same
+autograder/grade.py grades, its grading process (autograder/engine/judge.py) calls the same
 functions on the records, outside the student's kernel.
 """
 from __future__ import annotations

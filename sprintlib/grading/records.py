@@ -2,7 +2,7 @@
 mode.recording), the checks emit what they compare as records, display data of type
 RECORD_MIME (the part's name and its numbers as .npy, or what was there instead), and the
 grading process compares the trusted run's records with the student's kernel's, outside the
-kernel (autograder/runner.py).
+kernel (autograder/engine/judge.py).
 
 The trusted run also emits the record "__answer_code__": the sprintlib functions the model
 answers ran (``_answer_code``), which autograder/grade.py removes from the sprintlib of the
