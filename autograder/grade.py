@@ -153,13 +153,12 @@ def canvas_ids(text: str) -> dict[str, str]:
 
 def grade_all(session: Session, todo: list, workers: int, regrade: bool) -> list[Graded]:
     """Every submission, ``workers`` at a time; each recorded as soon as it is graded."""
-    kept = [t for t in todo if not regrade and session.is_kept(*t)]
+    kept = {} if regrade else {t: found for t in todo if (found := session.kept(*t)) is not None}
     rest = [t for t in todo if t not in kept]
     print(f"grading {len(todo)} submissions of {len({s for s, _, _ in todo})} students with {workers} workers"
           + (f" ({len(kept)} already graded, kept from an earlier run)" if kept else ""))
     graded = []
-    for t in kept:
-        g, notebook = session.grade(*t)
+    for g, notebook in kept.values():
         session.record(g, notebook)
         graded.append(g)
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -257,13 +257,12 @@ class Session:
     def grade(self, student: str, assignment: str, folder: Path, regrade: bool = False) -> tuple[Graded, Path | None]:
         """One submission folder: (what was decided, the autograded notebook). A kept result
         whose key holds is taken as it is, unless ``regrade``."""
-        self.prepare(assignment)
+        found = None if regrade else self.kept(student, assignment, folder)  # (kept() prepares)
+        if found is not None:
+            return found
+        if regrade:
+            self.prepare(assignment)
         key = cache.result_key(folder, self.expected[assignment], self.limits, self.missing)
-        kept = None if regrade else cache.load(self.results, assignment, student, key)
-        if kept is not None:
-            result, seconds = kept
-            return (Graded(student, assignment, folder, result, seconds, resumed=True, key=key),
-                    cache.kept_paths(self.results, assignment, student)[1])
         before = cache.previous(self.results, assignment, student)
         graded, notebook = self.run(student, assignment, folder)
         graded.key = key
@@ -275,11 +274,17 @@ class Session:
             notebook = cache.kept_paths(self.results, assignment, student)[1]
         return graded, notebook
 
-    def is_kept(self, student: str, assignment: str, folder: Path) -> bool:
-        """Whether a kept result of this submission still holds (prepare first)."""
+    def kept(self, student: str, assignment: str, folder: Path) -> tuple[Graded, Path] | None:
+        """(the kept result, its autograded notebook) of this submission when its key still
+        holds; None otherwise."""
         self.prepare(assignment)
         key = cache.result_key(folder, self.expected[assignment], self.limits, self.missing)
-        return cache.load(self.results, assignment, student, key) is not None
+        found = cache.load(self.results, assignment, student, key)
+        if found is None:
+            return None
+        result, seconds = found
+        return (Graded(student, assignment, folder, result, seconds, resumed=True, key=key),
+                cache.kept_paths(self.results, assignment, student)[1])
 
     def run(self, student: str, assignment: str, folder: Path) -> tuple[Graded, Path | None]:
         """A grading process for one submission, in the sandbox."""
