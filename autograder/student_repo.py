@@ -60,8 +60,10 @@ ANSWERS = {
     # sprint 3 builds LeNet from sprint 2's layers: sprintlib's LeNet (the problem's network)
     # stays, and runs once sprint 2's layers are released
     "sprint3_lenet": {},
+    # (grading/mistakes.py's _bptt is backpropagation through time written out again, to
+    # predict its known mistakes: the model answer of sprint 4's problem 3 in another form)
     "sprint4_rnn": {"layers/rnn.py": ["SimpleRNN"], "functional/rnn.py": ["*"],
-                    "models/rnn.py": ["ScratchSimpleRNNClassifier"]},
+                    "models/rnn.py": ["ScratchSimpleRNNClassifier"], "grading/mistakes.py": ["_bptt"]},
 }
 #: a withheld class's methods that compute (the rest: __init__, output_shape, input checks, stay)
 COMPUTING = {"forward", "backward", "_forward", "_backward", "_adjust_gradients", "_build"}

@@ -54,6 +54,9 @@ ANSWERS_IN_ANOTHER_FORM = {
     "functional/naive.py": {"*"},
     "functional/im2col.py": {"im2col", "col2im", "im2col_1d", "col2im_1d", "sliding_windows", "_sliding_windows",
                              "fold_windows"},
+    # backpropagation through time written out again, to predict its known mistakes (a graded
+    # kernel predicts none: it only records)
+    "grading/mistakes.py": {"_bptt"},
 }
 #: what a kernel keeps of the grading process's environment (the rest is dropped)
 KERNEL_ENV = ["NBGRADER_EXECUTION", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
