@@ -133,6 +133,81 @@ class Groups:
         return sorted(rows, key=lambda r: (-r["count"], [r[f] for f in fields]))
 
 
+#: how sprintlib.grading.mistakes words a hint that names several mistakes, each giving the student's values
+EITHER, OR = "one of these mistakes (each gives your values): ", "; or: "
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+#: what may stand where another wording of the mistake has a number (within one clause)
+_FILLER = r"[^:;()]+?"
+
+
+def alternatives(hint: str) -> list[str]:
+    """The mistakes a hint names: one, or those of "one of these mistakes ...: A; or: B"."""
+    return hint[len(EITHER):].split(OR) if hint.startswith(EITHER) else [hint]
+
+
+def same_mistake(a: str, b: str) -> bool:
+    """Two wordings of one known mistake: the same words, but where one has a number the other
+    has another number or words (a visible test's hint says "divided by 5", another's "by 3",
+    the hidden tests' "by a count of the inputs": the hidden inputs' numbers never show)."""
+    if a == b:
+        return True
+    return any(_NUMBER.search(x) and re.fullmatch(_FILLER.join(map(re.escape, _NUMBER.split(x))), y)
+               for x, y in ((a, b), (b, a)))
+
+
+class Mistakes:
+    """The known mistakes of each problem, a student counted once a mistake however many checks
+    (and wordings) show it. A hint naming several mistakes that could each give the student's
+    values counts under those of them the student shows elsewhere in the problem; when the
+    student shows none of them, it is a row of its own (the students' values cannot tell)."""
+
+    def __init__(self):
+        self.seen = defaultdict(list)  # problem -> [(student, alternatives, where, example, hidden)]
+
+    def add(self, problem: str, hint: str, student: str, where: str, example: str, hidden: bool) -> None:
+        self.seen[problem].append((student, alternatives(hint), where, example, hidden))
+
+    def rows(self) -> list[dict]:
+        rows = []
+        for problem, seen in self.seen.items():
+            wordings = list(dict.fromkeys(w for _, alts, *_ in seen for w in alts))
+            root = {w: w for w in wordings}
+
+            def find(w):
+                while root[w] != w:
+                    w = root[w]
+                return w
+
+            for i, a in enumerate(wordings):
+                for b in wordings[i + 1:]:
+                    if find(a) != find(b) and same_mistake(a, b):
+                        root[find(b)] = find(a)
+            shown = defaultdict(set)  # student -> the mistakes (roots) a hint names alone
+            for student, alts, *_ in seen:
+                if len(alts) == 1:
+                    shown[student].add(find(alts[0]))
+            groups = {}
+            for student, alts, where, example, hidden in seen:
+                roots = {find(w) for w in alts}
+                keys = [(r,) for r in sorted(roots & shown[student])] or [tuple(sorted(roots))]
+                for key in keys:
+                    g = groups.setdefault(key, {"students": set(), "where": set(), "wordings": {}, "examples": []})
+                    g["students"].add(student)
+                    g["where"].add(where)
+                    for w in alts if len(key) > 1 else [w for w in alts if find(w) == key[0]]:
+                        g["wordings"][w] = g["wordings"].get(w, False) or hidden
+                    g["examples"].append((len(alts) > len(key), hidden, example))
+            for key, g in groups.items():
+                # a mistake's row says it as the hidden tests do (no number of theirs), else as first seen
+                words = [w for w, hidden in g["wordings"].items() if hidden] + list(g["wordings"])
+                rows.append({"problem": problem, "hint": words[0] if len(key) == 1 else EITHER + OR.join(key),
+                             "wordings": sorted(g["wordings"]), "count": len(g["students"]),
+                             "students": sorted(g["students"]), "where": sorted(g["where"]),
+                             # the first example that names the mistake alone, a visible test's first
+                             "example": min(g["examples"], key=lambda e: e[:2])[2]})
+        return sorted(rows, key=lambda r: (-r["count"], r["problem"], r["hint"]))
+
+
 def example_text(check, hidden: bool) -> str:
     """A check's feedback as the student read it (engine/feedback.py's check_line): words, then hint."""
     return ("hidden test: " if hidden else "") + check.words + (f"\n  hint: {check.hint}" if check.hint else "")
@@ -151,7 +226,7 @@ def analyse(kept: dict, failed: dict | None = None) -> dict:
                 problems.append(t.problem)
             points.setdefault(t.problem, {})[t.grade_id] = t.points
     problems.sort(key=lambda p: (len(p), p))  # p2 before p10
-    named, unexplained, stopped = Groups(), Groups(), Groups()
+    named, unexplained, stopped = Mistakes(), Groups(), Groups()
     visible_only = defaultdict(lambda: defaultdict(set))
     scores = {p: {} for p in problems}
     no_answer = defaultdict(set)
@@ -174,7 +249,7 @@ def analyse(kept: dict, failed: dict | None = None) -> dict:
                         continue
                     text = scrub(example_text(c, part.hidden))
                     if c.hint:
-                        named.add((t.problem, c.hint), student, where, text)
+                        named.add(t.problem, c.hint, student, where, text, part.hidden)
                     else:
                         unexplained.add((t.problem, c.name, check_kind(c)), student, where, text)
                 if part.extra:
@@ -197,7 +272,7 @@ def analyse(kept: dict, failed: dict | None = None) -> dict:
         limits.append({"student": student, "what": ["grading failed"], "why": [error]})
     limits.sort(key=lambda r: r["student"])
     by_problem = lambda rows: {p: [r for r in rows if r["problem"] == p] for p in problems}  # noqa: E731
-    named_rows = by_problem(named.rows(["problem", "hint"]))
+    named_rows = by_problem(named.rows())
     unexplained_rows = by_problem(unexplained.rows(["problem", "check", "kind"]))
     stopped_rows = by_problem(stopped.rows(["problem", "why"]))
     seconds = {s: kept[s][1] for s in students}
@@ -300,6 +375,13 @@ def _who(students: list[str]) -> str:
             f'{", ".join(map(_e, students[SHOWN_STUDENTS:]))}</details>')
 
 
+def _wordings(row: dict) -> str:
+    """The other wordings of a known mistake's hint (a visible test's names its numbers), folded."""
+    other = [w for w in row["wordings"] if w != row["hint"]]
+    return (f'<details class="who"><summary>also worded</summary>{"<br>".join(map(_e, other))}</details>'
+            if other else "")
+
+
 def _share(k: int, n: int) -> str:
     return f"{k} ({k / n:.0%})" if n else "0"
 
@@ -338,7 +420,8 @@ def assignment_page(a: str, d: dict) -> str:
                      f'({_share(p["full_marks"], n)} at full marks)</span></h3>')
         if p["mistakes"]:
             parts.append(_table(["known mistake (hint)", "students", "who", "where", "example feedback"],
-                                [[_e(r["hint"]), str(r["count"]), _who(r["students"]), _e(", ".join(r["where"])),
+                                [[_e(r["hint"]) + _wordings(r), str(r["count"]), _who(r["students"]),
+                                  _e(", ".join(r["where"])),
                                   f"<pre>{_e(r['example'])}</pre>"] for r in p["mistakes"]], {1}))
         if p["unexplained"]:
             parts.append(_table(["no hint explains it: check", "what is wrong", "students", "who", "where",
