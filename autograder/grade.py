@@ -128,7 +128,7 @@ def run(args, session: Session, start: float) -> int:
     phases["export"] = time.perf_counter() - began
     began = time.perf_counter()
     index = write_report(HERE, args.output.resolve() / "report",
-                         failed=[(g.student, g.assignment, g.error) for g in graded if g.error])
+                         failed=[(g.student, g.assignment, g.error) for g in graded if g.error], differences=changed)
     phases["report"] = time.perf_counter() - began
     print(f"grades: {csv_path} (Canvas's import: canvas_grades.csv, Gradescope's: gradescope/<assignment>.csv "
           f"beside it); feedback: {HERE / 'feedback'}/<student>/<assignment>/; total {time.perf_counter() - start:.0f} s")

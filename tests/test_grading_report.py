@@ -490,3 +490,29 @@ def test_a_hint_naming_several_mistakes_counts_under_the_one_the_student_shows()
         ("p2", EITHER + OR.join(sorted([SIZE_NO_PAD, SIZE_NO_ONE])), ["bob"], ["p2_test (visible)"], "ex3"),
         ("p2", SIZE_NO_ONE, ["ann"], ["p2_test (hidden)", "p2_test (visible)"], "ex2")]
     assert m.rows()[0]["wordings"] == sorted(by.format(x) for x in (3, 5, "a count of the inputs"))
+
+
+def test_the_similar_pairs_and_the_regrade_in_the_report(tmp_path):
+    """The pairs engine/similarity.py wrote beside the report, and the scores a run changed,
+    are in report.json and on the assignment's page; a report written without grading says it
+    does not know them."""
+    from engine import similarity
+    from engine.regrade import Difference
+
+    course, out = tmp_path / "course", tmp_path / "report"
+    for i in range(3):
+        keep(course, A, name(i), result(set()), 3.0)
+    similarity.write(out, A, [similarity.Pair(A, "s000", "s001", 0.97, "x = 1", "y = 1", 812)])
+    why = "the submission changed"
+    write_report(course, out, differences=[Difference("s002", A, "p1_test_forward", 0.0, 2.0, why),
+                                           Difference("s002", B, "p1_test", 4.0, 0.0, why)])
+    d = json.loads((out / "report.json").read_text())["by_assignment"][A]
+    assert d["similar"] == [{"students": ["s000", "s001"], "score": 0.97, "tokens": 812}]
+    assert d["regrade"] == [{"student": "s002", "test": "p1_test_forward", "before": 0.0, "after": 2.0, "why": why}]
+    text = " ".join(Page(out / f"{A}.html").text)
+    assert "s000 and s001" in text and "97%" in text and "812" in text
+    assert f"s002 p1_test_forward 0 2 {why}" in " ".join(text.split())
+    write_report(course, out)
+    d = json.loads((out / "report.json").read_text())["by_assignment"][A]
+    assert d["regrade"] is None and len(d["similar"]) == 1
+    assert "this report was written without grading" in " ".join(Page(out / f"{A}.html").text)

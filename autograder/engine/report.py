@@ -19,6 +19,10 @@ same numbers as data (``out/report.json``). For each assignment:
 - the submissions that hit a limit (time, memory, output), could not be graded (a file that
   is not a notebook; a grading process that failed, ``failed``) or were graded with a note;
 - the grading time, in total and per submission (the kept results' seconds).
+- the similar answers (the pairs engine/similarity.py found, from its similar-<assignment>.json
+  beside the report; the two answers side by side on its similar-<assignment>.html);
+- the regrade: the scores this run changed, whose, on which test, from what to what and why
+  (engine/regrade.py's differences, given by the grading run).
 
 Students' names are in the tables (the report is the instructor's), never in the examples.
 ``make grade`` (autograder/grade.py) writes it to output/report/ after every run.
@@ -399,7 +403,7 @@ def assignment_page(a: str, d: dict) -> str:
              f' ({t["mean"]:.1f} s a submission)</p>',
              '<nav><a href="#scores">Scores</a><a href="#mistakes">What the class got wrong</a>'
              '<a href="#visible-only">Visible passed, hidden failed</a><a href="#limits">Limits and notes</a>'
-             f'<a href="#time">Grading time</a><a href="similar-{_e(a)}.html">Similar answers</a></nav>',
+             '<a href="#similar">Similar answers</a><a href="#regrade">Regrade</a><a href="#time">Grading time</a></nav>',
              '<h2 id="scores">Scores</h2>', f'<img src="{_e(d["figure"])}" alt="{_e(a)}: total scores">']
     rows = [[f'<a href="#{_e(p["problem"])}">{_e(p["problem"])}</a>', _pts(p["points"]), _pts(p["mean"]),
              _share(p["full_marks"], n), _share(len(p["no_answer"]), n),
@@ -446,6 +450,28 @@ def assignment_page(a: str, d: dict) -> str:
              "<br>".join(_e(w) for w in r["why"])] for r in d["limits"]]
     parts.append(_table(["student", "what", "why"], rows) if rows else "<p>None.</p>")
 
+    parts.append(f'<h2 id="similar">Similar answers</h2><p class="muted">Pairs of students whose answer cells are '
+                 "alike once names, comments and layout are set aside, the starter code and the model answers left "
+                 f'out (copydetect); <a href="similar-{_e(a)}.html">the two answers side by side</a>. A pair is a '
+                 "question for a person, not a verdict.</p>")
+    if d["similar"] is None:
+        parts.append("<p>Not compared in this run.</p>")
+    else:
+        rows = [[_e(" and ".join(x["students"])), f'{x["score"]:.0%}', str(x["tokens"])] for x in d["similar"]]
+        parts.append(_table(["students", "share of their answers alike", "tokens alike"], rows, {1, 2})
+                     if rows else "<p>None.</p>")
+    parts.append('<h2 id="regrade">Regrade: the scores this run changed</h2><p class="muted">A submission graded '
+                 "again (the submission, a test, a hint, a limit or the engine changed, or a regrade was asked "
+                 "for): whose score changed, on which test, from what to what, and why.</p>")
+    if d["regrade"] is None:
+        parts.append("<p>Not known: this report was written without grading.</p>")
+    else:
+        show = lambda x: "-" if x is None else _pts(x)  # noqa: E731
+        rows = [[_e(x["student"]), _e(x["test"]), show(x["before"]), show(x["after"]), _e(x["why"])]
+                for x in d["regrade"]]
+        parts.append(_table(["student", "test", "before", "after", "why"], rows, {2, 3}) if rows else
+                     "<p>No score changed.</p>")
+
     per = sorted(t["per_submission"].items(), key=lambda kv: (-kv[1], kv[0]))
     parts.append(f'<h2 id="time">Grading time</h2><p>{t["total"]:.0f} s in total for {n} submissions: '
                  f'mean {t["mean"]:.1f} s, median {t["median"]:.1f} s, longest {t["max"]:.1f} s a submission '
@@ -466,13 +492,16 @@ def index_page(data: dict) -> str:
         rows.append([f'<a href="{_e(a)}.html">{_e(a)}</a>', str(d["submissions"]),
                      f'{_pts(d["mean"])} / {_pts(d["points"])}', _share(d["full_marks"], d["submissions"]),
                      (f'{_e(top["problem"])}: {_e(top["hint"])} ({top["count"]})' if top else "-"),
-                     str(len(visible_only)), str(len(d["limits"])), f'{d["time"]["total"]:.0f} s'])
+                     str(len(visible_only)), str(len(d["limits"])),
+                     "-" if d["similar"] is None else f'<a href="{_e(a)}.html#similar">{len(d["similar"])}</a>',
+                     "-" if d["regrade"] is None else f'<a href="{_e(a)}.html#regrade">{len(d["regrade"])}</a>',
+                     f'{d["time"]["total"]:.0f} s'])
     body = ["<h1>Grading report</h1>",
             f'<p class="summary">{data["submissions"]} kept results of {len(data["assignments"])} assignment(s); '
             f'grading time {data["seconds"]:.0f} s in total.</p>',
             _table(["assignment", "submissions", "mean", "at full marks", "most frequent known mistake",
-                    "visible passed, hidden failed", "limits, notes, failures", "grading time"], rows,
-                   {1, 2, 3, 5, 6, 7})]
+                    "visible passed, hidden failed", "limits, notes, failures", "similar pairs",
+                    "scores this run changed", "grading time"], rows, {1, 2, 3, 5, 6, 7, 8, 9})]
     if data["unreadable"]:
         body.append("<p>Kept results that could not be read: " + ", ".join(map(_e, data["unreadable"])) + "</p>")
     return _page("Grading report", "\n".join(body))
@@ -480,11 +509,13 @@ def index_page(data: dict) -> str:
 
 # -- the report ---------------------------------------------------------------------------------------------
 def write_report(course: Path, out: Path | None = None, assignments: list[str] | None = None,
-                 failed: list[tuple[str, str, str]] | None = None) -> Path:
+                 failed: list[tuple[str, str, str]] | None = None, differences: list | None = None) -> Path:
     """The report of every kept result of ``course`` (or of ``assignments``) into ``out``
     (default: <course>/../output/report); ``failed``: (student, assignment, error) of the
-    submissions a grading run could not grade (no result is kept for them). Returns
-    out/index.html."""
+    submissions a grading run could not grade (no result is kept for them); ``differences``:
+    the scores this run changed (engine/regrade.py's Difference; None: not known, a report
+    written without grading). The similar answers are those engine/similarity.py wrote into
+    ``out`` (similar-<assignment>.json), when it did. Returns out/index.html."""
     course = Path(course)
     out = Path(out) if out is not None else course.parent / "output" / "report"
     kept, unreadable = kept_results(course, assignments)
@@ -503,6 +534,10 @@ def write_report(course: Path, out: Path | None = None, assignments: list[str] |
         for p in d["problems"]:
             p["figure"] = f"figures/{a}-{p['problem']}.png"
             histogram(out / p["figure"], list(p["scores"].values()), p["points"], "points", p["problem"], small=True)
+        d["similar"] = similar_pairs(out, a)
+        d["regrade"] = None if differences is None else [
+            {"student": x.student, "test": x.grade_id, "before": x.before, "after": x.after, "why": x.why}
+            for x in sorted(differences, key=lambda x: (x.student, x.grade_id)) if x.assignment == a]
         d["time_figure"] = f"figures/{a}-time.png"
         histogram(out / d["time_figure"], list(d["time"]["per_submission"].values()),
                   max(d["time"]["max"], 1.0), "seconds a submission", f"{a}: grading time")
@@ -513,6 +548,16 @@ def write_report(course: Path, out: Path | None = None, assignments: list[str] |
     (out / "report.json").write_text(json.dumps(data, indent=1))
     (out / "index.html").write_text(index_page(data))
     return out / "index.html"
+
+
+def similar_pairs(out: Path, assignment: str) -> list[dict] | None:
+    """The pairs of similar answers engine/similarity.py found (None: it did not look)."""
+    from .similarity import data_path
+
+    try:
+        return json.loads(data_path(out, assignment).read_text())["pairs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _clear(out: Path) -> None:

@@ -37,6 +37,7 @@ class Pair:
     score: float          # the smaller of the two answers' shares of shared code
     code_a: str
     code_b: str
+    tokens: int = 0       # the shared tokens, outside the boilerplate
 
 
 def _fingerprint(code: str, boilerplate) -> CodeFingerprint:
@@ -62,7 +63,7 @@ def pairs(assignment: str, answers: dict[str, str], boilerplate: list[str],
     for a, b in combinations(sorted(prints), 2):
         score, tokens = _score(prints[a], prints[b])
         if score >= threshold and tokens >= MIN_SHARED:
-            found.append(Pair(assignment, a, b, score, answers[a], answers[b]))
+            found.append(Pair(assignment, a, b, score, answers[a], answers[b], tokens))
     return sorted(found, key=lambda p: -p.score)
 
 
@@ -134,7 +135,18 @@ def write_for(course: Path, assignment: str, folders: dict[str, Path], limits: d
 
 
 def write(out: Path, assignment: str, found: list[Pair]) -> Path:
+    """The page (similar-<assignment>.html) and its pairs as data (similar-<assignment>.json,
+    which the report, engine/report.py, reads into report.json and its assignment's page)."""
+    import json
+
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"similar-{assignment}.html"
     path.write_text(page(found, assignment))
+    data = {"threshold": THRESHOLD, "min_shared_tokens": MIN_SHARED,
+            "pairs": [{"students": [p.a, p.b], "score": round(p.score, 4), "tokens": p.tokens} for p in found]}
+    data_path(out, assignment).write_text(json.dumps(data, indent=1))
     return path
+
+
+def data_path(out: Path, assignment: str) -> Path:
+    return out / f"similar-{assignment}.json"
