@@ -516,3 +516,33 @@ def test_the_similar_pairs_and_the_regrade_in_the_report(tmp_path):
     d = json.loads((out / "report.json").read_text())["by_assignment"][A]
     assert d["regrade"] is None and len(d["similar"]) == 1
     assert "this report was written without grading" in " ".join(Page(out / f"{A}.html").text)
+
+
+def test_nbgrader_doors_report_has_its_regrade(tmp_path):
+    """nbgrader's door writes the report with the scores its grading changed since the last
+    report (then forgets them), and the similar answers of the submitted folders."""
+    from types import SimpleNamespace
+
+    from engine import nbgrader_door
+    from engine.course import load_limits
+    from engine.regrade import Difference
+
+    course = tmp_path / "autograder"
+    for kind in ("source", "release"):
+        shutil.copytree(ROOT / "autograder" / kind / A, course / kind / A)
+    keep(course, A, "s000", result(set()), 3.0)
+    coursedir = SimpleNamespace(submitted_directory="submitted",
+                                format_path=lambda folder, student, a: str(course / folder / student / a))
+    changed = Difference("s000", A, "p1_test_forward", 0.0, 2.0, "the submission changed")
+    try:
+        nbgrader_door._PENDING[course] = (coursedir, A)
+        nbgrader_door._SESSIONS[course] = SimpleNamespace(limits=load_limits())
+        nbgrader_door._CHANGED[course] = [changed]
+        nbgrader_door.write_reports()
+    finally:
+        for table in (nbgrader_door._PENDING, nbgrader_door._SESSIONS, nbgrader_door._CHANGED):
+            table.pop(course, None)
+    d = json.loads((tmp_path / "output" / "report" / "report.json").read_text())["by_assignment"][A]
+    assert d["regrade"] == [{"student": "s000", "test": "p1_test_forward", "before": 0.0, "after": 2.0,
+                             "why": "the submission changed"}]
+    assert d["similar"] == []

@@ -34,6 +34,8 @@ _SESSIONS: dict[Path, Session] = {}
 
 #: course folder -> (its coursedir, the assignment graded last) with a report not yet written
 _PENDING: dict = {}
+#: course folder -> the scores its grading changed since its last report (regrade.Difference)
+_CHANGED: dict = {}
 
 
 def write_reports() -> None:
@@ -50,7 +52,7 @@ def write_reports() -> None:
         folders = {Path(p).parent.name: Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_dir()}
         try:
             write_for(course, assignment, folders, _SESSIONS[course].limits, out)
-            index = write_report(course, out)
+            index = write_report(course, out, differences=_CHANGED.pop(course, []))
         except Exception as e:  # noqa: BLE001 - the grades are in; a report that fails says so
             print(f"ERROR: the grading report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
             continue
@@ -115,6 +117,7 @@ class GradeInSandbox(Preprocessor):
         if graded.differences:
             log = s.results / assignment / "regrades.csv"
             regrade.append_csv(log, graded.differences)
+        _CHANGED.setdefault(Path(coursedir.root).resolve(), []).extend(graded.differences)
         self.after(converter, s, coursedir, assignment, student)
         return nbformat.read(str(notebook), as_version=4), resources
 
