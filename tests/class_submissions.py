@@ -286,7 +286,7 @@ COPY_B = {g: recommented(renamed(code, {"was_2d": "flat", "Xp": "X_padded", "cou
 #: student -> (their answers, what they are: "right", "db mean", "flipped", "no +1", "visible only");
 #: the copies' originals are own_a and own_b; own_c is honest, and merely similar to own_a
 CLASS = {
-    "model": ({}, "right"),
+    "model_ans": ({}, "right"),
     "own_a": (OWN_A, "right"), "own_b": (OWN_B, "right"), "own_c": (OWN_C, "right"),
     "copy_a": (COPY_A, "right"), "copy_b": (COPY_B, "right"),
     "dbmean1": (DB_MEAN, "db mean"), "dbmean2": (DB_MEAN, "db mean"), "dbmean3": (DB_MEAN, "db mean"),

@@ -4,7 +4,7 @@ Fifteen submissions of sprint 1 (tests/class_submissions.py), graded by the real
 (autograder/grade.py --submissions DIR, its sandbox as on this machine, two workers) in a copy
 of the course of sprint 1 alone:
 
-- the model answers; three students' own answers, right and written otherwise (own_c merely
+- the model answers (model_ans); three students' own answers, right and written otherwise (own_c merely
   similar to own_a: the same ideas, written apart); a copy of own_a (names changed, methods in
   another order, its comments replaced) and one of own_b (names and comments changed);
 - three students with dB averaged over the batch (Conv1d, problems 6 and 7), two with the
@@ -135,6 +135,8 @@ def test_each_known_mistake_once_with_its_students(graded):
     h = hints()
     found = {p: [(r["hint"], r["students"], r["where"]) for r in row["mistakes"]]
              for p, row in problems(graded["report"]).items()}
+    counts = {p: [r["count"] for r in row["mistakes"]] for p, row in problems(graded["report"]).items()}
+    assert counts == {"p1": [2], "p2": [2], "p3": [2], "p4": [], "p5": [], "p6": [3], "p7": [3], "p8": []}
     both = lambda test: [f"{test} (hidden)", f"{test} (visible)"]  # noqa: E731
     assert found == {
         "p1": [(h["flipped"], who("flipped"), both("p1_test_backward") + both("p1_test_forward"))],
