@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import time
+from collections import defaultdict
 from html.parser import HTMLParser
 
 import pytest
@@ -546,3 +547,33 @@ def test_nbgrader_doors_report_has_its_regrade(tmp_path):
     assert d["regrade"] == [{"student": "s000", "test": "p1_test_forward", "before": 0.0, "after": 2.0,
                              "why": "the submission changed"}]
     assert d["similar"] == []
+
+
+def test_no_two_known_mistakes_of_the_course_are_taken_for_one():
+    """Every hint sprintlib.grading.mistakes can give (each layer's mistakes, those any layer
+    can make, the output sizes' and parameter counts' formulas, the gradients averaged over
+    each count, in their visible and hidden wordings): two wordings the report takes for one
+    mistake are wordings of one mistake (a gradient averaged over another count)."""
+    import itertools
+
+    import numpy as np
+
+    import sprintlib
+    from engine.report import same_mistake
+    from sprintlib.grading import mistakes
+
+    found = [m for ms in mistakes.MISTAKES.values() for m in ms] + mistakes.SIZE_MISTAKES + mistakes.PARAM_MISTAKES
+    for ref, X in ((sprintlib.Conv1d(2, 3, 3, pad=1), np.ones((4, 2, 7))),
+                   (sprintlib.Conv2d(2, 3, 3, pad=1), np.ones((2, 2, 5, 5)))):
+        A = ref.forward(X)
+        found += mistakes._general(ref, X, A, {"forward A": A, "backward dX": X, "backward dW": ref.W,
+                                               "backward dB": ref.B})
+    found += mistakes._averaged({"backward dW_x": 0, "backward dW_h": 0, "backward dB": 0}, np.zeros((3, 4, 5)))
+    names = defaultdict(set)
+    for m in found:
+        for words in {m.hint, m.hidden_hint or m.hint}:
+            names[words].add(m.name.split(" averaged over ")[0])
+    assert len(names) > 90
+    merged = [(a, b) for a, b in itertools.combinations(names, 2) if same_mistake(a, b)]
+    assert merged and all(names[a] & names[b] for a, b in merged), [
+        (a, b) for a, b in merged if not names[a] & names[b]]
