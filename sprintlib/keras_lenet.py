@@ -125,7 +125,7 @@ def table(record: dict) -> str:
              f"{'momentum':>8} {'epoch':>5} {'loss':>8} {'accuracy':>9} {'test loss':>10} {'test accuracy':>14}"]
     for r in record["runs"]:
         for e in range(s["epochs"]):
-            lines.append(f"{r['momentum']:>8g} {e + 1:>5} {r['loss'][e]:>8.4f} {r['accuracy'][e]:>9.2%} "
+            lines.append(f"{float(r['momentum'])!s:>8} {e + 1:>5} {r['loss'][e]:>8.4f} {r['accuracy'][e]:>9.2%} "
                          f"{r['test_loss'][e]:>10.4f} {r['test_accuracy'][e]:>14.2%}")
     return "\n".join(lines)
 
@@ -138,15 +138,15 @@ def plot(record: dict, title: str = "LeNet in Keras: SGD with momentum 0.9 and 1
     epochs = np.arange(1, record["settings"]["epochs"] + 1)
     for r, colour in zip(record["runs"], ("tab:blue", "tab:red", "tab:green", "tab:orange")):
         for ax, name in ((ax_loss, "loss"), (ax_acc, "accuracy")):
-            ax.plot(epochs, r[name], "o-", color=colour, label=f"momentum {r['momentum']:g}, training")
-            ax.plot(epochs, r[f"test_{name}"], "s--", color=colour, label=f"momentum {r['momentum']:g}, test")
+            ax.plot(epochs, r[name], "o-", color=colour, label=f"momentum {float(r['momentum'])}, training")
+            ax.plot(epochs, r[f"test_{name}"], "s--", color=colour, label=f"momentum {float(r['momentum'])}, test")
     ax_loss.axhline(np.log(10), color="grey", lw=0.8, ls=":", label="ln 10 (chance)")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1))
     for ax in (ax_loss, ax_acc):
         ax.set_xticks(epochs)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))  # room below for one legend of both plots
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room below for one legend of both plots
     fig.legend(*ax_loss.get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8, frameon=False)
     return fig
 

@@ -104,7 +104,7 @@ print("TF", sys.modules["tensorflow"])
     assert f"recorded {record['date']} with TensorFlow {record['tensorflow']}" in out
     stuck = record["runs"][1]
     last = record["settings"]["epochs"]
-    assert f"{1.0:>8g} {last:>5} {stuck['loss'][-1]:>8.4f} {stuck['accuracy'][-1]:>9.2%}" in out, out
+    assert f"{'1.0':>8} {last:>5} {stuck['loss'][-1]:>8.4f} {stuck['accuracy'][-1]:>9.2%}" in out, out
     # two plots (loss, accuracy), each a training and a test line per momentum, and ln 10
     assert "AXES 2 9" in out, out
     assert "TF None" in out
