@@ -6,8 +6,8 @@ document by its title ("Sprint13", "lenet構成のCNN", ...).
 
 Scanned: the percent scripts (markdown, code and printed strings alike), the generated release
 and student notebooks (sources and outputs), every module of sprintlib (its messages, hints and
-docstrings), the grading engine (its feedback texts), the students' README template and
-notebooks/README.md.
+docstrings), the grading engine (its feedback texts), the students' README template,
+notebooks/README.md and the READMEs of data/ (shipped to students).
 """
 import json
 import re
@@ -31,6 +31,7 @@ def student_facing() -> list[Path]:
              *sorted((ROOT / "autograder" / "release").glob("*/*.ipynb")),
              *sorted((ROOT / "notebooks").glob("*.ipynb")),
              ROOT / "notebooks" / "README.md",
+             *sorted((ROOT / "data").rglob("README.md")),
              *sorted((ROOT / "autograder" / "student").iterdir()),
              *sorted((ROOT / "sprintlib").rglob("*.py")),
              *sorted((ROOT / "autograder" / "engine").glob("*.py"))]
@@ -69,7 +70,7 @@ def test_the_scan_covers_the_student_facing_files():
     files = {p.relative_to(ROOT).as_posix() for p in student_facing()}
     for expected in ("autograder/percent/sprint3_lenet.py", "autograder/release/sprint4_rnn/sprint4_rnn.ipynb",
                      "notebooks/sprint2_conv2d.ipynb", "notebooks/README.md", "autograder/student/README.md",
-                     "sprintlib/grading/mistakes.py", "sprintlib/_checks.py", "autograder/engine/feedback.py"):
+                     "data/keras/README.md", "sprintlib/grading/mistakes.py", "sprintlib/_checks.py", "autograder/engine/feedback.py"):
         assert expected in files, expected
 
 
