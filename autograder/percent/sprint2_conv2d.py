@@ -778,7 +778,7 @@ check_accuracy("predict on 500 other test images", model.predict(X_hidden), y_hi
 # | 2 | 60x60, 24 channels | 3x3, 48 filters | 1 | none |
 # | 3 | 20x20, 10 channels | 3x3, 20 filters | 2 | none |
 #
-# ("Sprint13"'s answers contain errors, do not copy them: it counts 55, 433 and 181
+# (The answers of "Sprint13" contain errors, do not copy them: it counts 55, 433 and 181
 # parameters, forgetting the input channels and giving one bias in all, and it gives case 3
 # the output of case 2, 58x58x48. A filter over `C_in` channels has `C_in * FH * FW`
 # weights, and each of the `C_out` filters has its own bias.)

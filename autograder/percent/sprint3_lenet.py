@@ -93,10 +93,11 @@ def side_by_side(name, got, expected):
 # | 10 | `ReLU()` | (84,) | (84,) | 0 |
 # | 11 | `FC(84, 10)` | (10,) | (10,) | 850 |
 #
-# (every shape after the batch axis N; totals 107,786 for 'same', 44,426 for 'valid'. "lenet構成のCNN"
-# builds the 'same' one: it counts 107,786 parameters, and so does its Keras summary.) Pass `initializer`, `optimizer` and
-# `dtype` on to every layer with weights (`Conv2d(..., initializer, optimizer, dtype)`,
-# `FC(n1, n2, initializer, optimizer, dtype)`; the others take `dtype=dtype`).
+# (every shape after the batch axis N; totals 107,786 for 'same', 44,426 for 'valid'.
+# "lenet構成のCNN" builds the 'same' one: it counts 107,786 parameters, and so does its Keras
+# summary.) Pass `initializer`, `optimizer` and `dtype` on to every layer with weights
+# (`Conv2d(..., initializer, optimizer, dtype)`, `FC(n1, n2, initializer, optimizer, dtype)`;
+# the others take `dtype=dtype`).
 #
 # Then:
 #
@@ -112,7 +113,7 @@ def side_by_side(name, got, expected):
 # forward and backward against sprintlib's `LeNet` with the shipped trained weights and with
 # random ones (copied into your layers by `give_weights`, below); the loss, `dX`, and `dW`,
 # `dB` of every layer with weights. The visible tests show each kind; the hidden ones draw
-# more. Name your classes as you like (the documents' `Convolution` is as good as `Conv2d`):
+# more. Name your classes as you like (the `Convolution` of "lenet構成のCNN" is as good as `Conv2d`):
 # the tests read only what this problem fixes, `self.layers` in the order of the table, each
 # layer's `forward` and `backward`, and `W`, `B`, `dW`, `dB` (or `dw`, `db`) of the layers with
 # weights.
