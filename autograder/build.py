@@ -6,7 +6,7 @@
     release + source + autograder/samples/buggy/<a>.py  -->  autograder/submitted/<student>/<a>/<a>.ipynb
         correct: the solutions filled back from the source
         blank:   the release as handed out
-        seeds:   the solution cells the seeds' students wrote (samples/buggy/<a>.py), blank elsewhere
+        seeds:   the solution cells the course documents' students wrote (samples/buggy/<a>.py), blank elsewhere
 
 Every assignment whose percent script exists is built (sprint 3 and 4 join when theirs
 appear). Everything written is committed; tests/test_course_build.py rebuilds in a

@@ -68,7 +68,7 @@ ANSWERS = {
 #: a withheld class's methods that compute (the rest: __init__, output_shape, input checks, stay)
 COMPUTING = {"forward", "backward", "_forward", "_backward", "_adjust_gradients", "_build"}
 #: what students get of data/
-DATA = ["README.md", "mnist", "weights"]
+DATA = ["README.md", "mnist", "weights", "keras"]
 
 
 def settings(root: Path = ROOT) -> dict:

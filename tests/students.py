@@ -31,7 +31,7 @@ class StudentConv2d:
     leaves B out of A; "no +1" computes the output size without its + 1; "scrambled" is seed
     003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
     output positions and assigns (=) each window's share of dX where overlapping windows add;
-    "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
+    "running total" is the dX of "Sprint13" (a student's 2-D notebook), whose accumulator is reset once a channel, not once an entry;
     "backward raises" raises a ValueError.
     """
 
@@ -85,7 +85,7 @@ class StudentConv2d:
                     dXp[:, :, oh * SH:oh * SH + FH, ow * SW:ow * SW + FW] = share
         H, W_ = dXp.shape[2:]
         dX = dXp if self.mistake == "uncropped" else dXp[:, :, PH:H - PH, PW:W_ - PW]
-        if self.mistake == "running total":  # seed 002: temp = 0 once a channel, dX[h, w] = the sum so far
+        if self.mistake == "running total":  # "Sprint13": temp = 0 once a channel, dX[h, w] = the sum so far
             total = np.zeros_like(dX)
             for n in range(dX.shape[0]):
                 for c in range(dX.shape[1]):
@@ -109,7 +109,8 @@ class StudentConv2d:
 class StudentConv1d:
     """Sprint 1's student Conv1d (X (N, C_in, L), padding P, stride S): a loop over the filter's
     offsets. Mistakes: "flipped" reads W reversed; "uncropped" returns the padded input's dX;
-    "stride in dX" is seed 000's backward, whose dX puts window i at i, F + N_out - 1 long."""
+    "stride in dX" is the backward of the sprint-1 document
+    ("Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1"), whose dX puts window i at i, F + N_out - 1 long."""
 
     def __init__(self, in_channels, out_channels, filter_size, pad=0, stride=1, mistake=None):
         self.W, self.B = np.zeros((out_channels, in_channels, filter_size)), np.zeros(out_channels)
@@ -133,7 +134,7 @@ class StudentConv1d:
             dXp[:, :, s:s + S * L:S] += np.einsum("nol,oc->ncl", dA, W[:, :, s])
         self.dW = dW[..., ::-1] if self.mistake == "flipped" else dW
         self.dB = dA.sum(axis=(0, 2))
-        if self.mistake == "stride in dX":  # seed 000: dX[:, i:i+F] += calc[i], F + N_out - 1 long
+        if self.mistake == "stride in dX":  # the sprint-1 document: dX[:, i:i+F] += calc[i], F + N_out - 1 long
             F = W.shape[-1]
             dX = np.zeros(dA.shape[:1] + W.shape[1:2] + (F + L - 1,))
             for i in range(L):
@@ -225,8 +226,8 @@ class StudentRNN:
     passes back by the batch size and "assigned" assigns (=) dW_x, dW_h and dB at each step (as
     the sprint's student did); "derivative at previous" takes tanh's derivative at h_{t-1};
     "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
-    states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
-    dB's term of a step (seed 004)."""
+    states over time straight to (N, T, n_nodes) ("リカレントニューラルネットワーク"); "average dB" takes np.average(da) as
+    dB's term of a step (the same document)."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -244,7 +245,7 @@ class StudentRNN:
             a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
             self.h = np.tanh(a)
             self.hs.append(self.h)
-        if self.mistake == "time major":  # seed 004: np.array(output_list).reshape(batch, T, n_nodes)
+        if self.mistake == "time major":  # "リカレントニューラルネットワーク": np.array(output_list).reshape(batch, T, n_nodes)
             return np.array(self.hs[1:]).reshape(X.shape[0], X.shape[1], -1)
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
@@ -305,13 +306,13 @@ class StudentFC:
 
 def student_param_count(mistake=None):
     """Sprint 2's parameter count of a convolution (in_channels, out_channels, (FH, FW)), with a
-    mistake: "W only" leaves the biases out, "seed 002" the input channels too and counts one
+    mistake: "W only" leaves the biases out, "Sprint13" the input channels too and counts one
     bias in all (55, 433, 181)."""
     def param_count(in_channels, out_channels, filter_size):
         FH, FW = filter_size
         if mistake == "W only":
             return out_channels * in_channels * FH * FW
-        if mistake == "seed 002":
+        if mistake == "Sprint13":
             return out_channels * FH * FW + 1
         return out_channels * in_channels * FH * FW + out_channels
     return param_count

@@ -169,7 +169,8 @@ def test_the_context_holds_the_course_for_students(context, clone):
     for needed in ["notebooks/sprint1_conv1d.ipynb", "notebooks/sprint2_conv2d.ipynb", "notebooks/sprint3_lenet.ipynb",
                    "notebooks/sprint4_rnn.ipynb", "sprintlib/__init__.py", "sprintlib/grading/__init__.py",
                    "sprintlib/_withheld.py", "pyproject.toml", "binder/postBuild", "binder/student_config.py",
-                   "binder/environment.yml", "data/mnist/SHA256SUMS", "README.md", "Makefile"]:
+                   "binder/environment.yml", "data/mnist/SHA256SUMS", "data/keras/keras_lenet.json", "README.md",
+                   "Makefile"]:
         assert needed in files, needed
     assert [name for name in files if name.startswith("sprintlib/grading/shipped/") and name.endswith(".jsonl")]
     # what the students' repository commits, less its history: nothing more, nothing less

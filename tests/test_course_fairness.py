@@ -304,7 +304,7 @@ def test_hidden_parts_draw_layers_and_the_visible_parts_check_them(drawn, assign
 
 
 # -- item 4: check names ------------------------------------------------------------------------
-#: sprint 3's LeNet as seed 003 names its layers (the course documents' names)
+#: sprint 3's LeNet as "lenet構成のCNN" names its layers (the course documents' names)
 DOCUMENT_NAMES = {"Conv2d": "Convolution", "MaxPool2D": "Pooling", "Flatten": "Flat", "FC": "Affine",
                   "ReLU": "Relu"}
 
@@ -380,15 +380,15 @@ class _Stop(Exception):
 A3 = "sprint3_lenet"
 
 #: problem 1's answer written with layers of the students' own names: sprint 2's layers
-#: renamed as seed 003 names them, and its own ReLU and Flatten, plain classes (no dtype, no
+#: renamed as "lenet構成のCNN" names them, and its own ReLU and Flatten, plain classes (no dtype, no
 #: param_names, no __repr__): what a student who writes them gets graded on
 OWN_LAYERS = '''
 class Convolution(Conv2d):
-    """sprint 2's Conv2d, by seed 003's name"""
+    """sprint 2's Conv2d, by the LeNet document's name"""
 
 
 class Pooling(MaxPool2D):
-    """sprint 2's MaxPool2D, by seed 003's name"""
+    """sprint 2's MaxPool2D, by the LeNet document's name"""
 
 
 class Affine(FC):

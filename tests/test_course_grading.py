@@ -136,7 +136,7 @@ def test_feedback_shows_results_but_no_hidden_test_code(course, assignment):
     assert "OK (relative error" in _feedback_text(root, "correct", assignment)
 
 
-#: what the seeds' own code is told (hints from sprintlib.grading), per assignment
+#: what the course documents' own code (the "seeds" sample) is told (hints from sprintlib.grading), per assignment
 SEED_HINTS = {
     "sprint1_conv1d": ["forward A: OK", "does the function or method end with a return?",
                        "your layer has no attribute dW after backward"],
@@ -152,7 +152,7 @@ def test_the_seeds_feedback_carries_hints(course, assignment):
     root, _ = course
     text = _feedback_text(root, "seeds", assignment)
     missing = [h for h in SEED_HINTS[assignment] if h not in text]
-    assert not missing, f"not in the seeds' feedback: {missing}"
+    assert not missing, f"not in the \"seeds\" sample's feedback: {missing}"
 
 
 def test_the_instructor_sees_times_and_where_things_are(course):
@@ -177,7 +177,7 @@ def test_the_run_writes_the_report_and_the_imports(course):
         assert "blank" in no_answer and "correct" not in no_answer, a
         # the blank notebook's stubs are "no answer", not tests that stopped
         assert not [r for p in d["problems"] for r in p["stopped"] if r["why"] == "NotImplementedError"], a
-    # the seeds' known mistake, named in the misconception map
+    # the documents' known mistake, named in the misconception map
     rnn = [r for p in data["by_assignment"]["sprint4_rnn"]["problems"] for r in p["mistakes"]]
     assert any("1/1+np.exp(-A) divides 1 by 1 first" in r["hint"] and r["students"] == ["seeds"] for r in rnn), rnn
     with open(root / "output" / "canvas_grades.csv") as f:

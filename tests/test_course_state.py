@@ -7,7 +7,7 @@ another one reads, and no global of the notebook makes a wrong answer look right
   included;
 - no test cell binds a global name that a setup or answer cell binds (a test that rebinds
   ``x`` changes what an earlier problem's test reads when it is run again);
-- no cell of the source binds a global that the seeds' own code reads where it should read
+- no cell of the source binds a global that the documents' own code (samples/buggy) reads where it should read
   its layer's attribute (sprint 4's seed reads the bias from a global ``b``: a notebook that
   defines ``b`` equal to the layer's B hides that bug).
 """
@@ -81,19 +81,19 @@ def test_no_test_cell_rebinds_a_name_of_the_notebook(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_global_of_the_notebook_stands_in_for_a_seeds_attribute(assignment):
-    """The seeds' code (samples/buggy) reads some globals inside its methods; none of them may
+    """The documents' code (samples/buggy) reads some globals inside its methods; none of them may
     be a value the notebook's own cells define (imports of sprintlib's parts and the answers'
-    classes and functions aside): such a global makes the seeds' bug pass."""
+    classes and functions aside): such a global makes the documents' bug pass."""
     buggy = build.read_buggy(ROOT / "autograder" / "samples" / "buggy" / f"{assignment}.py")
     read = set().union(*(method_globals(code) for code in buggy.values()))
     seeds_own = set().union(*(bound_names(code, imports=True) for code in buggy.values()))
     values = set()
     for c in cells(assignment):
         if c.kind == "answer":
-            continue  # the answers' classes and functions are what the seeds' code calls
+            continue  # the answers' classes and functions are what the documents' code calls
         values |= bound_names(c.source) - _defined_functions(c.source)
     hiding = sorted((read - seeds_own) & values)
-    assert not hiding, f"globals of the notebook that the seeds' methods read: {hiding}"
+    assert not hiding, f"globals of the notebook that the documents' methods read: {hiding}"
 
 
 def _defined_functions(source):

@@ -192,7 +192,7 @@ def test_a_course_copied_without_its_engine_grades_nothing(graded, tmp_path):
 
 
 def test_a_regrade_says_whose_score_changed_on_which_test_and_why(graded, tmp_path):
-    """The seeds' notebook handed in again with problem 1 answered right: the run names that
+    """The "seeds" sample (the documents' code) handed in again with problem 1 answered right: the run names that
     student, that test, the scores before and after, and why (the submission changed);
     a --regrade of the same notebook changes nothing and says so."""
     import csv

@@ -88,10 +88,10 @@ CASES = {
                                            r"keeps the share of one window"),
     "max-pool mask forgotten": (lambda m: StudentMaxPool2D(2, mistake=m), lambda: MaxPool2D(2), (2, 3, 6, 6),
                                 "no mask", "backward dX", "to every entry of the window"),
-    # seed 002: dX's accumulator set to 0 once a channel
+    # "Sprint13": dX's accumulator set to 0 once a channel
     "dX accumulator not reset": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
                                  "running total", "backward dX", "running total of the right dX"),
-    # sprint 4 (issue 24, item 6, and seed 004's backward)
+    # sprint 4 (issue 24, item 6, and the backward of "リカレントニューラルネットワーク")
     "tanh's derivative at h_{t-1}": (lambda m: StudentRNN(3, 4, mistake=m),
                                      lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
                                      "derivative at previous", "backward dX", r"derivative at the previous state"),
@@ -101,17 +101,17 @@ CASES = {
     "RNN carried gradient averaged": (lambda m: StudentRNN(3, 4, return_sequences=False, mistake=m),
                                       lambda: SimpleRNN(3, 4), (3, 4, 3), "carry mean", "backward dX",
                                       r"carries back to h_\{t-1\} \(da_t W_h\^T\) is divided by the batch size"),
-    # seed 000's Conv1d backward with a stride: window i's share at i, in F + N_out - 1 entries
+    # the sprint-1 document's Conv1d backward with a stride: window i's share at i, in F + N_out - 1 entries
     "stride left out of dX": (lambda m: StudentConv1d(2, 3, 3, stride=2, mistake=m), lambda: Conv1d(2, 3, 3, stride=2),
                               (2, 2, 9), "stride in dX", "backward dX", r"as if the windows moved 1 entry at a time"),
-    # seed 004's forward: the list of states over time reshaped straight to (N, T, n_nodes)
+    # the forward of "リカレントニューラルネットワーク": the list of states over time reshaped straight to (N, T, n_nodes)
     "RNN states reshaped from time-major": (lambda m: StudentRNN(3, 4, mistake=m),
                                             lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), "time major",
                                             "forward A", r"reshaped straight to \(N, T, n_nodes\)"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
-    # seed 003: the im2col product (rows (n, oh, ow), columns the channels) reshaped to (N, C, OH, OW)
+    # "lenet構成のCNN": the im2col product (rows (n, oh, ow), columns the channels) reshaped to (N, C, OH, OW)
     "im2col product reshaped to NCHW": (
         lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5), "scrambled", "forward A",
         r"the right values in the wrong places \(a reshape or transpose in the wrong order\?\)[\s\S]*"
@@ -341,8 +341,8 @@ def test_a_graded_run_gives_the_same_hint(case, hidden, monkeypatch):
 # -- parameter counts: a convolution's, and a summary of layers (issue 24, item 6) ------------
 @pytest.mark.parametrize("mistake, args, verdict, hint", [
     ("W only", (3, 6, (3, 3)), "expected 168, got 162", "your count is that of W alone"),
-    ("seed 002", (3, 6, (3, 3)), "expected 168, got 55", "leaves the input channels out and has one bias in all"),
-    ("seed 002", (24, 48, (3, 3)), "expected 10416, got 433", "leaves the input channels out"),
+    ("Sprint13", (3, 6, (3, 3)), "expected 168, got 55", "leaves the input channels out and has one bias in all"),
+    ("Sprint13", (24, 48, (3, 3)), "expected 10416, got 433", "leaves the input channels out"),
 ])
 def test_a_wrong_parameter_count_formula_gets_its_hint(mistake, args, verdict, hint, capsys, monkeypatch):
     from sprintlib.functional import conv_param_count

@@ -74,8 +74,8 @@ CASES = {
                              r"and your dW_x, dW_h and dB are those of the first time step only",
             # h_0 = 0: the first step's dW_h is 0 whatever the derivative, which the assignment alone gives
             "backward dW_h": "those of the first time step only", "backward dB": "two mistakes at once"}),
-    # seed 004's BPTT: dB = np.average(da), assigned at each step
-    "seed 004's dB": (lambda: rnn("assigned", "average dB"), lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), {
+    # the BPTT of "リカレントニューラルネットワーク": dB = np.average(da), assigned at each step
+    "the RNN document's dB": (lambda: rnn("assigned", "average dB"), lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), {
         "backward dW_x": "those of the first time step only", "backward dW_h": "those of the first time step only",
         "backward dB": r"two mistakes at once: your dW_x, dW_h and dB are those of the first time step only.*; and "
                        r"your dB is a single number"}),

@@ -2,7 +2,7 @@
 its configurable-http-proxy on 127.0.0.1, an instructor and three students, nbgrader's
 exchange in a temporary folder. hub/classroom.py runs the term once for the whole file (the
 ``classroom`` fixture): the instructor releases sprint 1, each student fetches, answers
-(correctly, blank, with the seeds' code) and submits through their own server behind the
+(correctly, blank, with the course documents' code) and submits through their own server behind the
 Hub, the instructor collects, autogrades and releases feedback, each student fetches it.
 The tests read what that left: the exchange's folders, the students' homes, the grades in
 the formgrader (also in headless Chromium, screenshot output/screenshots/formgrader.png), and
@@ -206,7 +206,7 @@ def test_each_student_fetched_their_own_feedback(room):
     full = f"{room.result['alice']['max_score']:g}"
     assert re.search(rf"Score:\s*{full}(\.0)?\s*/\s*{full}", pages["alice"]), pages["alice"][:400]
     assert re.search(r"Score:\s*0(\.0)?\s*/", pages["bob"])
-    assert "does the function or method end with a return?" in pages["carol"]  # the seeds' hint
+    assert "does the function or method end with a return?" in pages["carol"]  # the documents' code's hint
     # the engine's verdicts, one under each test cell, as in the autograded notebook
     for user, text in pages.items():
         expected = sorted(_verdict_lines(room, user).values())

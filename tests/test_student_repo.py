@@ -150,6 +150,7 @@ def test_only_what_students_receive(built):
     assert top == {".gitignore", "Makefile", "README.md", "pyproject.toml", "requirements.lock", "binder", "data",
                    "notebooks", "sprintlib"}, top
     assert {f"notebooks/{a}.ipynb" for a in ASSIGNMENTS} <= paths
+    assert "data/keras/keras_lenet.json" in paths  # sprint 3's Keras comparison, shown without TensorFlow
     assert not [p for p in paths if p.endswith(".key") or "results" in p.split("/") or "reference" in p.split("/")]
 
 

@@ -12,6 +12,11 @@
 # grader runs the same tests plus **hidden ones** on random shapes, so a layer that only
 # reproduces the printed numbers will not pass them.
 #
+# **The course document** behind this sprint is the notebook "Sprint 深層学習スクラッチ
+# 畳み込みニューラルネットワーク1" ("the document" below), worked by a student. You do not
+# need it: its small arrays and the values it gives are quoted here, and where its code no
+# longer runs or is wrong, this notebook says so and gives the correct form.
+#
 # Parts from earlier sprints come from `sprintlib` (initializers, optimizers, the fully
 # connected layer `FC`, activations, `Softmax`, `GetMiniBatch`). Its own `SimpleConv1d` and
 # `Conv1d` are the model answers: the tests compare your layers with them, and an answer

@@ -12,6 +12,12 @@
 # adds **hidden tests** on random shapes, strides, paddings and batch sizes. Written
 # answers (problems 9 and 11) are read and graded by a person.
 #
+# **The course documents** behind this sprint are two students' notebooks, "Sprint13" (2-D
+# convolution and pooling) and "lenet構成のCNN" (LeNet in NumPy), and the layer code of the book
+# "Deep Learning from Scratch" (『ゼロから作るDeep Learning』). You do not need them: where they
+# give a value, this notebook quotes it, and where they are wrong, it says so and gives the
+# correct value.
+#
 # The parts of earlier sprints come from `sprintlib`: `FC`, `ReLU`, `Softmax`, the
 # optimizers, the initializers and `GetMiniBatch`. Its `Conv2d`, `MaxPool2D`,
 # `AveragePool2D` and `Flatten` are the model answers the tests compare yours with; an
@@ -73,10 +79,10 @@ from sprintlib.plotting import plot_confusion_matrix, plot_learning_curve
 # transposed products followed by *col2im*, which adds each row back onto the window it
 # came from. Loops are a correct answer too, only slower.
 #
-# (The documents: seed 003's convolution reshapes the product straight to `(N, C, H, W)`,
-# which scrambles the output: the product's rows are ordered `(n, i, j)`, so reshape to
-# `(N, OH, OW, C_out)` and then move the channel axis. Seed 002 averages `dB` over the
-# positions: the gradient of a shared bias is the **sum**.)
+# (Two mistakes of the documents: the convolution of "lenet構成のCNN" reshapes the product
+# straight to `(N, C, H, W)`, which scrambles the output: the product's rows are ordered
+# `(n, i, j)`, so reshape to `(N, OH, OW, C_out)` and then move the channel axis. "Sprint13"
+# averages `dB` over the positions (`np.mean`): the gradient of a shared bias is the **sum**.)
 #
 # **What the tests use** (the visible tests below show each kind, the hidden ones draw
 # more): strides 1 and 2 (the same along both axes), paddings of 0 to 2, filters from 1x1 to
@@ -257,7 +263,7 @@ for _ in range(3):
 # `b = [1, 1]` give `a` of shape (1, 2, 6, 6) with `a[0, 0, 0] = [475, 511, 547, 583, 619, 655]`,
 # `a[0, 0, 5, 5] = 2095`, `a[0, 1, 0, 0] = 1204`, `a[0, 1, 5, 5] = 6469`.
 #
-# (Seed 002 shows only `2095` for this case: its loop counters never advance, so it fills
+# ("Sprint13" shows only `2095` for this case: its loop counters never advance, so it fills
 # `a[:, 0, 0]` and leaves the rest of `np.empty` as garbage. 2095 is right, but at (5, 5).)
 #
 # Run your `Conv2d` on both cases and store `a`, `delta_x`, `delta_w`, `delta_b` (first
@@ -384,7 +390,7 @@ for _ in range(10):
 # puts `out[0, c, i, j]` at `dx[0, c, 2i+1, 2j+1]` and zero elsewhere: row 1 of channel 0 is
 # `[0, 9, 0, 11, 0, 13, 0, 15]`.
 #
-# (Seed 002 prints a **transposed** backward, whose row 1 reads `[0, 9, 0, 25, 0, 41, 0, 57]`:
+# ("Sprint13" prints a **transposed** backward, whose row 1 reads `[0, 9, 0, 25, 0, 41, 0, 57]`:
 # that is wrong. The values above are the right ones.)
 
 # %% nbgrader={"grade": false, "grade_id": "p4_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -772,7 +778,7 @@ check_accuracy("predict on 500 other test images", model.predict(X_hidden), y_hi
 # | 2 | 60x60, 24 channels | 3x3, 48 filters | 1 | none |
 # | 3 | 20x20, 10 channels | 3x3, 20 filters | 2 | none |
 #
-# (Seed 002's answers contain errors, do not copy them: it counts 55, 433 and 181
+# (The answers of "Sprint13" contain errors, do not copy them: it counts 55, 433 and 181
 # parameters, forgetting the input channels and giving one bias in all, and it gives case 3
 # the output of case 2, 58x58x48. A filter over `C_in` channels has `C_in * FH * FW`
 # weights, and each of the `C_out` filters has its own bias.)

@@ -31,6 +31,11 @@
 # | Written question: 'same' or 'valid' padding | 2 (graded by hand) |
 # | Optional, not graded: the same network in Keras (Kerasのmnist) | 0 |
 #
+# **The course document** behind this sprint is a student's notebook, "lenet構成のCNN" (LeNet
+# in NumPy, with a comparison in Keras), which builds on the layer code of the book "Deep
+# Learning from Scratch" (『ゼロから作るDeep Learning』). You do not need it: where it gives a
+# value, this notebook quotes it, and where it is wrong, it says so and gives the correct value.
+#
 # The layers come from `sprintlib`, the model answers of the earlier sprints: `Conv2d`,
 # `MaxPool2D`, `Flatten`, `FC`, `ReLU`, `Softmax`, the optimizers and the initializers. This
 # sprint is about putting them together. `Conv2d`, `MaxPool2D` and `Flatten` are sprint 2's
@@ -88,10 +93,11 @@ def side_by_side(name, got, expected):
 # | 10 | `ReLU()` | (84,) | (84,) | 0 |
 # | 11 | `FC(84, 10)` | (10,) | (10,) | 850 |
 #
-# (every shape after the batch axis N; totals 107,786 for 'same', 44,426 for 'valid', as
-# REFERENCE.md and the Keras summary of the seed give.) Pass `initializer`, `optimizer` and
-# `dtype` on to every layer with weights (`Conv2d(..., initializer, optimizer, dtype)`,
-# `FC(n1, n2, initializer, optimizer, dtype)`; the others take `dtype=dtype`).
+# (every shape after the batch axis N; totals 107,786 for 'same', 44,426 for 'valid'.
+# "lenet構成のCNN" builds the 'same' one: it counts 107,786 parameters, and so does its Keras
+# summary.) Pass `initializer`, `optimizer` and `dtype` on to every layer with weights
+# (`Conv2d(..., initializer, optimizer, dtype)`, `FC(n1, n2, initializer, optimizer, dtype)`;
+# the others take `dtype=dtype`).
 #
 # Then:
 #
@@ -107,17 +113,17 @@ def side_by_side(name, got, expected):
 # forward and backward against sprintlib's `LeNet` with the shipped trained weights and with
 # random ones (copied into your layers by `give_weights`, below); the loss, `dX`, and `dW`,
 # `dB` of every layer with weights. The visible tests show each kind; the hidden ones draw
-# more. Name your classes as you like (the documents' `Convolution` is as good as `Conv2d`):
+# more. Name your classes as you like (the `Convolution` of "lenet構成のCNN" is as good as `Conv2d`):
 # the tests read only what this problem fixes, `self.layers` in the order of the table, each
 # layer's `forward` and `backward`, and `W`, `B`, `dW`, `dB` (or `dw`, `db`) of the layers with
 # weights.
 #
-# > **If you write your own convolution instead**, as seed 003 did: the seed's `Convolution`
+# > **If you write your own convolution instead**, as "lenet構成のCNN" did: its `Convolution`
 # > computes `col @ W` with `col` from im2col, a matrix whose rows run over (n, out_h, out_w), and
 # > then reshapes the product straight to `(N, C, out_h, out_w)`. That mixes the channels and
 # > the pixels up: reshape to `(N, out_h, out_w, C)` and transpose to `(N, C, out_h, out_w)`.
 # > Its weights are `(filter_h * filter_w * C_in, C_out)`; sprintlib's are `(C_out, C_in, FH, FW)`,
-# > the layout the tests give your layers. The seed's `gradient()` method also reads
+# > the layout the tests give your layers. Its `gradient()` method also reads
 # > `self.lastLayer` and `self.layers.values()`, attributes of the book's network that its
 # > LeNet does not have, so its gradient check never ran.
 
@@ -273,7 +279,7 @@ def check_backward(model, reference, X, y):
         check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dW", grad_of(layer, "W"), dW)
         check_array(f"layer with weights {i} ({WITH_WEIGHTS[i]}) dB", grad_of(layer, "B"), dB)
 
-#: the output shape after every layer, for both paddings (REFERENCE.md, Sprint 3)
+#: the output shape after every layer, for both paddings
 EXPECTED_SHAPES = {
     "same": [(6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 14, 14), (16, 14, 14), (16, 7, 7),
              (784,), (120,), (120,), (84,), (84,), (10,)],
@@ -352,7 +358,7 @@ for _ in range(2):
 # %% [markdown]
 # ### Checking the whole network's gradients (勾配確認)
 #
-# The next test does what seed 003's "勾配確認" section set out to do: for a few entries of
+# The next test does what the "勾配確認" section of "lenet構成のCNN" set out to do: for a few entries of
 # every weight array it moves the weight by ±h, recomputes the loss, and compares the slope
 # $(L(w + h) - L(w - h)) / 2h$ with the gradient your `backward` found. Then it compares the
 # loss, every gradient and `dX` with sprintlib's LeNet on the same batch and weights ('valid',
@@ -419,8 +425,8 @@ for _ in range(2):
 #
 # For LeNet ('same'), `counts` is `[156, 0, 0, 2416, 0, 0, 0, 94200, 0, 10164, 0, 850]`, in all
 # 107,786; for 'valid' the first FC has 256 * 120 + 120 = 30,840 and the total is 44,426.
-# (Seed 003 counted 107,786 by summing `param.size` over its parameter list: right, and the same
-# as the Keras summary it printed.)
+# ("lenet構成のCNN" counted 107,786 by summing `param.size` over its parameter list: right, and the
+# same as the Keras summary it printed.)
 #
 # Hint: push one input of zeros, `np.zeros((1,) + input_shape)`, through the layers and look at
 # the shapes.
@@ -462,7 +468,7 @@ def print_summary(layers, input_shape, title="model"):
 
 
 # %% nbgrader={"grade": true, "grade_id": "p2_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Problem 2 on sprintlib's LeNet, both paddings (REFERENCE.md, Sprint 3)
+# Problem 2 on sprintlib's LeNet, both paddings
 from sprintlib.grading import check_array
 
 EXPECTED_COUNTS = {"same": [156, 0, 0, 2416, 0, 0, 0, 94200, 0, 10164, 0, 850],
@@ -533,7 +539,7 @@ print_summary(ScratchLeNet("valid").layers, (1, 28, 28), "your LeNet, 'valid'")
 # then on the same images with every pixel moved by up to 0.02 (70% each); the hidden test
 # predicts on 500 other test images, moved the same way, and asks for 50%.
 #
-# > **Why seed 003's LeNet never learned.** Its training printed `train loss : 2.3026` epoch after
+# > **Why the LeNet of "lenet構成のCNN" never learned.** Its training printed `train loss : 2.3026` epoch after
 # > epoch, with 13% accuracy. 2.3026 is ln 10: the loss of a network that gives every class the
 # > probability 1/10, i.e. one that has not learned anything. Its weights were drawn uniformly from
 # > ±√(1/512) ≈ ±0.044 in *every* layer, whatever its size: each layer shrinks the signal (the first
@@ -643,7 +649,7 @@ plt.show()
 # %% [markdown]
 # ## Written question: 'same' or 'valid' padding?
 #
-# Seed 003 (and its Keras model) gives both convolutions 'same' padding (pad 2); the classic
+# "lenet構成のCNN" (and its Keras model) gives both convolutions 'same' padding (pad 2); the classic
 # LeNet-5 uses none ('valid'). From your summaries above: how do the two versions differ in
 # output shapes and in parameter count, and **where** do the extra parameters of 'same' sit?
 # Why might one still pad the **first** convolution of an MNIST network? Give one reason for
@@ -672,54 +678,34 @@ plt.show()
 # %% [markdown]
 # ## Optional, not graded: the same LeNet in Keras (Kerasのmnist)
 #
-# Seed 003 compared its network with Keras. This cell does the same if TensorFlow is installed
-# (the course does not need it, and it is never imported by a graded cell); it is skipped when
-# the notebook is graded.
+# "lenet構成のCNN" compared its network with the same LeNet in Keras ('same' padding, 107,786
+# parameters, as `layer_summary` found). The course does not need TensorFlow (Binder has none),
+# so the comparison was run once and its record ships with the notebook,
+# `data/keras/keras_lenet.json`: the training loss and accuracy of every epoch and those on
+# 2,000 test images, for momentum 1.0 (the document's) and 0.9, with the TensorFlow version,
+# the date and the command. The cell below shows it as a table and a plot. Where TensorFlow is
+# installed, `python -m sprintlib.keras_lenet --out my_run.json` (in a terminal, from the
+# repository's folder; about 30 s on one core) trains both again and writes
+# `data/keras/my_run.json`; `keras_lenet.show(keras_lenet.load("my_run.json"))` shows your run
+# the same way.
 #
-# > **Errata in the seed's Keras cell.** It compiled with `SGD(lr=0.01, decay=0.0, momentum=1.0)`.
+# > **Errata in the document's Keras cell.** It compiled with `SGD(lr=0.01, decay=0.0, momentum=1.0)`.
 # > With momentum 1.0 the velocity $v \leftarrow 1.0 \cdot v - \eta g$ never forgets a gradient:
 # > it is the sum of every gradient so far, so the weights keep moving after the minimum is
 # > reached (the velocity does not decay, it only reverses slowly) and oscillate around it
-# > instead of settling: it does not converge. Below, the same network with momentum 0.9 and
-# > with 1.0 for 3 epochs on 6,000 images. Momentum must be below 1 (0.9 is the usual value).
-# > Today's Keras also calls the argument `learning_rate` (`lr` and `decay` are gone).
-# > And with 500 training images for 20 epochs, its comparison was of two under-trained networks.
+# > instead of settling: it does not converge. In the record, momentum 1.0 learns for a few
+# > epochs, then its loss climbs back to about ln 10 = 2.30 (chance) while momentum 0.9 keeps
+# > improving. Momentum must be below 1 (0.9 is the usual value). Today's Keras also calls the
+# > argument `learning_rate` (`lr` and `decay` are gone). And with 500 training images for 20
+# > epochs, the document's comparison was of two under-trained networks; the record trains on
+# > 6,000.
 
 # %%
+from sprintlib import keras_lenet
+
 if autograding():
     print("skipped while grading")
 else:
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # without TensorFlow's start-up messages
-    try:
-        import tensorflow as tf
-    except ImportError:
-        tf = None
-        print("TensorFlow is not installed: skipped (nothing in the course needs it)")
-    if tf is not None:
-        def keras_lenet():
-            return tf.keras.Sequential([
-                tf.keras.Input((28, 28, 1)),
-                tf.keras.layers.Conv2D(6, 5, padding="same", activation="relu"),
-                tf.keras.layers.MaxPooling2D(2),
-                tf.keras.layers.Conv2D(16, 5, padding="same", activation="relu"),
-                tf.keras.layers.MaxPooling2D(2),
-                tf.keras.layers.Flatten(),
-                tf.keras.layers.Dense(120, activation="relu"),
-                tf.keras.layers.Dense(84, activation="relu"),
-                tf.keras.layers.Dense(10, activation="softmax"),
-            ])
-
-        X_k, X_k_test = X_train[:6000].transpose(0, 2, 3, 1), X_test[:2000].transpose(0, 2, 3, 1)
-        for momentum in (0.9, 1.0):
-            tf.keras.utils.set_random_seed(0)
-            keras_model = keras_lenet()
-            keras_model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.01, momentum=momentum),
-                                loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            if momentum == 0.9:
-                keras_model.summary()  # Total params: 107,786, as layer_summary found
-            fitted = keras_model.fit(X_k, y_train[:6000], batch_size=64, epochs=3, verbose=0)
-            loss, accuracy = keras_model.evaluate(X_k_test, y_test[:2000], verbose=0)
-            print(f"SGD momentum={momentum}: training loss per epoch {np.round(fitted.history['loss'], 4)}, "
-                  f"test loss {loss:.4f}, test accuracy {accuracy:.2%}")
+    record = keras_lenet.load()  # data/keras/keras_lenet.json; nothing here imports TensorFlow
+    keras_lenet.show(record)
+    plt.show()

@@ -30,12 +30,18 @@
 #
 # | problem | points |
 # | --- | --- |
-# | Warm-up: Sigmoid and Tanh (活性化関数, the seed's first cells) | 2 |
+# | Warm-up: Sigmoid and Tanh (活性化関数, the document's first cells) | 2 |
 # | 1. SimpleRNN forward (SimpleRNNのフォワードプロパゲーション実装) | 4 |
 # | 2. Small-array experiment (小さな配列でのフォワードプロパゲーションの実験) | 2 |
 # | 3. **Advanced**: backward, backpropagation through time (（アドバンス課題）バックプロパゲーションの実装) | 4 |
 # | 4. Train on MNIST, read as 28 rows of 28 pixels | 1 |
 # | Written question: why the gradient fades going back in time | 2 (graded by hand) |
+#
+# **The course document** behind this sprint is a student's SimpleRNN notebook,
+# "リカレントニューラルネットワーク" ("the document" below). You do not need it: its small
+# arrays and the one state it prints, $h_3$, are quoted here, with the other values computed
+# by a direct loop and checked by numerical gradients, and where its code is wrong, this
+# notebook says so and gives the correct form.
 #
 # Earlier sprints' parts come from `sprintlib`: the fully connected layer `FC`, `Softmax`
 # with cross-entropy, the initializers and the optimizers. Each problem has a visible test
@@ -47,7 +53,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
-from sprintlib import FC, Adam, Softmax, SimpleInitializer, XavierInitializer  # noqa: F401 (SimpleInitializer: the seed's Gaussian one)
+from sprintlib import FC, Adam, Softmax, SimpleInitializer, XavierInitializer  # noqa: F401 (SimpleInitializer: the document's Gaussian one)
 from sprintlib.data import load_mnist
 from sprintlib.grading import autograding
 
@@ -63,7 +69,7 @@ def side_by_side(name, got, expected):
 # %% [markdown]
 # ## Warm-up: Sigmoid and Tanh (活性化関数)
 #
-# The seed's notebook begins with its activation layers. Write two of them as layers with
+# The document begins with its activation layers. Write two of them as layers with
 # `forward(A)` (any shape, returns `Z` of the same shape) and `backward(dZ)` (returns `dA`):
 #
 # - `ScratchSigmoid`: $Z = \dfrac{1}{1 + e^{-A}}$, $\dfrac{\partial Z}{\partial A} = Z(1 - Z)$
@@ -75,7 +81,7 @@ def side_by_side(name, got, expected):
 # Expected: `sigmoid([-2, 0, 2]) = [0.11920292, 0.5, 0.88079708]`,
 # `tanh([-2, 0, 2]) = [-0.96402758, 0, 0.96402758]`.
 #
-# > **Erratum in the seed.** Its Sigmoid computes `Z = 1/1+np.exp(-self.A)`. Python reads that as
+# > **Erratum in the document.** Its Sigmoid computes `Z = 1/1+np.exp(-self.A)`. Python reads that as
 # > `(1/1) + np.exp(-A)`, which is $1 + e^{-A}$: at A = 0 it gives 2, not 0.5. The parentheses go
 # > around the whole denominator: `1 / (1 + np.exp(-A))`.
 
@@ -160,7 +166,7 @@ for _ in range(3):
 # - keep what backward will need (the input and the states, `h_0` included).
 #
 # `__init__` is written for you: the parameters are `W_x (F, H)`, `W_h (H, H)` and `B (H,)`,
-# named as in the seed, and `param_names` tells sprintlib's optimizers which ones to update.
+# named as in the document, and `param_names` tells sprintlib's optimizers which ones to update.
 # `backward` is Problem 3 (advanced): leave it for now.
 #
 # The tests run it on batches of 1 to 8 sequences of 1 to 10 steps, with 1 to 8 features and
@@ -168,7 +174,7 @@ for _ in range(3):
 # every state (`return_sequences=True` in sprintlib's terms), against sprintlib's `SimpleRNN`
 # with the same weights.
 #
-# The seed's version read the bias from a global variable `b` instead of `self.B`, and
+# The document's version read the bias from a global variable `b` instead of `self.B`, and
 # stacked the per-step states with `np.array(list).reshape(N, T, H)`: the list is
 # `(T, N, H)`, so for a batch of more than one sequence that reshape mixes sequences up
 # (`np.stack(list, axis=1)` or a transpose keeps them apart). The document's example has
@@ -242,10 +248,10 @@ class ScratchSimpleRNN:
 
 
 # %% [markdown]
-# The document's small arrays (seed 004, REFERENCE.md), used by Problem 2. The seed writes the
+# The document's small arrays, used by Problem 2. The document writes the
 # bias as `b = np.array([1])`; broadcast to the 4 nodes it is `np.ones(4)`. They are named
 # `..._doc` here: your layer computes with its own `self.W_x`, `self.W_h` and `self.B`, and a
-# global `b` equal to the layer's `B` would make a forward that reads `b` (the seed's) look
+# global `b` equal to the layer's `B` would make a forward that reads `b` (the document's) look
 # right. (The tests write the arrays again themselves.)
 
 # %%
@@ -265,11 +271,11 @@ RNN_CASES = [(3, 5, 4, 6),
              (2, 4, 1, 3)]   # one feature
 
 # %% nbgrader={"grade": true, "grade_id": "p1_test_document", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Problem 1 on the document's arrays: h_1, h_2, h_3 of REFERENCE.md
+# Problem 1 on the document's arrays: h_1, h_2, h_3 (h_3 is the document's printed answer)
 from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_array, check_layer
 
-X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays (REFERENCE.md)
+X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays
 W_X_DOC = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100
 W_H_DOC = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100
 H_EXPECTED = np.array([[[0.76188798, 0.76213958, 0.76239095, 0.76255841],
@@ -308,8 +314,8 @@ for _ in range(4):
 # ## Problem 2 — small-array experiment (【問題2】小さな配列でのフォワードプロパゲーションの実験)
 #
 # Give your layer the document's weights (`w_x_doc`, `w_h_doc`, `b_doc` above), run it on
-# `x_doc` and store its output in `h_states`, shape `(1, 3, 4)`. Expected (REFERENCE.md; the last row is the
-# document's answer `h`):
+# `x_doc` and store its output in `h_states`, shape `(1, 3, 4)`. Expected (the last row is the
+# document's printed answer `h`; the first two rows it does not print):
 #
 # ```
 # h_1 = [[0.76188798, 0.76213958, 0.76239095, 0.76255841]]
@@ -361,12 +367,13 @@ for t in range(3):
 # call `self.optimizer.update(self)` if there is an optimizer. The tests use the sizes of
 # Problem 1, with a random `dH` on every step.
 #
-# Expected on the document's arrays (REFERENCE.md), with $\partial L/\partial h_t = 1$ for every
+# Expected on the document's arrays (which prints no backward values: these are computed by a
+# direct loop and checked by numerical gradients), with $\partial L/\partial h_t = 1$ for every
 # t and node: `dB = [1.19934775, 1.13416539, 1.07175132, 1.02653129]`,
 # `dW_h[0] = [0.58867635, 0.53378663, 0.48206685, 0.4416354]`; with the gradient on the last
 # state only: `dB = [0.38706624, 0.35217114, 0.31866148, 0.29362944]`.
 #
-# > **Where the seed's printed code is wrong** (do not copy these):
+# > **Where the document's printed code is wrong** (do not copy these):
 # > - it computes `dW_h` from `self.h`, the *final* state, at every step; step t read
 # >   $h_{t-1}$, so that is the state its gradient needs;
 # > - it *assigns* `self.dW_x = ...` and `self.dW_h = ...` inside the loop, so only the
@@ -380,7 +387,7 @@ for t in range(3):
 # >   optimizers update every name in `param_names`.
 
 # %% nbgrader={"grade": true, "grade_id": "p3_test_document", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Problem 3 on the document's arrays, the two cases of REFERENCE.md
+# Problem 3 on the document's arrays, two cases: dL/dh_t = 1 at every step, and on the last step only
 from sprintlib import SimpleRNN as ReferenceRNN
 from sprintlib.grading import check_layer
 from sprintlib.testing import keep_weights
@@ -395,7 +402,7 @@ EXPECTED = {
         dW_h_row0=[0.3049455386, 0.2769500783, 0.2501770548, 0.2299229378],
         dB=[0.3870662439, 0.352171138, 0.3186614824, 0.2936294359]),
 }
-X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays (REFERENCE.md)
+X_DOC = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100  # the document's arrays
 W_X_DOC = np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100
 W_H_DOC = np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100
 reference = ReferenceRNN(2, 4, return_sequences=True)
@@ -573,7 +580,7 @@ plt.show()
 # ## Written question: the fading gradient
 #
 # In the second backward case of Problem 3 (the gradient only on $h_3$), the gradient that
-# reaches the inputs is, by time step (REFERENCE.md):
+# reaches the inputs is, by time step:
 #
 # ```
 # dx_1 = [0.00034631, 0.0004778 ]

@@ -165,8 +165,9 @@ def _pool_mask_forgotten(ref, X, dA, run=_run):
 
 
 def _scrambled_reshape(ref, X, dA, run=_run):
-    """Seed 003's Convolution: the im2col product, whose rows run over (n, oh, ow) and whose
-    columns over the output channels, reshaped straight to (N, C, OH, OW)."""
+    """The Convolution of "lenet構成のCNN" (a student's LeNet notebook): the im2col product,
+    whose rows run over (n, oh, ow) and whose columns over the output channels, reshaped
+    straight to (N, C, OH, OW)."""
     out = dict(run(ref, X, dA))
     A = out["forward A"]
     product = np.moveaxis(A, -3, -1).reshape(-1, A.shape[-3])  # (N * OH * OW, C)
@@ -175,9 +176,10 @@ def _scrambled_reshape(ref, X, dA, run=_run):
 
 
 def _accumulator_not_reset(ref, X, dA, run=_run):
-    """Seed 002's Conv2d backward: the variable that sums one entry's terms is set to 0 once
-    per channel, not once per entry, so each entry of dX holds the running total of the
-    entries before it (row by row): the cumulative sum of the right dX over the positions."""
+    """The Conv2d backward of "Sprint13" (a student's notebook on 2-D convolution): the
+    variable that sums one entry's terms is set to 0 once per channel, not once per entry, so
+    each entry of dX holds the running total of the entries before it (row by row): the
+    cumulative sum of the right dX over the positions."""
     out = dict(run(ref, X, dA))
     geometry = _geometry(ref, X)
     if geometry is None:
@@ -208,7 +210,8 @@ def _rnn_no_carry(ref, X, dA, run=_run):
 
 
 def _rnn_carry_averaged(ref, X, dA, run=_run):
-    """Seed 004's backward: the gradient carried back to h_{t-1} divided by the batch size."""
+    """The backward of "リカレントニューラルネットワーク" (a student's SimpleRNN notebook):
+    the gradient carried back to h_{t-1} divided by the batch size."""
     return run(ref, X, dA, _bptt={"carry": 1.0 / len(X)}) if len(X) > 1 else {}
 
 
@@ -218,8 +221,9 @@ def _rnn_derivative_at_previous(ref, X, dA, run=_run):
 
 
 def _rnn_assigned_per_step(ref, X, dA, run=_run):
-    """Seed 004's backward: dW_x, dW_h and dB assigned (=) at each step of the loop over
-    time instead of added (+=): what is left is the last step the loop runs, t = 1."""
+    """The backward of "リカレントニューラルネットワーク": dW_x, dW_h and dB assigned (=) at
+    each step of the loop over time instead of added (+=): what is left is the last step the
+    loop runs, t = 1."""
     return run(ref, X, dA, _bptt={"accumulate": False})
 
 
@@ -262,8 +266,8 @@ def _one_plus_exp(ref, X, dA, run=_run):
 
 
 def _rnn_time_major_reshape(ref, X, dA, run=_run):
-    """Seed 004's forward: the states of a list over time, an array (T, N, H), reshaped
-    straight to (N, T, H), which scrambles them when N > 1."""
+    """The forward of "リカレントニューラルネットワーク": the states of a list over time, an
+    array (T, N, H), reshaped straight to (N, T, H), which scrambles them when N > 1."""
     if not ref.return_sequences:
         return {}
     out = dict(run(ref, X, dA))
@@ -441,7 +445,8 @@ def _bias_one_number(ref, X, dA, run=_run, divisor=None):
 
 
 def _stride_left_out_of_dx(ref, X, dA, run=_run):
-    """Seed 000's Conv1d backward: each window's share put at i, not at i * S, in a dX of
+    """The Conv1d backward of "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1" (the
+    course's 1-D notebook): each window's share put at i, not at i * S, in a dX of
     F + N_out - 1 entries along each axis (the dX of the same windows with a stride of 1),
     the padding not cut off."""
     geometry = _geometry(ref, X)
@@ -801,7 +806,7 @@ def _taps(f):
     return np.prod(f, axis=-1) if np.ndim(f) else f
 
 
-#: what a wrong parameter count of a convolution gives (seed 002 counted 55, 433 and 181:
+#: what a wrong parameter count of a convolution gives ("Sprint13" counted 55, 433 and 181:
 #: the input channels forgotten and one bias in all)
 PARAM_MISTAKES = [
     _formula_mistake("W but not B", lambda c_in, c_out, f: c_out * c_in * _taps(f),
@@ -814,10 +819,11 @@ PARAM_MISTAKES = [
                      "your count leaves the input channels out: a filter covers all C_in channels, "
                      "C_out * C_in * FH * FW + C_out"),
     _formula_mistake("input channels forgotten, one bias in all", lambda c_in, c_out, f: c_out * _taps(f) + 1,
-                     "your count leaves the input channels out and has one bias in all (as seed 002's "
-                     "55, 433, 181): C_out * C_in * FH * FW weights, and one bias per filter, C_out",
-                     "your count leaves the input channels out and has one bias in all (as seed 002's): "
-                     "C_out * C_in * FH * FW weights, and one bias per filter, C_out"),
+                     "your count leaves the input channels out and has one bias in all (as the course's notebook "
+                     '"Sprint13" counted: 55, 433, 181): C_out * C_in * FH * FW weights, and one bias per filter, '
+                     "C_out",
+                     "your count leaves the input channels out and has one bias in all (as the course's notebook "
+                     '"Sprint13" counted): C_out * C_in * FH * FW weights, and one bias per filter, C_out'),
     _formula_mistake("one filter", lambda c_in, c_out, f: c_in * _taps(f) + 1,
                      "your count is that of one filter: there are C_out of them, C_out * (C_in * FH * FW + 1)"),
 ]

@@ -1,6 +1,7 @@
 # The "seeds" sample submission of sprint 1: the code a student really wrote
-# (../shared/seeds/000_*.txt, problems 1, 2 and 4), each cell replacing the solution cell of
-# the same grade_id in the release notebook (autograder/build.py). The seed's classes are
+# (the course document "Sprint 深層学習スクラッチ
+# 畳み込みニューラルネットワーク1", problems 1, 2 and 4), each cell replacing the solution cell of
+# the same grade_id in the release notebook (autograder/build.py). The document's classes are
 # kept as written, modernised only as far as needed to run (np.float -> float, np.int -> int);
 # below each, marked "adapter", a few lines give it this notebook's interface (constructor
 # arguments, backward(dA) instead of backward(dA, X)) so that the tests reach its code.
@@ -75,7 +76,7 @@ class SeedSimpleConv1d:
 
 
 # adapter: this notebook's SimpleConv1d(filter_size, initializer, optimizer), backward(dA).
-# The seed's optimizer computes the gradients, so the layer keeps it whatever optimizer it is given.
+# The document's optimizer computes the gradients, so the layer keeps it whatever optimizer it is given.
 class SimpleConv1d(SeedSimpleConv1d):
     param_names = ("W", "B")
 
@@ -181,7 +182,7 @@ class SeedConv1d:
 
 
 # adapter: this notebook's Conv1d(in_channels, out_channels, filter_size, stride, pad, ...), backward(dA);
-# it keeps the seed's optimizer, which computes the gradients
+# it keeps the document's optimizer, which computes the gradients
 class Conv1d(SeedConv1d):
     param_names = ("W", "B")
 

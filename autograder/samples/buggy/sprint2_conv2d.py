@@ -1,10 +1,10 @@
 # The "seeds" sample submission of sprint 2: the code a student really wrote
-# (../shared/seeds/002_*.txt: its Conv2d and MaxPool2D, and its answers to the output-size and
+# (the course document "Sprint13": its Conv2d and MaxPool2D, and its answers to the output-size and
 # parameter-count exercise), each cell replacing the solution cell of the same grade_id in the
-# release notebook (autograder/build.py). The seed's classes are kept as written, modernised
+# release notebook (autograder/build.py). The document's classes are kept as written, modernised
 # only as far as needed to run (np.float -> float, np.int -> int; its logging calls, already
 # commented out, are left out); below each, marked "adapter", a few lines give it this
-# notebook's interface (constructor arguments, a batch axis: the seed takes one image
+# notebook's interface (constructor arguments, a batch axis: the document takes one image
 # (C, H, W) at a time).
 # What the grader finds: Conv2d's weights have no input-channel axis (W (FN, FH, FW));
 # MaxPool2D's forward is right and its backward is transposed; the parameter counts forget
@@ -125,7 +125,7 @@ class SeedConv2d:
 
 
 # adapter: this notebook's Conv2d(in_channels, out_channels, filter_size, stride, pad, ...) on a
-# batch (N, C, H, W), one seed layer call per image; the seed's own learning rate set to 0
+# batch (N, C, H, W), one call of the document's layer per image; the document's own learning rate set to 0
 class Conv2d(SeedConv2d):
     param_names = ("W", "B")
 
@@ -219,7 +219,7 @@ class SeedMaxPool2D:
         return result_Filter*self.forward_index
 
 
-# adapter: this notebook's MaxPool2D(pool_size, stride) on a batch (N, C, H, W), one seed layer per image
+# adapter: this notebook's MaxPool2D(pool_size, stride) on a batch (N, C, H, W), one of the document's layers per image
 class MaxPool2D:
     param_names = ()
 
@@ -234,7 +234,7 @@ class MaxPool2D:
         return np.stack([layer.backward(d) for layer, d in zip(self.seed_layers, dA)])
 
 # %% p10_solution
-# The seed's answers, written in its text as "フィルタ 3×3×6=54 ... 計：55": one filter size
+# The document's answers, written in its text as "フィルタ 3×3×6=54 ... 計：55": one filter size
 # times the number of filters, plus 1. Its output size for case 3 repeats case 2's.
 def param_count(in_channels, out_channels, filter_size):
     FH, FW = filter_size

@@ -1,17 +1,18 @@
-# Sprint 3 submission carrying seed 003's own student code: its Convolution (whose forward
+# Sprint 3 submission carrying the student code of the course document "lenet構成のCNN":
+# its Convolution (whose forward
 # reshapes the im2col product straight to (N, C, out_h, out_w), scrambling channels and
 # pixels), Pooling, Flat and LeNet classes, with im2col / col2im as the course documents
-# print them (seed 001), and seed 003's parameter count. Each cell replaces the whole
+# print them (the book "Deep Learning from Scratch"), and its parameter count. Each cell replaces the whole
 # solution cell of that grade_id; the other solution cells stay as released (blank).
 #
 # Changed only so that it runs in this notebook, each marked "adapted:" where it happens:
 # the class is named and constructed as the notebook's tests do; W and B are attributes
-# in the notebook's layout (C_out, C_in, FH, FW) (the seed kept W as (FH*FW*C_in, C_out) in
+# in the notebook's layout (C_out, C_in, FH, FW) (the document kept W as (FH*FW*C_in, C_out) in
 # self.params; forward and backward reshape it, and backward turns dW back with the line
-# the seed left commented out); the book's Relu, Affine and SoftmaxWithLoss, which the
-# seed imported from its own files, are sprintlib's ReLU, FC and Softmax; the seed's
+# the document left commented out); the book's Relu, Affine and SoftmaxWithLoss, which the
+# document imported from its own files, are sprintlib's ReLU, FC and Softmax; the document's
 # predict / forward(x, t) / backward(dout) are the notebook's forward / loss / backward.
-# Kept as the seed wrote them: the reshape of the convolution's output, the bias
+# Kept as the document wrote them: the reshape of the convolution's output, the bias
 # gradient named db, the first FC layer fixed at 784 inputs whatever the padding, and
 # the documents' col2im called without is_backward=True (overlapping windows overwrite
 # each other's gradient instead of adding up).
@@ -114,7 +115,7 @@ class Convolution:
 
         self.db = np.sum(dout, axis=0)
         self.dW = np.dot(self.col.T, dout)
-        self.dW = self.dW.transpose(1, 0).reshape(self.W.shape)  # adapted: the seed's commented-out line
+        self.dW = self.dW.transpose(1, 0).reshape(self.W.shape)  # adapted: the document's commented-out line
 
         dcol = np.dot(dout, W.T)
         dx = col2im(dcol, self.x.shape, filter_h, filter_w, self.stride, self.pad)
@@ -197,9 +198,9 @@ class Flat:
 class ScratchLeNet:  # adapted: class LeNet
     def __init__(self, padding="same", initializer=None, optimizer=None, dtype=np.float64,
                  input_size=784, data_num=512, output_size=10):
-        # adapted: the notebook's arguments first; the seed's keep the values of its call
-        from sprintlib import FixedInitializer  # adapted: to give sprintlib's FC the seed's weights
-        pad = 2 if padding == "same" else 0  # adapted: the seed wrote 2
+        # adapted: the notebook's arguments first; the document's keep the values of its call
+        from sprintlib import FixedInitializer  # adapted: to give sprintlib's FC the document's weights
+        pad = 2 if padding == "same" else 0  # adapted: the document wrote 2
 
         limit = np.sqrt(1/data_num)
         W1 = np.random.uniform(-limit, limit, (6, 1, 5, 5))  # adapted: (5 * 5 * 1, 6)
@@ -233,12 +234,12 @@ class ScratchLeNet:  # adapted: class LeNet
 
         self.loss_layer = Softmax()  # adapted: L.SoftmaxWithLoss()
 
-    def forward(self, x):  # adapted: the seed's predict(x)
+    def forward(self, x):  # adapted: the document's predict(x)
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
-    def loss(self, x, t):  # adapted: the seed's forward(x, t)
+    def loss(self, x, t):  # adapted: the document's forward(x, t)
         score = self.forward(x)
         self.loss_layer.forward(score)  # adapted: loss = self.loss_layer.forward(score, t)
         loss = self.loss_layer.loss(t)
@@ -250,13 +251,13 @@ class ScratchLeNet:  # adapted: class LeNet
             dout = layer.backward(dout)
         return dout
 
-    def predict(self, x):  # adapted: the seed's accuracy_score took this argmax
+    def predict(self, x):  # adapted: the document's accuracy_score took this argmax
         return np.argmax(self.forward(x.reshape(-1, 1, 28, 28)), axis=1)
 
 
 # %% p2_solution
 def layer_summary(layers, input_shape):
-    # adapted: seed 003 summed param.size over its model's parameter list and printed the
+    # adapted: "lenet構成のCNN" summed param.size over its model's parameter list and printed the
     # total; here per layer, with each layer's output shape, which the notebook asks for
     x = np.zeros((1,) + tuple(input_shape))
     shapes, counts = [], []

@@ -1,14 +1,16 @@
-# Sprint 4 submission carrying seed 004's own student code (its Sigmoid and Tanh, its RNN
+# Sprint 4 submission carrying the student code of the course document
+# "リカレントニューラルネットワーク" (its Sigmoid and Tanh, its RNN
 # class and its small-array loop), with its bugs. Each cell replaces the whole solution
 # cell of that grade_id; the other solution cells stay as released (blank).
 #
 # Changed only so that it runs in this notebook, each marked "adapted:" where it happens:
-# the class is named and constructed as the notebook's tests do (the seed took the batch
+# the class is named and constructed as the notebook's tests do (the document took the batch
 # size and sequence length in __init__; they are read from X in forward), np.zeros gets a
-# shape tuple, attributes the seed reads but never set are set, `layer` (undefined in
-# the seed's backward) is `self`, and the globals the seed's notebook defined and its code
+# shape tuple, attributes the document reads but never set are set, `layer` (undefined in
+# the document's backward) is `self`, and the globals the document defined and its code
 # reads (its bias `b = np.array([1])`, the document's `x`, `w_x`, `w_h`) are defined in its
-# cells (the course notebook names the document's arrays `..._doc` and has no global `b`). Kept as the seed wrote them: Sigmoid's `1/1+np.exp(-A)`,
+# cells (the course notebook names the document's arrays `..._doc` and has no global `b`).
+# Kept as the document wrote them: Sigmoid's `1/1+np.exp(-A)`,
 # forward's global `b` in place of self.B and its reshape of the (T, N, H) list to
 # (N, T, H), and in backward the final state self.h in dW_h, gradients assigned per step
 # instead of summed, divided by the batch size, dB = np.average(da), no return value.
@@ -59,12 +61,12 @@ ScratchSigmoid, ScratchTanh = Sigmoid, Tanh  # adapted: the names the notebook's
 
 
 # %% rnn_solution
-b = np.array([1])  # adapted: the seed's global bias, as its notebook defined it (its forward reads it)
+b = np.array([1])  # adapted: the document's global bias, as its notebook defined it (its forward reads it)
 
 
-class ScratchSimpleRNN:  # adapted: the seed's class RNN
+class ScratchSimpleRNN:  # adapted: the document's class RNN
     def __init__(self, n_features, n_nodes, initializer=None, optimizer=None):
-        # adapted: the seed's RNN(batch, n_sequences, n_features, n_nodes, initializer, optimizer)
+        # adapted: the document's RNN(batch, n_sequences, n_features, n_nodes, initializer, optimizer)
         self.n_features = n_features
         self.n_nodes = n_nodes
         self.initializer = initializer or SimpleInitializer()  # adapted: a default
@@ -72,7 +74,7 @@ class ScratchSimpleRNN:  # adapted: the seed's class RNN
 
         self.W_x = self.initializer.W(self.n_features, self.n_nodes)
         self.W_h = self.initializer.W(self.n_nodes, self.n_nodes)
-        self.B = self.initializer.B(self.n_nodes)  # adapted: the seed's np.array([1]) (forward never reads it)
+        self.B = self.initializer.B(self.n_nodes)  # adapted: the document's np.array([1]) (forward never reads it)
 
         self.dX = None
         self.dW_x = None
@@ -114,8 +116,8 @@ class ScratchSimpleRNN:  # adapted: the seed's class RNN
         self.dW_h: ndarray(n_nodes, n_nodes)
         self.dB: ndarray(1)
         """
-        self.batch_size = self.batch  # adapted: read below, never set in the seed
-        self.dh = np.zeros((self.batch, self.n_nodes))  # adapted: the seed's __init__ meant this
+        self.batch_size = self.batch  # adapted: read below, never set in the document
+        self.dh = np.zeros((self.batch, self.n_nodes))  # adapted: the document's __init__ meant this
         self.dX = np.zeros((self.batch, self.sequences, self.n_features))  # adapted: a shape tuple
 
         for t in reversed(range(self.sequences)):  # adapted: self.n_sequences
@@ -132,10 +134,10 @@ class ScratchSimpleRNN:  # adapted: the seed's class RNN
 
 
 # %% p2_solution
-x, w_x, w_h = x_doc, w_x_doc, w_h_doc  # adapted: the seed's notebook named the document's arrays so
+x, w_x, w_h = x_doc, w_x_doc, w_h_doc  # adapted: the document named its arrays so
 h = np.zeros((x.shape[0], w_x.shape[1]))
 n_sequences = x.shape[1]
-states = []  # adapted: the seed printed each state; the notebook asks for them in h_states
+states = []  # adapted: the document printed each state; the notebook asks for them in h_states
 for t in range(n_sequences):
     a = np.dot(x[:,t,:], w_x) + np.dot(h, w_h) + b
     tanh = Tanh()
