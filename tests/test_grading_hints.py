@@ -407,13 +407,50 @@ def test_a_wrong_rnn_is_no_h0_mistake(capsys):
     assert "h_0 that is not zero" not in capsys.readouterr().out
 
 
-def test_a_graded_run_does_not_guess_an_h0(monkeypatch):
-    """The grading process compares records: an h_0 read off the student's values is not among
-    them, so it says where the values differ and names no mistake (rather than a wrong one)."""
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("mistake", ["random h0", "ones h0"])
+def test_a_graded_run_names_an_h0_that_is_not_zero(mistake, hidden, monkeypatch):
+    """The grading process reads h_0 off the student's records as the notebook does: the trusted
+    run's records carry the check's inputs (the layer, X, dA), and the engine names the mistake
+    on every part whose value the fitted h_0 gives."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    assert "fitted_inputs" in expected["records"][0] and all("fitted" in r for r in expected["records"])
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake=mistake),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=hidden)
+    assert not ok
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        verdict = next(line for line in lines if line.startswith(f"{part}: "))
+        assert "hint: your states start from an h_0 that is not zero" in verdict, lines
+    right = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4), SimpleRNN(3, 4, return_sequences=True),
+                                                                X))
+    assert judged(expected, right, hidden=hidden)[0]
+
+
+@pytest.mark.parametrize("mistake", ["no W_h", "derivative at previous", "final state"])
+def test_a_graded_run_names_no_h0_for_other_mistakes(mistake, monkeypatch):
+    """Other mistakes of the forward or the backward: the h_0 read off the first state does not
+    give the student's values, and the engine does not name it (their own hints stay)."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake=mistake),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=False)
+    assert not ok and "h_0 that is not zero" not in "\n".join(lines), lines
+    assert any("hint" in line for line in lines), lines
+
+
+def test_a_graded_run_reads_h0_only_from_its_own_check(monkeypatch):
+    """Records out of place (a student's run that checked something else first) are no
+    student's values of the check: no h_0 is read off them."""
     X = rng.standard_normal((2, 5, 3))
     expected = graded_part(monkeypatch, "expected", lambda: check_layer(
         SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="random h0"),
                                                               SimpleRNN(3, 4, return_sequences=True), X))
+    got["records"] = got["records"][1:]  # forward A missing: every part is out of its place
     ok, lines = judged(expected, got, hidden=False)
-    assert not ok and not any("hint" in line for line in lines), lines
+    assert not ok and "h_0" not in "\n".join(lines), lines

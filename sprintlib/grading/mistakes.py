@@ -16,8 +16,10 @@ count, LAYER_COUNT_MISTAKES those of a summary of layers. An ``_Explainer`` give
 the first mistake whose value the student's equals; in a graded run the values travel in the
 expected records (``_hint_records``), and the grading process gives the same hints
 (autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
-values (an h_0 that is not zero: ``FITTED``); they are named in the notebook's checks, where
-the student's values are at hand, not by the grading process, which only compares records.
+values (an h_0 that is not zero: ``FITTED``); the notebook's checks have the student's values at
+hand, and in a graded run the trusted run's records carry the check's inputs
+(``_fitted_records``), from which the grading process computes the same prediction on the
+student's values (``_fitted_prediction``), and names the mistake when it reproduces them.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import functools
 import inspect
 import io
 import itertools
+import json
 import math
 import warnings
 from typing import Callable, NamedTuple
@@ -42,7 +45,7 @@ from ..layers.rnn import SimpleRNN
 from ..layers.simple_conv1d import SimpleConv1d
 from ..testing import keep_weights
 from .comparison import _SIZE_RULE, _matches, _tolerance
-from .records import _npy
+from .records import _from_npy, _npy
 from .values import _numbers
 
 
@@ -752,6 +755,69 @@ def _layer_explainer(reference, X, dA, expected: dict) -> _Explainer:
 
 def _with_got(predict, run, ref, X, dA, got):
     return predict(ref, X, dA, got, run=run)
+
+
+# -- the fitted mistakes in a graded run: the check's inputs travel in the trusted run's records --
+def _fitted_records(explain, parts: list, at: int) -> dict:
+    """What the trusted run's record of part ``at`` of a check (``parts``: the names of its
+    parts, in order) carries for the fitted mistakes of its layer: their names and hints on
+    every part, and on the first the check's inputs (``_layer_spec``), from which the grading
+    process predicts each on the student's values ({} when the layer has none)."""
+    fitted = getattr(explain, "fitted", None)
+    if not fitted or len(getattr(explain, "inputs", ())) != 3:
+        return {}
+    out = {"fitted": [{"mistake": m.name, "hint": m.hint, "hidden_hint": m.hidden_hint or m.hint} for m in fitted],
+           "check_at": at}
+    if at == 0:
+        reference, X, dA = explain.inputs
+        out["fitted_inputs"] = {"parts": list(parts), "layer": _layer_spec(reference), "X": _npy(np.asarray(X)),
+                                "dA": _npy(np.asarray(dA))}
+    return out
+
+
+def _layer_spec(layer) -> dict:
+    """A layer as a record carries it: its class's name, the settings its constructor was
+    given (JSON: numbers, strs, None, lists; a dtype by name) and its parameters (.npy)."""
+    from .shipped import _settings
+
+    settings = {}
+    for name, value in _settings(layer).items():
+        if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+            settings[name] = {"dtype": np.dtype(value).str}
+        elif isinstance(value, np.generic):
+            settings[name] = value.item()
+        else:
+            settings[name] = value
+    json.dumps(settings)  # (a setting that JSON cannot carry fails here, in the trusted run)
+    return {"class": type(layer).__name__, "settings": settings,
+            "params": {n: _npy(np.asarray(getattr(layer, n))) for n in layer.param_names}}
+
+
+def _layer_from_spec(spec: dict):
+    """The layer of ``_layer_spec``: only a class that has fitted mistakes (FITTED)."""
+    classes = {cls.__name__: cls for cls in FITTED}
+    cls = classes.get(spec.get("class"))
+    if cls is None:
+        raise ValueError(f"no fitted mistakes are known for a layer of class {spec.get('class')!r}")
+    settings = {k: (np.dtype(v["dtype"]) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v)
+                for k, v in spec["settings"].items()}
+    layer = cls(**settings)
+    for name in layer.param_names:
+        setattr(layer, name, _from_npy(spec["params"][name]))
+    return layer
+
+
+def _fitted_prediction(name: str, inputs: dict, got: dict) -> dict:
+    """{part: value} the fitted mistake ``name`` predicts, on the check's ``inputs`` (as
+    _fitted_records carries them) and the student's values ``got`` ({part: array}); {} when
+    it cannot be computed (another layer, inputs it does not fit)."""
+    try:
+        reference = _layer_from_spec(inputs["layer"])
+        X, dA = _from_npy(inputs["X"]), _from_npy(inputs["dA"])
+    except Exception:  # not a record of the trusted run's making: no hint
+        return {}
+    mistake = next((m for cls in type(reference).__mro__ for m in FITTED.get(cls, []) if m.name == name), None)
+    return {} if mistake is None else _predict(mistake, reference, X, dA, got)
 
 
 def _hint_records(explain, part) -> list:
