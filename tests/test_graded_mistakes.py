@@ -1,0 +1,115 @@
+"""Known mistakes injected into a sprint's answer cells and graded (issue 24, item 6): the
+notebook's own test cell runs twice in this process, as autograder/grade.py runs it, once with
+the model answers (the trusted run, "expected") and once with the injected answer (a student's
+kernel, "got"), each part (the visible tests, then the hidden ones) on its own; the engine
+(autograder/engine/judge.py) judges the records and words the feedback (engine/feedback.py).
+Each mistake must be named in the feedback of the visible part and of the hidden one; the model
+answer gets no hint and passes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from course_cells import cells, graded_environment
+from graded import graded_part, judged
+
+
+def _answer(assignment, grade_id, old, new) -> str:
+    """The model answer of cell ``grade_id`` with ``old`` replaced by ``new`` (once, and it must be there)."""
+    source = next(c.source for c in cells(assignment) if c.grade_id == grade_id)
+    assert source.count(old) == 1, (grade_id, old)
+    return source.replace(old, new)
+
+
+def _namespace(assignment, test_id, answers: dict) -> dict:
+    """The notebook's setup and answer cells, up to the test cell ``test_id``, run in a fresh
+    namespace (the answer cells in ``answers`` replaced); the test cells before it do not run."""
+    import matplotlib.pyplot as plt
+
+    namespace = {"__name__": "__main__"}
+    for cell in cells(assignment):
+        if cell.grade_id == test_id:
+            return namespace
+        if cell.kind != "test":
+            exec(compile(answers.get(cell.grade_id, cell.source), f"<{cell.grade_id or 'setup'}>", "exec"), namespace)
+            plt.close("all")
+    raise AssertionError(f"{assignment} has no test cell {test_id}")
+
+
+def graded(monkeypatch, tmp_path, assignment, test_id, answers: dict) -> dict:
+    """{"visible": lines, "hidden": lines} of test cell ``test_id``'s feedback, the answers
+    ``answers`` ({grade_id: source}) against the model answers; and whether each part passed."""
+    test = next(c for c in cells(assignment) if c.grade_id == test_id)
+    monkeypatch.setenv("SPRINTLIB_HIDDEN_IMAGES", str(tmp_path))
+    out = {}
+    with graded_environment(monkeypatch):
+        runs = {}
+        for mode, given in (("expected", {}), ("got", answers)):
+            ns = _namespace(assignment, test_id, given)
+            runs[mode] = [graded_part(monkeypatch, mode, lambda src=src: exec(compile(src, f"<{test_id}>", "exec"), ns))
+                          for src in (test.visible, test.hidden) if src.strip()]
+    for k, (expected, got) in enumerate(zip(runs["expected"], runs["got"])):
+        ok, lines = judged(expected, got, hidden=k == 1)
+        out["visible" if k == 0 else "hidden"] = (ok, lines)
+    return out
+
+
+def hints(lines) -> list[str]:
+    return re.findall(r"hint: (.*)", "\n".join(lines))
+
+
+# -- sprint 3: a summary that counts W but not B ------------------------------------------------
+S3 = "sprint3_lenet"
+W_ONLY = "your counts are those of the weights alone"
+
+
+def test_a_summary_that_counts_w_but_not_b_is_named_when_graded(monkeypatch, tmp_path):
+    wrong = _answer(S3, "p2_solution", 'for name in ("W", "B")', 'for name in ("W",)')
+    result = graded(monkeypatch, tmp_path, S3, "p2_test", {"p2_solution": wrong})
+    for part, (ok, lines) in result.items():
+        assert not ok, lines
+        rows = [line for line in lines if "parameters per layer" in line.split("\n")[0]]
+        assert rows and all(f"hint: {W_ONLY}" in row for row in rows), (part, lines)
+        assert all(h.startswith(W_ONLY) for h in hints(lines)), (part, lines)  # the shapes are right: no other hint
+    assert len(result) == 2
+
+
+def test_a_summary_wrong_otherwise_gets_no_w_only_hint(monkeypatch, tmp_path):
+    """Counts one too many for every layer with weights: W + B + 1 is no known mistake."""
+    wrong = _answer(S3, "p2_solution", "for name in (\"W\", \"B\") if hasattr(layer, name)))",
+                    "for name in (\"W\", \"B\") if hasattr(layer, name)) + hasattr(layer, \"W\"))")
+    result = graded(monkeypatch, tmp_path, S3, "p2_test", {"p2_solution": wrong})
+    for part, (ok, lines) in result.items():
+        assert not ok and not hints(lines), (part, lines)
+
+
+def test_the_model_summary_passes_when_graded(monkeypatch, tmp_path):
+    result = graded(monkeypatch, tmp_path, S3, "p2_test", {})
+    assert all(ok and not hints(lines) for ok, lines in result.values()), result
+
+
+# -- sprint 4: an h_0 that is not zero -----------------------------------------------------------
+S4 = "sprint4_rnn"
+H0 = "your states start from an h_0 that is not zero"
+ZERO_H0 = "self.states = np.zeros((N, T + 1, self.n_nodes))  # states[:, t] = h_t, from h_0 = 0\n"
+
+
+@pytest.mark.parametrize("test_id", ["p1_test_random", "p3_test_random"])
+def test_a_random_h0_is_named_when_graded(test_id, monkeypatch, tmp_path):
+    wrong = _answer(S4, "rnn_solution", ZERO_H0, ZERO_H0 + "        self.states[:, 0] = "
+                    "0.5 * np.random.default_rng().standard_normal((N, self.n_nodes))\n")
+    result = graded(monkeypatch, tmp_path, S4, test_id, {"rnn_solution": wrong})
+    for part, (ok, lines) in result.items():
+        assert not ok, lines
+        named = [line for line in lines if f"hint: {H0}" in line]
+        # each check of several time steps names it (any h_0 gives a single first state; the
+        # visible part has two such checks of its three, the hidden one draws its own)
+        assert len(named) >= 2, (part, lines)
+        assert all(h.startswith(H0) for h in hints(lines)), (part, lines)
+    assert len(result) == 2
+
+
+def test_the_model_rnn_passes_when_graded(monkeypatch, tmp_path):
+    result = graded(monkeypatch, tmp_path, S4, "p3_test_random", {})
+    assert all(ok and not hints(lines) for ok, lines in result.values()), result
