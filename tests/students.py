@@ -32,13 +32,15 @@ class StudentConv2d:
     003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
     output positions and assigns (=) each window's share of dX where overlapping windows add;
     "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
-    "backward raises" raises a ValueError.
+    "backward raises" raises a ValueError; "stride ignored" slides its windows 1 entry at a time.
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
         FH, FW = _pair(filter_size)
         self.W, self.B = np.zeros((out_channels, in_channels, FH, FW)), np.zeros(out_channels)
         self.stride, self.pad, self.mistake = _pair(stride), _pair(pad), mistake
+        if mistake == "stride ignored":  # windows 1 entry apart, whatever stride it is given
+            self.stride = (1, 1)
 
     def _kernel(self):
         if self.mistake == "flipped":
@@ -149,10 +151,10 @@ class StudentMaxPool2D:
     by side): the spread gradient of each channel transposed (``np.vstack(...).T``) before the
     mask. "assigned" assigns (=) each window's gradient, its zeros included, over the window;
     "assigned at max" assigns it at the window's maximum; "no mask" gives it to every entry
-    of the window."""
+    of the window; "stride ignored" puts its windows side by side whatever stride it is given."""
 
     def __init__(self, pool=2, stride=None, mistake=None):
-        self.P, self.S, self.mistake = pool, stride or pool, mistake
+        self.P, self.S, self.mistake = pool, (pool if mistake == "stride ignored" else stride or pool), mistake
 
     def forward(self, X):
         N, C, H, W = X.shape
@@ -226,7 +228,8 @@ class StudentRNN:
     the sprint's student did); "derivative at previous" takes tanh's derivative at h_{t-1};
     "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
     states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
-    dB's term of a step (seed 004)."""
+    dB's term of a step (seed 004); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
+    "last gradient only" takes only dA[:, -1] of the upstream gradient."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -252,6 +255,8 @@ class StudentRNN:
         T = self.X.shape[1]
         if not self.return_sequences:  # only h_T reached the output
             dz = np.concatenate([np.zeros((len(dz), T - 1, dz.shape[-1])), dz[:, None]], axis=1)
+        elif self.mistake == "last gradient only":  # as if only h_T reached the loss
+            dz = np.concatenate([np.zeros((len(dz), T - 1, dz.shape[-1])), dz[:, -1:]], axis=1)
         self.dW_x, self.dW_h, self.dB = np.zeros_like(self.W_x), np.zeros_like(self.W_h), np.zeros_like(self.B)
         dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
         for t in reversed(range(T)):
@@ -264,14 +269,16 @@ class StudentRNN:
             else:
                 self.dW_x, self.dW_h, self.dB = self.dW_x + terms[0], self.dW_h + terms[1], self.dB + terms[2]
             dX[:, t] = da @ self.W_x.T
-            dh = 0 if self.mistake in ("no carry", "no W_h") else da @ self.W_h.T
+            dh = 0 if self.mistake in ("no carry", "no W_h") else da @ (
+                self.W_h if self.mistake == "carry untransposed" else self.W_h.T)
             if self.mistake == "carry mean":
                 dh = dh / len(dz)
         return dX
 
 
 class StudentSigmoid:
-    """Sprint 4's student Sigmoid; "one plus" is its ``1/1+np.exp(-A)``."""
+    """Sprint 4's student Sigmoid; "one plus" is its ``1/1+np.exp(-A)``; "derivative at input"
+    takes Z (1 - Z) with Z the input."""
 
     def __init__(self, mistake=None):
         self.mistake = mistake
@@ -281,8 +288,24 @@ class StudentSigmoid:
         return 1/1+np.exp(-A) if self.mistake == "one plus" else 1 / (1 + np.exp(-A))  # noqa: E226
 
     def backward(self, dout):
-        Z = self.forward(self.A)
+        Z = self.A if self.mistake == "derivative at input" else self.forward(self.A)
         return Z * (1 - Z) * dout
+
+
+class StudentTanh:
+    """Sprint 4's student Tanh (seed 004 writes it with np.exp); "derivative at input" takes
+    1 - Z^2 with Z the input."""
+
+    def __init__(self, mistake=None):
+        self.mistake = mistake
+
+    def forward(self, A):
+        self.A = A
+        return (np.exp(A) - np.exp(-A)) / (np.exp(A) + np.exp(-A))
+
+    def backward(self, dout):
+        Z = self.A if self.mistake == "derivative at input" else self.forward(self.A)
+        return (1 - Z ** 2) * dout
 
 
 class StudentFC:

@@ -113,3 +113,57 @@ def test_a_random_h0_is_named_when_graded(test_id, monkeypatch, tmp_path):
 def test_the_model_rnn_passes_when_graded(monkeypatch, tmp_path):
     result = graded(monkeypatch, tmp_path, S4, "p3_test_random", {})
     assert all(ok and not hints(lines) for ok, lines in result.values()), result
+
+
+# -- the other common mistakes (issue 24, item 6) -------------------------------------------------
+def _named_everywhere_wrong(result, words, at_least=1):
+    """Each part fails and names the mistake ``words`` on at least ``at_least`` of its checks,
+    and every hint it gives is that one."""
+    for part, (ok, lines) in result.items():
+        assert not ok, (part, lines)
+        named = [line for line in lines if f"hint: {words}" in line]
+        assert len(named) >= at_least, (part, lines)
+        assert all(h.startswith(words) for h in hints(lines)), (part, lines)
+
+
+@pytest.mark.parametrize("test_id, old, new", [
+    ("p0_test_sigmoid", "return dZ * self.Z * (1 - self.Z)", "return dZ * self.A * (1 - self.A)"),
+    ("p0_test_tanh", "return dZ * (1 - self.Z ** 2)", "return dZ * (1 - self.A ** 2)"),
+], ids=["sigmoid", "tanh"])
+def test_an_activation_s_derivative_at_its_input_is_named_when_graded(test_id, old, new, monkeypatch, tmp_path):
+    """The derivative written through the output (A (1 - A), 1 - A^2) taken at the input."""
+    wrong = _answer(S4, "p0_solution", old, new)
+    for forward in ("self.Z = 1 / (1 + np.exp(-A))", "self.Z = np.tanh(A)"):
+        wrong = wrong.replace(forward, "self.A = A\n        " + forward)
+    result = graded(monkeypatch, tmp_path, S4, test_id, {"p0_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, "your backward takes the derivative at the input X", at_least=2)
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("dh_later = dA @ self.W_h.T", "dh_later = dA @ self.W_h",
+     "your backward carries the gradient back to h_{t-1} through W_h as it is"),
+    ("dh = dH[:, t] + dh_later", "dh = (dH[:, t] if t == T - 1 else 0) + dh_later",
+     "your backward uses only the gradient of the last state"),
+], ids=["carry through W_h untransposed", "last step's gradient only"])
+def test_a_bptt_mistake_is_named_when_graded(old, new, words, monkeypatch, tmp_path):
+    wrong = _answer(S4, "rnn_solution", old, new)
+    result = graded(monkeypatch, tmp_path, S4, "p3_test_random", {"rnn_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, words)
+
+
+S2 = "sprint2_conv2d"
+
+
+def test_a_max_pool_that_ignores_its_stride_is_named_when_graded(monkeypatch, tmp_path):
+    """Windows side by side whatever the stride: named where the stride is smaller than the
+    window (the checks of windows side by side pass)."""
+    wrong = _answer(S2, "p4_solution", "self.stride = pool_size if stride is None else stride",
+                    "self.stride = pool_size")
+    result = graded(monkeypatch, tmp_path, S2, "p4_test_forward", {"p4_solution": wrong})
+    ok, lines = result["visible"]
+    assert not ok
+    named = [line for line in lines if "hint: your output is that of windows side by side" in line]
+    assert len(named) == 2, lines  # POOL_CASES' two of overlapping windows
+    assert all(h.startswith("your output is that of windows side by side") for h in hints(lines)), lines

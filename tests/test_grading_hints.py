@@ -6,11 +6,11 @@ import re
 import numpy as np
 import pytest
 
-from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN
+from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN, Tanh
 from sprintlib.functional import output_size, output_size_2d
 from sprintlib.grading import MISTAKES, SIZE_MISTAKES, check_array, check_function, check_layer
 from students import (StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid,
-                      StudentSimpleConv1d, student_counts, student_param_count)
+                      StudentSimpleConv1d, StudentTanh, student_counts, student_param_count)
 
 from graded import graded_part, judged
 
@@ -108,6 +108,25 @@ CASES = {
     "RNN states reshaped from time-major": (lambda m: StudentRNN(3, 4, mistake=m),
                                             lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), "time major",
                                             "forward A", r"reshaped straight to \(N, T, n_nodes\)"),
+    # issue 24, item 6, the others: an activation's derivative (written through its output) taken
+    # at its input; BPTT's carry through W_h untransposed (square: no shape error); a backward that
+    # takes only the last step's gradient; windows that ignore the stride (1 apart, or side by side)
+    "sigmoid derivative at the input": (lambda m: StudentSigmoid(mistake=m), lambda: Sigmoid(), (3, 4),
+                                        "derivative at input", "backward dX", r"derivative at the input X"),
+    "tanh derivative at the input": (lambda m: StudentTanh(mistake=m), lambda: Tanh(), (2, 3, 4),
+                                     "derivative at input", "backward dX", r"derivative at the input X"),
+    "RNN carry through W_h untransposed": (lambda m: StudentRNN(3, 4, mistake=m),
+                                           lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                           "carry untransposed", "backward dX", r"through W_h as it is, da_t W_h"),
+    "RNN backward from the last gradient only": (lambda m: StudentRNN(3, 4, mistake=m),
+                                                 lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                                 "last gradient only", "backward dW_x",
+                                                 r"uses only the gradient of the last state"),
+    "convolution's stride ignored": (lambda m: StudentConv2d(2, 3, 3, stride=2, pad=1, mistake=m),
+                                     lambda: Conv2d(2, 3, 3, stride=2, pad=1), (2, 2, 7, 7), "stride ignored",
+                                     "forward A", r"windows moving 1 entry at a time: the stride is ignored"),
+    "max-pool's stride ignored": (lambda m: StudentMaxPool2D(3, 1, mistake=m), lambda: MaxPool2D(3, 1), (2, 2, 7, 7),
+                                  "stride ignored", "forward A", r"windows side by side .*: the stride is ignored"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
@@ -183,7 +202,8 @@ def test_every_mistake_of_the_table_has_a_test():
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
               "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
-              "states reshaped from time-major"}
+              "states reshaped from time-major", "derivative at the input", "gradient carried through W_h untransposed",
+              "only the last step's gradient"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 

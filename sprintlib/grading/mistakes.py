@@ -37,7 +37,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .._withheld import ModelAnswerWithheld
-from ..layers.activations import Sigmoid
+from ..layers.activations import Activation, Sigmoid
 from ..layers.conv1d import Conv1d
 from ..layers.conv2d import Conv2d
 from ..layers.max_pool2d import MaxPool2D
@@ -226,12 +226,30 @@ def _rnn_assigned_per_step(ref, X, dA, run=_run):
     return run(ref, X, dA, _bptt={"accumulate": False})
 
 
-def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True):
+def _rnn_carry_untransposed(ref, X, dA, run=_run):
+    """The gradient carried back to h_{t-1} through W_h as it is, da_t W_h, where it is
+    da_t W_h^T (W_h is square: no shape error tells)."""
+    return run(ref, X, dA, _bptt={"carry_transposed": False})
+
+
+def _rnn_last_gradient_only(ref, X, dA, run=_run):
+    """A layer that returns every state, whose backward takes only the last step's upstream
+    gradient dA[:, -1] (as if only h_T reached the loss) and leaves out those of the others."""
+    if not ref.return_sequences or np.shape(dA)[1] < 2:
+        return {}
+    last = np.zeros_like(dA)
+    last[:, -1] = dA[:, -1]
+    return run(ref, X, last)
+
+
+def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True,
+          carry_transposed=True):
     """Backpropagation through time of the SimpleRNN ``v`` after its forward on ``X``, from
     its states, with a known mistake: the activation's derivative at h_{t-1} instead of h_t
     (``derivative_at="previous"``), dW_h with h_T instead of h_{t-1} (``dW_h_with="final"``),
-    the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), the
-    weights' gradients assigned at each step instead of added (``accumulate=False``).
+    the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), or through
+    W_h untransposed (``carry_transposed=False``), the weights' gradients assigned at each
+    step instead of added (``accumulate=False``).
     With the defaults, the reference's own backward. Returns (dX, {name: gradient})."""
     states = np.asarray(v._states, np.float64)  # (T + 1, N, H): h_0 .. h_T
     T, N = states.shape[0] - 1, states.shape[1]
@@ -254,7 +272,7 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
         else:
             dW_x, dW_h, dB = terms
         dX[t - 1] = da @ W_x.T
-        dh = carry * (da @ W_h.T)
+        dh = carry * (da @ (W_h.T if carry_transposed else W_h))
     return dX.transpose(1, 0, 2), {"W_x": dW_x, "W_h": dW_h, "B": dB}
 
 
@@ -262,6 +280,29 @@ def _one_plus_exp(ref, X, dA, run=_run):
     """``1/1+np.exp(-A)``: that is 1 + exp(-A); backward then uses it as Z."""
     Z = 1 / 1 + np.exp(-X.astype(np.float64))
     return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
+
+
+def _derivative_at_input(ref, X, dA, run=_run):
+    """An activation's backward with its derivative, written through its output A (Sigmoid's
+    A (1 - A), Tanh's 1 - A^2), evaluated at the input X instead: dA * X (1 - X)."""
+    return {"backward dX": np.asarray(dA, np.float64) * ref.derivative(np.asarray(X, np.float64))}
+
+
+def _stride_ignored(ref, X, dA, run=_run, step=None):
+    """A forward whose windows move ``step`` (1, or a whole window) at a time, whatever the
+    stride: the output of the same layer with that stride."""
+    geometry = _geometry(ref, X)
+    if geometry is None:
+        return {}
+    s = tuple(1 for _ in geometry.f) if step == 1 else geometry.f
+    if s == geometry.s:
+        return {}
+    changes = {"stride": s if isinstance(ref.stride, tuple) else s[0]}
+    if hasattr(ref, "allow_remainder"):  # windows a whole window apart need not tile the input
+        changes["allow_remainder"] = True
+    v = _changed(ref, changes)
+    with keep_weights(v):
+        return {"forward A": v.forward(X.copy())}
 
 
 def _rnn_time_major_reshape(ref, X, dA, run=_run):
@@ -330,10 +371,22 @@ MISTAKES = {
                         "h_t = tanh(a_t), so dL/da_t = dL/dh_t * (1 - h_t^2), with the state step t made",
                         family="derivative"),
                 Mistake("gradients assigned per step", _rnn_assigned_per_step, _RNN_ASSIGNED, family="sum"),
+                Mistake("gradient carried through W_h untransposed", _rnn_carry_untransposed,
+                        "your backward carries the gradient back to h_{t-1} through W_h as it is, da_t W_h: "
+                        "h_{t-1} is multiplied by W_h in forward, so its gradient is da_t W_h^T (W_h is square, "
+                        "so no shape error shows it)", family="carry"),
+                Mistake("only the last step's gradient", _rnn_last_gradient_only,
+                        "your backward uses only the gradient of the last state, dA[:, -1]: this layer returns "
+                        "every state, and each step's dL/dh_t is dA[:, t] plus what comes back from step t + 1",
+                        family="upstream"),
                 Mistake("states reshaped from time-major", _rnn_time_major_reshape,
                         "your states are those of a list over time, an array (T, N, n_nodes), reshaped straight to "
                         "(N, T, n_nodes), which mixes the samples and the steps: stack them along axis 1, "
                         "np.stack(states, axis=1), or transpose(1, 0, 2) first", family="A order")],
+    Activation: [Mistake("derivative at the input", _derivative_at_input,
+                         "your backward takes the derivative at the input X: written through the output "
+                         "(Sigmoid's A (1 - A), Tanh's 1 - A^2) it needs A = f(X), the output forward "
+                         "returned (keep it, or compute f(X) again)")],
     Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
                       "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
                       "1 / (1 + np.exp(-A))", family="sigmoid")],
@@ -565,6 +618,13 @@ def _general(reference, X, dA, expected: dict) -> list:
                              "along each axis): window i starts at i * S in the (padded) input, so its share goes to "
                              "dX[..., i*S : i*S + F], over the input's length (then cut the padding off)",
                              family="dX shape"))
+        found += [Mistake("stride ignored: 1", functools.partial(_stride_ignored, step=1),
+                          "your output is that of windows moving 1 entry at a time: the stride is ignored; "
+                          "window i starts at i * S"),
+                  Mistake("stride ignored: a window", functools.partial(_stride_ignored, step="window"),
+                          "your output is that of windows side by side (moving a whole window at a time): the "
+                          "stride is ignored; window i starts at i * S, and windows overlap where S is smaller "
+                          "than the window")]
         found += [Mistake("dX assigned per window", _assigned_per_window, assign, family="dX sum"),
                   Mistake("dX assigned per window, at the maxima",
                           functools.partial(_assigned_per_window, only_nonzero=True), assign, family="dX sum")]
