@@ -229,7 +229,8 @@ class StudentRNN:
     "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
     states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
     dB's term of a step (seed 004); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
-    "last gradient only" takes only dA[:, -1] of the upstream gradient."""
+    "last gradient only" takes only dA[:, -1] of the upstream gradient; "global b" adds a global
+    b = np.array([1]) in forward where self.B belongs (seed 004)."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -244,7 +245,8 @@ class StudentRNN:
             self.h = np.ones_like(self.h)
         self.hs = [self.h]
         for t in range(X.shape[1]):
-            a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
+            bias = 1.0 if self.mistake == "global b" else self.B  # seed 004: its global b = np.array([1])
+            a = X[:, t] @ self.W_x + bias + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
             self.h = np.tanh(a)
             self.hs.append(self.h)
         if self.mistake == "time major":  # seed 004: np.array(output_list).reshape(batch, T, n_nodes)

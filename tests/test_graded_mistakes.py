@@ -8,9 +8,11 @@ answer gets no hint and passes."""
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
+from conftest import ROOT
 from course_cells import cells, graded_environment
 from graded import graded_part, judged
 
@@ -167,3 +169,19 @@ def test_a_max_pool_that_ignores_its_stride_is_named_when_graded(monkeypatch, tm
     named = [line for line in lines if "hint: your output is that of windows side by side" in line]
     assert len(named) == 2, lines  # POOL_CASES' two of overlapping windows
     assert all(h.startswith("your output is that of windows side by side") for h in hints(lines)), lines
+
+
+def test_the_seeds_global_b_is_named_when_graded(monkeypatch, tmp_path):
+    """The students' SimpleRNN notebook's own forward (the seeds' sample submission) adds its
+    global b = np.array([1]) where self.B belongs: on the document's single sequence (where its
+    reshape of the states from time-major changes nothing) the feedback names it."""
+    sys.path.insert(0, str(ROOT / "autograder"))
+    import build
+
+    seeds = build.read_buggy(ROOT / "autograder" / "samples" / "buggy" / f"{S4}.py")
+    result = graded(monkeypatch, tmp_path, S4, "p1_test_document",
+                    {k: seeds[k] for k in ("p0_solution", "rnn_solution")})
+    ok, lines = result["visible"]
+    assert not ok
+    verdict = next(line for line in lines if line.startswith("forward A: "))
+    assert "hint: your states are those of a bias that is one number" in verdict, lines

@@ -408,6 +408,39 @@ def test_an_rnn_from_an_h0_that_is_not_zero_is_named(mistake, capsys):
         assert "hint: your states start from an h_0 that is not zero" in _verdict(out, part), out
 
 
+GLOBAL_B = "your states are those of a bias that is one number, the same for every node"
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_a_global_b_in_place_of_b_is_named(hidden, capsys, monkeypatch):
+    """The students' SimpleRNN notebook adds its global b = np.array([1]) where self.B belongs:
+    b is read off the first states, then every state and gradient computed with it."""
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError, match="wrong: forward A, backward dX"):
+        check_layer(StudentRNN(3, 4, mistake="global b"), SimpleRNN(3, 4, return_sequences=True), X)
+    out = capsys.readouterr().out
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        assert f"hint: {GLOBAL_B}" in _verdict(out, part), out
+    assert "h_0" not in out, out
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="global b"),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=hidden)
+    assert not ok
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        verdict = next(line for line in lines if line.startswith(f"{part}: "))
+        assert f"hint: {GLOBAL_B}" in verdict, lines
+
+
+@pytest.mark.parametrize("mistake", ["random h0", "no W_h", "time major"])
+def test_other_forwards_are_no_global_b(mistake, capsys):
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError):
+        check_layer(StudentRNN(3, 4, mistake=mistake), SimpleRNN(3, 4, return_sequences=True), X)
+    assert "a bias that is one number" not in capsys.readouterr().out
+
+
 def test_an_h0_hint_needs_more_than_the_first_state(capsys):
     """With one time step, any first state comes from some h_0: nothing tests the hint on A
     (the gradients still do)."""

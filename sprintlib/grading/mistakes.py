@@ -702,13 +702,35 @@ def _rnn_nonzero_h0(ref, X, dA, got: dict, run=_run):
     return out
 
 
+def _rnn_bias_one_number(ref, X, dA, got: dict, run=_run):
+    """A forward whose bias is one number b, the same for every node, in place of the layer's
+    B (a global ``b = np.array([1])``, as the students' SimpleRNN notebook reads): b read off
+    the student's first states (h_1 = tanh(x_1 W_x + b), h_0 = 0: one b for all N * H of
+    them, which tests it), then every state and gradient computed with B = b."""
+    A = got.get("forward A")
+    if not isinstance(A, np.ndarray) or ref.activation != "tanh" or not ref.return_sequences:
+        return {}
+    N, T = X.shape[0], X.shape[1]
+    H = ref.W_h.shape[0]
+    if A.shape != (N, T, H) or N * H < 2 or not np.isfinite(A).all() or np.abs(A[:, 0]).max() >= 1:
+        return {}
+    first = np.arctanh(np.asarray(A[:, 0], np.float64)) - np.asarray(X[:, 0], np.float64) @ np.asarray(ref.W_x,
+                                                                                                      np.float64)
+    b = float(first.mean())
+    return run(ref, X, dA, B=np.full(np.shape(ref.B), b, dtype=np.asarray(ref.B).dtype))
+
+
 #: mistakes with a quantity read off the student's own values: (layer class, Mistake whose
 #: predict(reference, X, dA, got) takes the student's parts too)
 FITTED = {
     SimpleRNN: [Mistake("h_0 not zero", _rnn_nonzero_h0,
                         "your states start from an h_0 that is not zero (random, or the state a previous "
                         "forward left): every forward starts from h_0 = np.zeros((batch, n_nodes)), then "
-                        "a_t = x_t W_x + h_{t-1} W_h + B")],
+                        "a_t = x_t W_x + h_{t-1} W_h + B"),
+                Mistake("bias one number", _rnn_bias_one_number,
+                        "your states are those of a bias that is one number, the same for every node, in place of "
+                        "the layer's B: does forward read a global b (the students' SimpleRNN notebook has "
+                        "b = np.array([1])) where it should read self.B?")],
 }
 
 
