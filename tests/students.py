@@ -32,7 +32,8 @@ class StudentConv2d:
     003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
     output positions and assigns (=) each window's share of dX where overlapping windows add;
     "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
-    "backward raises" raises a ValueError; "stride ignored" slides its windows 1 entry at a time.
+    "backward raises" raises a ValueError; "stride ignored" slides its windows 1 entry at a time;
+    "dB batch only" sums dA over the batch alone (an FC layer's np.sum(dA, axis=0)).
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
@@ -78,7 +79,8 @@ class StudentConv2d:
         dW = self._kernel_layout(dW)
         self.dW = dW / len(dA) if self.mistake == "mean dW" else dW
         if self.mistake != "no dB":
-            self.dB = dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=(0, 2, 3))
+            self.dB = (dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=0)
+                       if self.mistake == "dB batch only" else dA.sum(axis=(0, 2, 3)))
         if self.mistake == "assigned":  # a loop over the output positions, each window's share assigned
             (SH, SW), (FH, FW) = self.stride, W.shape[2:]
             for oh in range(dA.shape[2]):

@@ -123,9 +123,10 @@ def _named_everywhere_wrong(result, words, at_least=1):
     and every hint it gives is that one."""
     for part, (ok, lines) in result.items():
         assert not ok, (part, lines)
-        named = [line for line in lines if f"hint: {words}" in line]
+        named = [line for line in lines if "hint: " in line and words in line]
         assert len(named) >= at_least, (part, lines)
-        assert all(h.startswith(words) for h in hints(lines)), (part, lines)
+        # (where the values cannot tell it from another, both are named: "one of these mistakes")
+        assert all(words in h for h in hints(lines)), (part, lines)
 
 
 @pytest.mark.parametrize("test_id, old, new", [
@@ -185,3 +186,17 @@ def test_the_seeds_global_b_is_named_when_graded(monkeypatch, tmp_path):
     assert not ok
     verdict = next(line for line in lines if line.startswith("forward A: "))
     assert "hint: your states are those of a bias that is one number" in verdict, lines
+
+
+def test_a_convolution_s_db_summed_over_the_batch_only_is_named_when_graded(monkeypatch, tmp_path):
+    """An FC layer's np.sum(dA, axis=0) in a convolution: dB of shape (C_out, OH, OW)."""
+    wrong = _answer(S2, "p1_solution", "        self.dB = dA.sum(axis=0)  # summed over images and positions\n",
+                    "        self.dB = np.sum(self.dA_given, axis=0)  # (C_out, OH, OW)\n")
+    wrong = wrong.replace('        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets self.dW and self.dB"""\n',
+                          '        """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets self.dW and self.dB"""\n'
+                          '        self.dA_given = dA  # (N, C_out, OH, OW)\n')
+    result = graded(monkeypatch, tmp_path, S2, "p1_test_backward", {"p1_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, "your dB is dA summed over axis 0 only", at_least=2)
+    for _, lines in result.values():
+        assert all("backward dB: " in line for line in lines if "hint:" in line), lines

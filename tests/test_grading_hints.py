@@ -127,6 +127,10 @@ CASES = {
                                      "forward A", r"windows moving 1 entry at a time: the stride is ignored"),
     "max-pool's stride ignored": (lambda m: StudentMaxPool2D(3, 1, mistake=m), lambda: MaxPool2D(3, 1), (2, 2, 7, 7),
                                   "stride ignored", "forward A", r"windows side by side .*: the stride is ignored"),
+    # an FC layer's dB, np.sum(dA, axis=0), in a convolution: summed over the batch alone
+    "dB summed over the batch only": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV),
+                                      (2, 2, 5, 5), "dB batch only", "backward dB",
+                                      r"your dB is dA summed over axis 0 only: dB has B's shape.*\(axis=\(0, 2, 3\)\)"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),

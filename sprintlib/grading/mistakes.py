@@ -44,7 +44,7 @@ from ..layers.max_pool2d import MaxPool2D
 from ..layers.rnn import SimpleRNN
 from ..layers.simple_conv1d import SimpleConv1d
 from ..testing import keep_weights
-from .comparison import _SIZE_RULE, _matches, _tolerance
+from .comparison import _SIZE_RULE, _axes_words, _matches, _tolerance
 from .records import _from_npy, _npy
 from .values import _numbers
 
@@ -512,6 +512,32 @@ def _stride_left_out_of_dx(ref, X, dA, run=_run):
     return out
 
 
+def _bias_summed_over(ref, X, dA, run=_run, axes=()):
+    """dB as dA summed over ``axes`` only (e.g. the batch axis alone, as an FC layer's
+    np.sum(dA, axis=0)), where a layer with windows sums it over the batch and every position."""
+    return {"backward dB": np.sum(np.asarray(dA, np.float64), axis=axes)}
+
+
+def _bias_sums(reference, X, dA) -> list:
+    """The mistakes of a windowed layer's dB summed over some of the axes it sums over (the
+    batch and the positions, every axis of dA but the channels'), one a subset."""
+    geometry = _geometry(reference, X)
+    B = getattr(reference, "B", None)
+    if geometry is None or not isinstance(B, np.ndarray) or B.ndim != 1 or np.ndim(dA) < 2:
+        return []
+    channel = np.ndim(dA) - len(geometry.f) - 1
+    summed = [a for a in range(np.ndim(dA)) if a != channel]
+    found = []
+    for r in range(1, len(summed)):
+        for axes in itertools.combinations(summed, r):
+            which = "axis " + str(axes[0]) if len(axes) == 1 else _axes_words(list(axes))
+            found.append(Mistake(f"dB summed over {axes}", functools.partial(_bias_summed_over, axes=axes),
+                                 f"your dB is dA summed over {which} only: dB has B's shape, one value per output "
+                                 f"channel; sum dA over the batch and every position, every axis but the channels' "
+                                 f"(axis={tuple(summed)})"))
+    return found
+
+
 def _output_cropped(ref, X, dA, run=_run, formula=None, interior=False):
     """A forward whose output size along the spatial axes is ``formula(n, f, s, p)`` (smaller
     than the right one) with the right values there: the loop over the output positions
@@ -602,6 +628,7 @@ def _general(reference, X, dA, expected: dict) -> list:
             if np.ndim(dA) == 3:  # (N, T, H): the mean at one time step
                 found.append(Mistake("dB one number: the mean of a step", functools.partial(
                     _bias_one_number, divisor=lambda shape: shape[0] * shape[2]), one, family="dB shape"))
+            found += _bias_sums(reference, X, dA)
     if _geometry(reference, X) is not None:
         found += [Mistake(f"output size: {name}", functools.partial(_output_cropped, formula=formula),
                           f"your output is the expected one cut to the size that {what}", family="output size")
