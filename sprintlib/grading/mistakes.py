@@ -4,8 +4,9 @@ MISTAKES lists, for each layer the sprints teach, the known mistakes (a flipped 
 uncropped padding, BPTT with the final state...), each as a function that computes with the
 reference's own maths what a layer with that mistake returns on the check's inputs; some
 are known for every layer that can have them (``_general``: a bias left out or added twice,
-a gradient averaged over the batch, dB summed to one number, an output size from a wrong
-formula, dX assigned where overlapping windows should add). Two mistakes of one layer that
+a gradient averaged over the batch, dB summed to one number or over some of its axes only,
+an output size from a wrong formula, windows that ignore the stride, dX assigned where
+overlapping windows should add). Two mistakes of one layer that
 change the same part are known together too (``_pairs``): a student makes several, and
 each must be named. A hint is given only when the mistake's values are the student's,
 within the check's tolerance: a hint whose mistake does not give the student's values
@@ -16,7 +17,7 @@ count, LAYER_COUNT_MISTAKES those of a summary of layers. An ``_Explainer`` give
 the first mistake whose value the student's equals; in a graded run the values travel in the
 expected records (``_hint_records``), and the grading process gives the same hints
 (autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
-values (an h_0 that is not zero: ``FITTED``); the notebook's checks have the student's values at
+values (an RNN's h_0 that is not zero, its bias one number in place of B: ``FITTED``); the notebook's checks have the student's values at
 hand, and in a graded run the trusted run's records carry the check's inputs
 (``_fitted_records``), from which the grading process computes the same prediction on the
 student's values (``_fitted_prediction``), and names the mistake when it reproduces them.
