@@ -33,7 +33,8 @@ class StudentConv2d:
     output positions and assigns (=) each window's share of dX where overlapping windows add;
     "running total" is seed 002's dX, whose accumulator is reset once a channel, not once an entry;
     "backward raises" raises a ValueError; "stride ignored" slides its windows 1 entry at a time;
-    "dB batch only" sums dA over the batch alone (an FC layer's np.sum(dA, axis=0)).
+    "dB batch only" sums dA over the batch alone (an FC layer's np.sum(dA, axis=0)); "W reshaped"
+    multiplies im2col's columns by W.reshape(-1, C_out) (each column not one filter's entries).
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
@@ -46,6 +47,8 @@ class StudentConv2d:
     def _kernel(self):
         if self.mistake == "flipped":
             return self.W[..., ::-1, ::-1]
+        if self.mistake == "W reshaped":  # im2col's product with W.reshape(-1, C_out), not W.reshape(C_out, -1).T
+            return self.W.reshape(-1, len(self.W)).T.reshape(self.W.shape)
         return self.W.swapaxes(-1, -2) if self.mistake == "transposed" else self.W
 
     def _windows(self, OH, OW):
@@ -232,7 +235,8 @@ class StudentRNN:
     states over time straight to (N, T, n_nodes) (seed 004); "average dB" takes np.average(da) as
     dB's term of a step (seed 004); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
     "last gradient only" takes only dA[:, -1] of the upstream gradient; "global b" adds a global
-    b = np.array([1]) in forward where self.B belongs (seed 004)."""
+    b = np.array([1]) in forward where self.B belongs (seed 004); "with h0" returns h_0 .. h_T,
+    "states shifted" h_0 .. h_{T-1}."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -253,6 +257,10 @@ class StudentRNN:
             self.hs.append(self.h)
         if self.mistake == "time major":  # seed 004: np.array(output_list).reshape(batch, T, n_nodes)
             return np.array(self.hs[1:]).reshape(X.shape[0], X.shape[1], -1)
+        if self.mistake == "with h0":  # the states kept, h_0 included, returned as they are
+            return np.stack(self.hs, axis=1)
+        if self.mistake == "states shifted":  # h_0 .. h_{T-1}: the state each step read
+            return np.stack(self.hs[:-1], axis=1)
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
     def backward(self, dz):

@@ -200,3 +200,19 @@ def test_a_convolution_s_db_summed_over_the_batch_only_is_named_when_graded(monk
     _named_everywhere_wrong(result, "your dB is dA summed over axis 0 only", at_least=2)
     for _, lines in result.values():
         assert all("backward dB: " in line for line in lines if "hint:" in line), lines
+
+
+def test_im2col_s_product_with_w_reshaped_wrongly_is_named_when_graded(monkeypatch, tmp_path):
+    wrong = _answer(S2, "p1_solution", "A = self.cols @ self.W.reshape(C_out, -1).T + self.B",
+                    "A = self.cols @ self.W.reshape(-1, C_out) + self.B")
+    result = graded(monkeypatch, tmp_path, S2, "p1_test_forward", {"p1_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    # named on every check of several filters (with one, both reshapes give the same matrix)
+    _named_everywhere_wrong(result, "your A is what im2col's columns give multiplied by W.reshape(-1, C_out)")
+
+
+def test_rnn_states_with_h0_are_named_when_graded(monkeypatch, tmp_path):
+    wrong = _answer(S4, "rnn_solution", "return self.states[:, 1:].copy()", "return self.states.copy()")
+    result = graded(monkeypatch, tmp_path, S4, "p1_test_random", {"rnn_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, "your output starts with h_0 (zeros)", at_least=3)

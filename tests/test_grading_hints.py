@@ -131,6 +131,14 @@ CASES = {
     "dB summed over the batch only": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV),
                                       (2, 2, 5, 5), "dB batch only", "backward dB",
                                       r"your dB is dA summed over axis 0 only: dB has B's shape.*\(axis=\(0, 2, 3\)\)"),
+    # im2col's columns multiplied by W.reshape(-1, C_out): each column mixes the filters' entries
+    "W reshaped for im2col": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                              "W reshaped", "forward A", r"W\.reshape\(-1, C_out\)"),
+    # an RNN's states off by one step: h_0 returned too, or h_0 .. h_{T-1}
+    "RNN states with h_0": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                            (2, 5, 3), "with h0", "forward A", r"your output starts with h_0"),
+    "RNN states shifted": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                           (2, 5, 3), "states shifted", "forward A", r"your states are h_0 \.\. h_\{T-1\}"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
@@ -207,7 +215,7 @@ def test_every_mistake_of_the_table_has_a_test():
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
               "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
               "states reshaped from time-major", "derivative at the input", "gradient carried through W_h untransposed",
-              "only the last step's gradient"}
+              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 

@@ -283,6 +283,28 @@ def _one_plus_exp(ref, X, dA, run=_run):
     return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
 
 
+def _w_reshaped_for_im2col(ref, X, dA, run=_run):
+    """A convolution by im2col whose columns are multiplied by W.reshape(-1, C_out), where
+    W.reshape(C_out, -1).T gives each column one filter's entries: the forward of the layer
+    whose W is that matrix read back as filters."""
+    W = np.asarray(ref.W)
+    if W.ndim < 3 or W.shape[0] < 2:
+        return {}
+    scrambled = W.reshape(-1, W.shape[0]).T.reshape(W.shape)
+    return {"forward A": run(ref, X, dA, W=scrambled)["forward A"]}
+
+
+def _rnn_states_off_by_one(ref, X, dA, run=_run, which="with h0"):
+    """A forward that returns the states it kept, h_0 included (h_0 .. h_T), or the state each
+    step read (h_0 .. h_{T-1}), where the layer returns h_1 .. h_T."""
+    if not ref.return_sequences or (which != "with h0" and np.shape(X)[1] < 2):
+        return {}  # (one step read h_0 alone: its zeros would fit any answer of zeros)
+    A = run(ref, X, dA)["forward A"]
+    h0 = np.zeros_like(A[:, :1])
+    return {"forward A": np.concatenate([h0, A], axis=1) if which == "with h0"
+            else np.concatenate([h0, A[:, :-1]], axis=1)}
+
+
 def _derivative_at_input(ref, X, dA, run=_run):
     """An activation's backward with its derivative, written through its output A (Sigmoid's
     A (1 - A), Tanh's 1 - A^2), evaluated at the input X instead: dA * X (1 - X)."""
@@ -337,6 +359,10 @@ MISTAKES = {
                      "your A is in the order of the im2col product reshaped straight to (N, C, OH, OW): "
                      "the product's rows run over (n, oh, ow) and its columns over the channels, so "
                      "reshape it to (N, OH, OW, C), then .transpose(0, 3, 1, 2)", family="A order"),
+             Mistake("W reshaped for im2col", _w_reshaped_for_im2col,
+                     "your A is what im2col's columns give multiplied by W.reshape(-1, C_out): that matrix's columns "
+                     "are not the filters; W.reshape(C_out, -1).T has one filter's C_in * FH * FW entries a column, "
+                     "in im2col's order"),
              Mistake("dX accumulator not reset", _accumulator_not_reset,
                      "each entry of your dX is the running total of the right dX up to it, row by row (seed "
                      "002's backward): the variable that adds up one entry's terms must start again at 0 for "
@@ -380,6 +406,12 @@ MISTAKES = {
                         "your backward uses only the gradient of the last state, dA[:, -1]: this layer returns "
                         "every state, and each step's dL/dh_t is dA[:, t] plus what comes back from step t + 1",
                         family="upstream"),
+                Mistake("states with h_0", functools.partial(_rnn_states_off_by_one, which="with h0"),
+                        "your output starts with h_0 (zeros): it holds h_0 .. h_T; the layer returns the states its "
+                        "steps made, h_1 .. h_T"),
+                Mistake("states shifted", functools.partial(_rnn_states_off_by_one, which="shifted"),
+                        "your states are h_0 .. h_{T-1}, the state each step read: the layer returns the state each "
+                        "step makes, h_1 .. h_T"),
                 Mistake("states reshaped from time-major", _rnn_time_major_reshape,
                         "your states are those of a list over time, an array (T, N, n_nodes), reshaped straight to "
                         "(N, T, n_nodes), which mixes the samples and the steps: stack them along axis 1, "
