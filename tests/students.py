@@ -202,7 +202,8 @@ class StudentMaxPool2D:
 class StudentSimpleConv1d:
     """Sprint 1's student SimpleConv1d: forward by np.convolve with W reversed, backward
     as the sprint's student wrote it in its optimizer. "flipped" forgets to reverse W; "no +1"
-    loops over N_in - F output positions (the + 1 of the output size left out)."""
+    loops over N_in - F output positions (the + 1 of the output size left out); "dA not reversed"
+    computes dW as np.convolve(X, dA) (without dA[::-1])."""
 
     def __init__(self, filter_size=3, mistake=None):
         self.W, self.B, self.mistake = np.zeros(filter_size), np.zeros(1), mistake
@@ -218,7 +219,7 @@ class StudentSimpleConv1d:
     def backward(self, dA):
         X, w_num = self.X, self.W.shape[0]
         self.dB = np.convolve(dA, np.ones(dA.shape[0]), mode="valid")
-        self.dW = np.convolve(X, dA[::-1], mode="valid")
+        self.dW = np.convolve(X, dA if self.mistake == "dA not reversed" else dA[::-1], mode="valid")
         diff = X.shape[0] - dA.shape[0]
         dA_trans = np.concatenate([np.zeros(diff), dA, np.zeros(diff)])
         return np.array([np.dot(dA_trans[i:w_num + i], self.W[::-1]) for i in range(X.shape[0])])
@@ -236,7 +237,7 @@ class StudentRNN:
     dB's term of a step (seed 004); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
     "last gradient only" takes only dA[:, -1] of the upstream gradient; "global b" adds a global
     b = np.array([1]) in forward where self.B belongs (seed 004); "with h0" returns h_0 .. h_T,
-    "states shifted" h_0 .. h_{T-1}."""
+    "states shifted" h_0 .. h_{T-1}; "carry after derivative" adds da_{t+1} W_h^T after tanh's derivative."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -273,7 +274,10 @@ class StudentRNN:
         dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
         for t in reversed(range(T)):
             state = self.hs[t] if self.mistake == "derivative at previous" else self.hs[t + 1]
-            da = (dz[:, t] + dh) * (1 - state ** 2)
+            if self.mistake == "carry after derivative":
+                da = dz[:, t] * (1 - state ** 2) + dh
+            else:
+                da = (dz[:, t] + dh) * (1 - state ** 2)
             terms = (self.X[:, t].T @ da, (self.h if self.mistake == "final state" else self.hs[t]).T @ da,
                      np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
             if self.mistake == "assigned":

@@ -216,3 +216,26 @@ def test_rnn_states_with_h0_are_named_when_graded(monkeypatch, tmp_path):
     result = graded(monkeypatch, tmp_path, S4, "p1_test_random", {"rnn_solution": wrong})
     assert set(result) == {"visible", "hidden"}
     _named_everywhere_wrong(result, "your output starts with h_0 (zeros)", at_least=3)
+
+
+S1 = "sprint1_conv1d"
+
+
+def test_dw_by_np_convolve_without_reversing_da_is_named_when_graded(monkeypatch, tmp_path):
+    """np.convolve(X, dA, 'valid') for dW: np.convolve reverses dA (dW is the correlation)."""
+    wrong = _answer(S1, "p1_solution", "self.dW[s] = np.sum(dA * self.X[s:s + L_out])",
+                    "self.dW[s] = np.sum(dA[::-1] * self.X[s:s + L_out])")
+    result = graded(monkeypatch, tmp_path, S1, "p1_test_backward", {"p1_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, "your dW is what dA reversed along its positions gives")
+    for _, lines in result.values():
+        assert all(line.startswith("backward dW: ") for line in lines if "hint:" in line), lines
+
+
+def test_bptt_s_carry_added_after_the_derivative_is_named_when_graded(monkeypatch, tmp_path):
+    wrong = _answer(S4, "rnn_solution", "dh = dH[:, t] + dh_later  # h_t feeds the output and the next step: add both "
+                    "paths\n", "dh = dH[:, t]\n")
+    wrong = wrong.replace("dA = dh * (1 - h_t ** 2)  # through tanh", "dA = dh * (1 - h_t ** 2) + dh_later")
+    result = graded(monkeypatch, tmp_path, S4, "p3_test_random", {"rnn_solution": wrong})
+    assert set(result) == {"visible", "hidden"}
+    _named_everywhere_wrong(result, "your backward adds the gradient carried back from step t + 1 after tanh's")

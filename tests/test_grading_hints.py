@@ -139,6 +139,13 @@ CASES = {
                             (2, 5, 3), "with h0", "forward A", r"your output starts with h_0"),
     "RNN states shifted": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
                            (2, 5, 3), "states shifted", "forward A", r"your states are h_0 \.\. h_\{T-1\}"),
+    # dW by np.convolve(X, dA) without reversing dA; BPTT's carried gradient added after tanh's derivative
+    "dW with dA not reversed": (lambda m: StudentSimpleConv1d(3, mistake=m), lambda: SimpleConv1d(3), (9,),
+                                "dA not reversed", "backward dW", r"your dW is what dA reversed along its positions"),
+    "RNN carry added after the derivative": (lambda m: StudentRNN(3, 4, mistake=m),
+                                             lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                             "carry after derivative", "backward dX",
+                                             r"adds the gradient carried back from step t \+ 1 after tanh's"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
@@ -215,7 +222,7 @@ def test_every_mistake_of_the_table_has_a_test():
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
               "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
               "states reshaped from time-major", "derivative at the input", "gradient carried through W_h untransposed",
-              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted"}
+              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted", "carry added after the derivative"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 

@@ -5,8 +5,8 @@ uncropped padding, BPTT with the final state...), each as a function that comput
 reference's own maths what a layer with that mistake returns on the check's inputs; some
 are known for every layer that can have them (``_general``: a bias left out or added twice,
 a gradient averaged over the batch, dB summed to one number or over some of its axes only,
-an output size from a wrong formula, windows that ignore the stride, dX assigned where
-overlapping windows should add). Two mistakes of one layer that
+an output size from a wrong formula, windows that ignore the stride, dW with dA reversed,
+dX assigned where overlapping windows should add). Two mistakes of one layer that
 change the same part are known together too (``_pairs``): a student makes several, and
 each must be named. A hint is given only when the mistake's values are the student's,
 within the check's tolerance: a hint whose mistake does not give the student's values
@@ -243,14 +243,21 @@ def _rnn_last_gradient_only(ref, X, dA, run=_run):
     return run(ref, X, last)
 
 
+def _rnn_carry_after_derivative(ref, X, dA, run=_run):
+    """The gradient carried back from step t + 1 added after tanh's derivative, da_t =
+    dA_t (1 - h_t^2) + da_{t+1} W_h^T, where both reach h_t before it."""
+    return run(ref, X, dA, _bptt={"carry_through_derivative": False})
+
+
 def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True,
-          carry_transposed=True):
+          carry_transposed=True, carry_through_derivative=True):
     """Backpropagation through time of the SimpleRNN ``v`` after its forward on ``X``, from
     its states, with a known mistake: the activation's derivative at h_{t-1} instead of h_t
     (``derivative_at="previous"``), dW_h with h_T instead of h_{t-1} (``dW_h_with="final"``),
     the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), or through
-    W_h untransposed (``carry_transposed=False``), the weights' gradients assigned at each
-    step instead of added (``accumulate=False``).
+    W_h untransposed (``carry_transposed=False``), or added after the activation's derivative
+    (``carry_through_derivative=False``), the weights' gradients assigned at each step instead
+    of added (``accumulate=False``).
     With the defaults, the reference's own backward. Returns (dX, {name: gradient})."""
     states = np.asarray(v._states, np.float64)  # (T + 1, N, H): h_0 .. h_T
     T, N = states.shape[0] - 1, states.shape[1]
@@ -265,7 +272,8 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
     dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(W_h.shape[0])
     dX, dh = np.zeros((T, N, X.shape[-1])), np.zeros((N, W_h.shape[0]))
     for t in reversed(range(1, T + 1)):
-        da = (upstream[t - 1] + dh) * derivative(states[t] if derivative_at == "state" else states[t - 1])
+        slope = derivative(states[t] if derivative_at == "state" else states[t - 1])
+        da = (upstream[t - 1] + dh) * slope if carry_through_derivative else upstream[t - 1] * slope + dh
         before = states[t - 1] if dW_h_with == "previous" else states[T]
         terms = (X[:, t - 1].T @ da, before.T @ da, da.sum(axis=0))
         if accumulate:
@@ -402,6 +410,9 @@ MISTAKES = {
                         "your backward carries the gradient back to h_{t-1} through W_h as it is, da_t W_h: "
                         "h_{t-1} is multiplied by W_h in forward, so its gradient is da_t W_h^T (W_h is square, "
                         "so no shape error shows it)", family="carry"),
+                Mistake("carry added after the derivative", _rnn_carry_after_derivative,
+                        "your backward adds the gradient carried back from step t + 1 after tanh's derivative: "
+                        "both reach h_t, so dL/da_t = (dA_t + da_{t+1} W_h^T) * (1 - h_t^2)", family="carry"),
                 Mistake("only the last step's gradient", _rnn_last_gradient_only,
                         "your backward uses only the gradient of the last state, dA[:, -1]: this layer returns "
                         "every state, and each step's dL/dh_t is dA[:, t] plus what comes back from step t + 1",
@@ -571,6 +582,16 @@ def _bias_sums(reference, X, dA) -> list:
     return found
 
 
+def _dw_with_da_reversed(ref, X, dA, run=_run):
+    """dW computed with dA reversed along its positions: np.convolve(X, dA, 'valid') (or a
+    2-D convolution) where the correlation np.convolve(X, dA[::-1], 'valid') is dW."""
+    geometry = _geometry(ref, X)
+    if geometry is None or not isinstance(getattr(ref, "W", None), np.ndarray) or np.ndim(dA) < len(geometry.f):
+        return {}
+    k = len(geometry.f)
+    return {"backward dW": run(ref, X, np.flip(dA, axis=tuple(range(np.ndim(dA) - k, np.ndim(dA)))))["backward dW"]}
+
+
 def _output_cropped(ref, X, dA, run=_run, formula=None, interior=False):
     """A forward whose output size along the spatial axes is ``formula(n, f, s, p)`` (smaller
     than the right one) with the right values there: the loop over the output positions
@@ -678,6 +699,11 @@ def _general(reference, X, dA, expected: dict) -> list:
                              "along each axis): window i starts at i * S in the (padded) input, so its share goes to "
                              "dX[..., i*S : i*S + F], over the input's length (then cut the padding off)",
                              family="dX shape"))
+        if isinstance(getattr(reference, "W", None), np.ndarray):
+            found.append(Mistake("dW with dA reversed", _dw_with_da_reversed,
+                                 "your dW is what dA reversed along its positions gives (np.convolve(X, dA) reverses "
+                                 "dA): dW is the correlation of X with dA, dW[s] = sum over i of dA[i] X[i*S + s], "
+                                 "e.g. np.convolve(X, dA[::-1], mode='valid') for one channel and a stride of 1"))
         found += [Mistake("stride ignored: 1", functools.partial(_stride_ignored, step=1),
                           "your output is that of windows moving 1 entry at a time: the stride is ignored; "
                           "window i starts at i * S"),
