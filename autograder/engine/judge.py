@@ -157,7 +157,7 @@ def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hi
 
 class _FittedParts:
     """The mistakes with a quantity read off the student's values (sprintlib.grading.mistakes.FITTED:
-    an RNN's h_0 that is not zero), which no value of the trusted run can carry: its records
+    an RNN's h_0 that is not zero, its bias one number), which no value of the trusted run can carry: its records
     carry the check's inputs instead (on the check's first record, ``fitted_inputs``; on each,
     the mistakes and the record's place in the check, ``check_at``), and the prediction is
     computed here on the student's records of the same check (each part, by its name and
