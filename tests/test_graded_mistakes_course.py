@@ -54,7 +54,8 @@ def graded(tmp_path_factory):
     rnn.source = _replaced(rnn.source, ZERO_H0, ZERO_H0 + "        self.states[:, 0] = "
                            "0.5 * np.random.default_rng().standard_normal((N, self.n_nodes))\n")
     p0 = answers["p0_solution"]
-    p0.source = _replaced(p0.source, "self.Z = 1 / (1 + np.exp(-A))", "self.A = A\n        self.Z = 1 / (1 + np.exp(-A))")
+    p0.source = _replaced(p0.source, "self.Z = 1 / (1 + np.exp(-A))",
+                          "self.A = A\n        self.Z = 1 / (1 + np.exp(-A))")
     p0.source = _replaced(p0.source, "return dZ * self.Z * (1 - self.Z)", "return dZ * self.A * (1 - self.A)")
     subs = root / "submissions"
     (subs / "mistakes" / A4).mkdir(parents=True)

@@ -17,8 +17,9 @@ count, LAYER_COUNT_MISTAKES those of a summary of layers. An ``_Explainer`` give
 the first mistake whose value the student's equals; in a graded run the values travel in the
 expected records (``_hint_records``), and the grading process gives the same hints
 (autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
-values (an RNN's h_0 that is not zero, its bias one number in place of B: ``FITTED``); the notebook's checks have the student's values at
-hand, and in a graded run the trusted run's records carry the check's inputs
+values (an RNN's h_0 that is not zero, its bias one number in place of B: ``FITTED``); the
+notebook's checks have the student's values at hand, and in a graded run the trusted run's
+records carry the check's inputs
 (``_fitted_records``), from which the grading process computes the same prediction on the
 student's values (``_fitted_prediction``), and names the mistake when it reproduces them.
 """
