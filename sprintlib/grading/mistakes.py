@@ -19,9 +19,9 @@ expected records (``_hint_records``), and the grading process gives the same hin
 (autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
 values (an RNN's h_0 that is not zero, its bias one number in place of B: ``FITTED``); the
 notebook's checks have the student's values at hand, and in a graded run the trusted run's
-records carry the check's inputs
-(``_fitted_records``), from which the grading process computes the same prediction on the
-student's values (``_fitted_prediction``), and names the mistake when it reproduces them.
+records carry the check's inputs (``_fitted_records``), from which the grading process
+computes the same prediction on the student's values (``_fitted_prediction``), and names the
+mistake when it reproduces them.
 """
 from __future__ import annotations
 
