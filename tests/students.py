@@ -32,17 +32,23 @@ class StudentConv2d:
     003's reshape of the im2col product straight to (N, C, OH, OW); "assigned" loops over the
     output positions and assigns (=) each window's share of dX where overlapping windows add;
     "running total" is the dX of "Sprint13" (a student's 2-D notebook), whose accumulator is reset once a channel, not once an entry;
-    "backward raises" raises a ValueError.
+    "backward raises" raises a ValueError; "stride ignored" slides its windows 1 entry at a time;
+    "dB batch only" sums dA over the batch alone (an FC layer's np.sum(dA, axis=0)); "W reshaped"
+    multiplies im2col's columns by W.reshape(-1, C_out) (each column not one filter's entries).
     """
 
     def __init__(self, in_channels=1, out_channels=2, filter_size=3, stride=1, pad=0, mistake=None):
         FH, FW = _pair(filter_size)
         self.W, self.B = np.zeros((out_channels, in_channels, FH, FW)), np.zeros(out_channels)
         self.stride, self.pad, self.mistake = _pair(stride), _pair(pad), mistake
+        if mistake == "stride ignored":  # windows 1 entry apart, whatever stride it is given
+            self.stride = (1, 1)
 
     def _kernel(self):
         if self.mistake == "flipped":
             return self.W[..., ::-1, ::-1]
+        if self.mistake == "W reshaped":  # im2col's product with W.reshape(-1, C_out), not W.reshape(C_out, -1).T
+            return self.W.reshape(-1, len(self.W)).T.reshape(self.W.shape)
         return self.W.swapaxes(-1, -2) if self.mistake == "transposed" else self.W
 
     def _windows(self, OH, OW):
@@ -76,7 +82,8 @@ class StudentConv2d:
         dW = self._kernel_layout(dW)
         self.dW = dW / len(dA) if self.mistake == "mean dW" else dW
         if self.mistake != "no dB":
-            self.dB = dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=(0, 2, 3))
+            self.dB = (dA.mean(axis=(0, 2, 3)) if self.mistake == "mean dB" else dA.sum(axis=0)
+                       if self.mistake == "dB batch only" else dA.sum(axis=(0, 2, 3)))
         if self.mistake == "assigned":  # a loop over the output positions, each window's share assigned
             (SH, SW), (FH, FW) = self.stride, W.shape[2:]
             for oh in range(dA.shape[2]):
@@ -150,10 +157,10 @@ class StudentMaxPool2D:
     by side): the spread gradient of each channel transposed (``np.vstack(...).T``) before the
     mask. "assigned" assigns (=) each window's gradient, its zeros included, over the window;
     "assigned at max" assigns it at the window's maximum; "no mask" gives it to every entry
-    of the window."""
+    of the window; "stride ignored" puts its windows side by side whatever stride it is given."""
 
     def __init__(self, pool=2, stride=None, mistake=None):
-        self.P, self.S, self.mistake = pool, stride or pool, mistake
+        self.P, self.S, self.mistake = pool, (pool if mistake == "stride ignored" else stride or pool), mistake
 
     def forward(self, X):
         N, C, H, W = X.shape
@@ -196,7 +203,8 @@ class StudentMaxPool2D:
 class StudentSimpleConv1d:
     """Sprint 1's student SimpleConv1d: forward by np.convolve with W reversed, backward
     as the sprint's student wrote it in its optimizer. "flipped" forgets to reverse W; "no +1"
-    loops over N_in - F output positions (the + 1 of the output size left out)."""
+    loops over N_in - F output positions (the + 1 of the output size left out); "dA not reversed"
+    computes dW as np.convolve(X, dA) (without dA[::-1])."""
 
     def __init__(self, filter_size=3, mistake=None):
         self.W, self.B, self.mistake = np.zeros(filter_size), np.zeros(1), mistake
@@ -212,7 +220,7 @@ class StudentSimpleConv1d:
     def backward(self, dA):
         X, w_num = self.X, self.W.shape[0]
         self.dB = np.convolve(dA, np.ones(dA.shape[0]), mode="valid")
-        self.dW = np.convolve(X, dA[::-1], mode="valid")
+        self.dW = np.convolve(X, dA if self.mistake == "dA not reversed" else dA[::-1], mode="valid")
         diff = X.shape[0] - dA.shape[0]
         dA_trans = np.concatenate([np.zeros(diff), dA, np.zeros(diff)])
         return np.array([np.dot(dA_trans[i:w_num + i], self.W[::-1]) for i in range(X.shape[0])])
@@ -227,7 +235,10 @@ class StudentRNN:
     the sprint's student did); "derivative at previous" takes tanh's derivative at h_{t-1};
     "random h0" starts from a random state, "ones h0" from ones; "time major" reshapes the list of
     states over time straight to (N, T, n_nodes) ("リカレントニューラルネットワーク"); "average dB" takes np.average(da) as
-    dB's term of a step (the same document)."""
+    dB's term of a step ("リカレントニューラルネットワーク"); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
+    "last gradient only" takes only dA[:, -1] of the upstream gradient; "global b" adds a global
+    b = np.array([1]) in forward where self.B belongs ("リカレントニューラルネットワーク"); "with h0" returns h_0 .. h_T,
+    "states shifted" h_0 .. h_{T-1}; "carry after derivative" adds da_{t+1} W_h^T after tanh's derivative."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -242,22 +253,32 @@ class StudentRNN:
             self.h = np.ones_like(self.h)
         self.hs = [self.h]
         for t in range(X.shape[1]):
-            a = X[:, t] @ self.W_x + self.B + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
+            bias = 1.0 if self.mistake == "global b" else self.B  # "リカレントニューラルネットワーク": its global b = np.array([1])
+            a = X[:, t] @ self.W_x + bias + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
             self.h = np.tanh(a)
             self.hs.append(self.h)
         if self.mistake == "time major":  # "リカレントニューラルネットワーク": np.array(output_list).reshape(batch, T, n_nodes)
             return np.array(self.hs[1:]).reshape(X.shape[0], X.shape[1], -1)
+        if self.mistake == "with h0":  # the states kept, h_0 included, returned as they are
+            return np.stack(self.hs, axis=1)
+        if self.mistake == "states shifted":  # h_0 .. h_{T-1}: the state each step read
+            return np.stack(self.hs[:-1], axis=1)
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
     def backward(self, dz):
         T = self.X.shape[1]
         if not self.return_sequences:  # only h_T reached the output
             dz = np.concatenate([np.zeros((len(dz), T - 1, dz.shape[-1])), dz[:, None]], axis=1)
+        elif self.mistake == "last gradient only":  # as if only h_T reached the loss
+            dz = np.concatenate([np.zeros((len(dz), T - 1, dz.shape[-1])), dz[:, -1:]], axis=1)
         self.dW_x, self.dW_h, self.dB = np.zeros_like(self.W_x), np.zeros_like(self.W_h), np.zeros_like(self.B)
         dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
         for t in reversed(range(T)):
             state = self.hs[t] if self.mistake == "derivative at previous" else self.hs[t + 1]
-            da = (dz[:, t] + dh) * (1 - state ** 2)
+            if self.mistake == "carry after derivative":
+                da = dz[:, t] * (1 - state ** 2) + dh
+            else:
+                da = (dz[:, t] + dh) * (1 - state ** 2)
             terms = (self.X[:, t].T @ da, (self.h if self.mistake == "final state" else self.hs[t]).T @ da,
                      np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
             if self.mistake == "assigned":
@@ -265,14 +286,16 @@ class StudentRNN:
             else:
                 self.dW_x, self.dW_h, self.dB = self.dW_x + terms[0], self.dW_h + terms[1], self.dB + terms[2]
             dX[:, t] = da @ self.W_x.T
-            dh = 0 if self.mistake in ("no carry", "no W_h") else da @ self.W_h.T
+            dh = 0 if self.mistake in ("no carry", "no W_h") else da @ (
+                self.W_h if self.mistake == "carry untransposed" else self.W_h.T)
             if self.mistake == "carry mean":
                 dh = dh / len(dz)
         return dX
 
 
 class StudentSigmoid:
-    """Sprint 4's student Sigmoid; "one plus" is its ``1/1+np.exp(-A)``."""
+    """Sprint 4's student Sigmoid; "one plus" is its ``1/1+np.exp(-A)``; "derivative at input"
+    takes Z (1 - Z) with Z the input."""
 
     def __init__(self, mistake=None):
         self.mistake = mistake
@@ -282,8 +305,24 @@ class StudentSigmoid:
         return 1/1+np.exp(-A) if self.mistake == "one plus" else 1 / (1 + np.exp(-A))  # noqa: E226
 
     def backward(self, dout):
-        Z = self.forward(self.A)
+        Z = self.A if self.mistake == "derivative at input" else self.forward(self.A)
         return Z * (1 - Z) * dout
+
+
+class StudentTanh:
+    """Sprint 4's student Tanh ("リカレントニューラルネットワーク" writes it with np.exp); "derivative at input" takes
+    1 - Z^2 with Z the input."""
+
+    def __init__(self, mistake=None):
+        self.mistake = mistake
+
+    def forward(self, A):
+        self.A = A
+        return (np.exp(A) - np.exp(-A)) / (np.exp(A) + np.exp(-A))
+
+    def backward(self, dout):
+        Z = self.A if self.mistake == "derivative at input" else self.forward(self.A)
+        return (1 - Z ** 2) * dout
 
 
 class StudentFC:

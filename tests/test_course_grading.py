@@ -143,7 +143,9 @@ SEED_HINTS = {
     "sprint2_conv2d": ["last two axes swapped"],
     # a known mistake (MISTAKES), named in a visible and in a hidden test's verdict
     "sprint4_rnn": ["hint: your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first",
-                    "hidden test: forward A: wrong values (relative error"],
+                    "hidden test: forward A: wrong values (relative error",
+                    # its forward's global b = np.array([1]), read off its states (FITTED)
+                    "hint: your states are those of a bias that is one number"],
 }
 
 

@@ -540,7 +540,7 @@ def test_hidden_words_show_no_value_of_the_hidden_arrays():
      "forward A: wrong values: 1 more than expected in every entry"),
     (np.array([7, 9]), np.array([3, 9]), "forward A: expected [7 9], got [3 9]", "forward A: wrong values"),
     (np.array([7, 9]), np.array([7.0, 9.0]), "forward A: expected integers, got float64 [7. 9.]",
-     "forward A: expected integers (a size is a whole number: use // or int())"),
+     "forward A: expected integers (/ gives floats: use // or int())"),
 ], ids=["shape", "axes", "off by one", "integers", "not integers"])
 def test_hidden_words_of_other_mistakes(expected, got, visible, hidden):
     checks = [judge.judge(part(rec("forward A", expected)), part(rec("forward A", got)), h).checks[0]

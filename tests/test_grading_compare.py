@@ -40,7 +40,7 @@ class runner:  # noqa: N801 - the old grader's function, under its old module's 
         if "expected finite values" in first:
             return f"{name}: not finite (NaN or inf)"
         if "expected integers" in first:
-            return f"{name}: expected integers (a size is a whole number: use // or int())"
+            return f"{name}: expected integers (/ gives floats: use // or int())"
         for word in ("more", "less"):  # _off_by_one's fact: no number of the inputs
             if f": 1 {word} than expected" in first:
                 return f"{name}: wrong values" + first[first.index(f": 1 {word} than expected"):]

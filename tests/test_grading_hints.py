@@ -6,11 +6,11 @@ import re
 import numpy as np
 import pytest
 
-from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN
+from sprintlib import FC, Conv1d, Conv2d, MaxPool2D, Sigmoid, SimpleConv1d, SimpleRNN, Tanh
 from sprintlib.functional import output_size, output_size_2d
 from sprintlib.grading import MISTAKES, SIZE_MISTAKES, check_array, check_function, check_layer
 from students import (StudentConv1d, StudentConv2d, StudentFC, StudentMaxPool2D, StudentRNN, StudentSigmoid,
-                      StudentSimpleConv1d, student_counts, student_param_count)
+                      StudentSimpleConv1d, StudentTanh, student_counts, student_param_count)
 
 from graded import graded_part, judged
 
@@ -108,6 +108,44 @@ CASES = {
     "RNN states reshaped from time-major": (lambda m: StudentRNN(3, 4, mistake=m),
                                             lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3), "time major",
                                             "forward A", r"reshaped straight to \(N, T, n_nodes\)"),
+    # issue 24, item 6, the others: an activation's derivative (written through its output) taken
+    # at its input; BPTT's carry through W_h untransposed (square: no shape error); a backward that
+    # takes only the last step's gradient; windows that ignore the stride (1 apart, or side by side)
+    "sigmoid derivative at the input": (lambda m: StudentSigmoid(mistake=m), lambda: Sigmoid(), (3, 4),
+                                        "derivative at input", "backward dX", r"derivative at the input X"),
+    "tanh derivative at the input": (lambda m: StudentTanh(mistake=m), lambda: Tanh(), (2, 3, 4),
+                                     "derivative at input", "backward dX", r"derivative at the input X"),
+    "RNN carry through W_h untransposed": (lambda m: StudentRNN(3, 4, mistake=m),
+                                           lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                           "carry untransposed", "backward dX", r"through W_h as it is, da_t W_h"),
+    "RNN backward from the last gradient only": (lambda m: StudentRNN(3, 4, mistake=m),
+                                                 lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                                 "last gradient only", "backward dW_x",
+                                                 r"uses only the gradient of the last state"),
+    "convolution's stride ignored": (lambda m: StudentConv2d(2, 3, 3, stride=2, pad=1, mistake=m),
+                                     lambda: Conv2d(2, 3, 3, stride=2, pad=1), (2, 2, 7, 7), "stride ignored",
+                                     "forward A", r"windows moving 1 entry at a time: the stride is ignored"),
+    "max-pool's stride ignored": (lambda m: StudentMaxPool2D(3, 1, mistake=m), lambda: MaxPool2D(3, 1), (2, 2, 7, 7),
+                                  "stride ignored", "forward A", r"windows side by side .*: the stride is ignored"),
+    # an FC layer's dB, np.sum(dA, axis=0), in a convolution: summed over the batch alone
+    "dB summed over the batch only": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV),
+                                      (2, 2, 5, 5), "dB batch only", "backward dB",
+                                      r"your dB is dA summed over axis 0 only: dB has B's shape.*\(axis=\(0, 2, 3\)\)"),
+    # im2col's columns multiplied by W.reshape(-1, C_out): each column mixes the filters' entries
+    "W reshaped for im2col": (lambda m: StudentConv2d(**CONV, mistake=m), lambda: Conv2d(**CONV), (2, 2, 5, 5),
+                              "W reshaped", "forward A", r"W\.reshape\(-1, C_out\)"),
+    # an RNN's states off by one step: h_0 returned too, or h_0 .. h_{T-1}
+    "RNN states with h_0": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                            (2, 5, 3), "with h0", "forward A", r"your output starts with h_0"),
+    "RNN states shifted": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                           (2, 5, 3), "states shifted", "forward A", r"your states are h_0 \.\. h_\{T-1\}"),
+    # dW by np.convolve(X, dA) without reversing dA; BPTT's carried gradient added after tanh's derivative
+    "dW with dA not reversed": (lambda m: StudentSimpleConv1d(3, mistake=m), lambda: SimpleConv1d(3), (9,),
+                                "dA not reversed", "backward dW", r"your dW is what dA reversed along its positions"),
+    "RNN carry added after the derivative": (lambda m: StudentRNN(3, 4, mistake=m),
+                                             lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                             "carry after derivative", "backward dX",
+                                             r"adds the gradient carried back from step t \+ 1 after tanh's"),
     # a bias added twice
     "bias added twice": (lambda m: StudentFC(4, 3, mistake=m), lambda: FC(4, 3), (5, 4), "bias twice",
                          "forward A", r"hint: your output has the bias B added twice"),
@@ -183,7 +221,8 @@ def test_every_mistake_of_the_table_has_a_test():
               "final state in BPTT", "no W_h in forward", "no gradient through W_h", "1/1+np.exp(-A)",
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
               "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
-              "states reshaped from time-major"}
+              "states reshaped from time-major", "derivative at the input", "gradient carried through W_h untransposed",
+              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted", "carry added after the derivative"}
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 
@@ -388,6 +427,39 @@ def test_an_rnn_from_an_h0_that_is_not_zero_is_named(mistake, capsys):
         assert "hint: your states start from an h_0 that is not zero" in _verdict(out, part), out
 
 
+GLOBAL_B = "your states are those of a bias that is one number, the same for every node"
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_a_global_b_in_place_of_b_is_named(hidden, capsys, monkeypatch):
+    """The students' SimpleRNN notebook adds its global b = np.array([1]) where self.B belongs:
+    b is read off the first states, then every state and gradient computed with it."""
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError, match="wrong: forward A, backward dX"):
+        check_layer(StudentRNN(3, 4, mistake="global b"), SimpleRNN(3, 4, return_sequences=True), X)
+    out = capsys.readouterr().out
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        assert f"hint: {GLOBAL_B}" in _verdict(out, part), out
+    assert "h_0" not in out, out
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="global b"),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=hidden)
+    assert not ok
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        verdict = next(line for line in lines if line.startswith(f"{part}: "))
+        assert f"hint: {GLOBAL_B}" in verdict, lines
+
+
+@pytest.mark.parametrize("mistake", ["random h0", "no W_h", "time major"])
+def test_other_forwards_are_no_global_b(mistake, capsys):
+    X = rng.standard_normal((2, 5, 3))
+    with pytest.raises(AssertionError):
+        check_layer(StudentRNN(3, 4, mistake=mistake), SimpleRNN(3, 4, return_sequences=True), X)
+    assert "a bias that is one number" not in capsys.readouterr().out
+
+
 def test_an_h0_hint_needs_more_than_the_first_state(capsys):
     """With one time step, any first state comes from some h_0: nothing tests the hint on A
     (the gradients still do)."""
@@ -407,13 +479,50 @@ def test_a_wrong_rnn_is_no_h0_mistake(capsys):
     assert "h_0 that is not zero" not in capsys.readouterr().out
 
 
-def test_a_graded_run_does_not_guess_an_h0(monkeypatch):
-    """The grading process compares records: an h_0 read off the student's values is not among
-    them, so it says where the values differ and names no mistake (rather than a wrong one)."""
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+@pytest.mark.parametrize("mistake", ["random h0", "ones h0"])
+def test_a_graded_run_names_an_h0_that_is_not_zero(mistake, hidden, monkeypatch):
+    """The grading process reads h_0 off the student's records as the notebook does: the trusted
+    run's records carry the check's inputs (the layer, X, dA), and the engine names the mistake
+    on every part whose value the fitted h_0 gives."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    assert "fitted_inputs" in expected["records"][0] and all("fitted" in r for r in expected["records"])
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake=mistake),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=hidden)
+    assert not ok
+    for part in ("forward A", "backward dX", "backward dW_h"):
+        verdict = next(line for line in lines if line.startswith(f"{part}: "))
+        assert "hint: your states start from an h_0 that is not zero" in verdict, lines
+    right = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4), SimpleRNN(3, 4, return_sequences=True),
+                                                                X))
+    assert judged(expected, right, hidden=hidden)[0]
+
+
+@pytest.mark.parametrize("mistake", ["no W_h", "derivative at previous", "final state"])
+def test_a_graded_run_names_no_h0_for_other_mistakes(mistake, monkeypatch):
+    """Other mistakes of the forward or the backward: the h_0 read off the first state does not
+    give the student's values, and the engine does not name it (their own hints stay)."""
+    X = rng.standard_normal((2, 5, 3))
+    expected = graded_part(monkeypatch, "expected", lambda: check_layer(
+        SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
+    got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake=mistake),
+                                                              SimpleRNN(3, 4, return_sequences=True), X))
+    ok, lines = judged(expected, got, hidden=False)
+    assert not ok and "h_0 that is not zero" not in "\n".join(lines), lines
+    assert any("hint" in line for line in lines), lines
+
+
+def test_a_graded_run_reads_h0_only_from_its_own_check(monkeypatch):
+    """Records out of place (a student's run that checked something else first) are no
+    student's values of the check: no h_0 is read off them."""
     X = rng.standard_normal((2, 5, 3))
     expected = graded_part(monkeypatch, "expected", lambda: check_layer(
         SimpleRNN(3, 4, return_sequences=True), SimpleRNN(3, 4, return_sequences=True), X, own_code=False))
     got = graded_part(monkeypatch, "got", lambda: check_layer(StudentRNN(3, 4, mistake="random h0"),
                                                               SimpleRNN(3, 4, return_sequences=True), X))
+    got["records"] = got["records"][1:]  # forward A missing: every part is out of its place
     ok, lines = judged(expected, got, hidden=False)
-    assert not ok and not any("hint" in line for line in lines), lines
+    assert not ok and "h_0" not in "\n".join(lines), lines

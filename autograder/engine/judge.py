@@ -19,6 +19,7 @@ import numpy as np
 from sprintlib import grading
 # the comparison's own functions, which the notebooks' checks use too (sprintlib/grading/comparison.py)
 from sprintlib.grading.comparison import _accuracy_problem, _bounds_problem, _matches, _ok, _read_numbers, _tolerance
+from sprintlib.grading.mistakes import _fitted_prediction
 
 from .submission import ANSWER_CODE, END_RECORD
 from .verdict import NOT_CHECKED, NOT_NUMBERS, OK, WRONG, Check, PartVerdict
@@ -72,17 +73,20 @@ def judge(expected: dict, got: dict, hidden: bool) -> PartVerdict:
     """The verdict on one part: this process's comparison, never the kernel's."""
     checks = []
     exp_recs, got_recs = expected["records"], got["records"]
+    fitted = _FittedParts(exp_recs, got_recs)
     for k, e in enumerate(exp_recs):
         g = got_recs[k] if k < len(got_recs) else None
-        checks.append(judge_check(e, g, hidden))
+        checks.append(judge_check(e, g, hidden, lambda got, tol, k=k: fitted.hint(k, got, tol, hidden)))
     extra = max(0, len(got_recs) - len(exp_recs))
     stopped = "" if got["ended"] else stop_reason(got, hidden)
     passed = all(c.status == OK for c in checks) and not extra and not stopped
     return PartVerdict("hidden" if hidden else "visible", passed, checks, stopped, extra)
 
 
-def judge_check(e: dict, g: dict | None, hidden: bool) -> Check:
-    """One expected record against the record the student's run emitted in its place."""
+def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None) -> Check:
+    """One expected record against the record the student's run emitted in its place;
+    ``fitted_hint(got, tol)``, if given, names a mistake whose free quantity is read off the
+    student's values (see _FittedParts) where no recorded mistake gives them."""
     name = e["name"]
     if g is None or g["name"] != name:
         return Check(name, NOT_CHECKED, f"{name}: not checked (the test stopped before this check, or ran other checks)")
@@ -98,7 +102,8 @@ def judge_check(e: dict, g: dict | None, hidden: bool) -> Check:
     if compared.message is None:
         return Check(name, OK, _ok(name, compared.err), error=compared.err, **shapes)
     return Check(name, WRONG, compared.hidden_message if hidden else compared.message,
-                 hint=mistake_hint(e, got_arr, tol, hidden), error=compared.err, **shapes)
+                 hint=mistake_hint(e, got_arr, tol, hidden) or (fitted_hint(got_arr, tol) if fitted_hint else ""),
+                 error=compared.err, **shapes)
 
 
 def stop_reason(got: dict, hidden: bool) -> str:
@@ -148,6 +153,61 @@ def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hi
                 _matches(got.astype(np.float64), candidate.astype(np.float64), tol):
             return h["hidden_hint"] if hidden else h["hint"]
     return ""
+
+
+class _FittedParts:
+    """The mistakes with a quantity read off the student's values (sprintlib.grading.mistakes.FITTED:
+    an RNN's h_0 that is not zero, its bias one number), which no value of the trusted run can carry: its records
+    carry the check's inputs instead (on the check's first record, ``fitted_inputs``; on each,
+    the mistakes and the record's place in the check, ``check_at``), and the prediction is
+    computed here on the student's records of the same check (each part, by its name and
+    place), once a check. The mistake is named only when its prediction gives the student's
+    value within the tolerance and differs from the expected one."""
+
+    def __init__(self, exp_recs: list, got_recs: list):
+        self.exp_recs, self.got_recs, self.predictions = exp_recs, got_recs, {}
+
+    def hint(self, k: int, got: np.ndarray, tol: grading.Tolerance, hidden: bool) -> str:
+        e = self.exp_recs[k]
+        fitted, at = e.get("fitted"), e.get("check_at")
+        if not isinstance(fitted, list) or type(at) is not int or not 0 <= at <= k:
+            return ""
+        if got.dtype.kind not in "biuf" or not np.isfinite(got).all():
+            return ""
+        start = k - at
+        expected = decode(e)
+        for f in fitted:
+            if not isinstance(f, dict) or not isinstance(f.get("mistake"), str):
+                continue
+            candidate = self._predicted(start, f["mistake"]).get(e["name"])
+            if not isinstance(candidate, np.ndarray) or candidate.shape != got.shape:
+                continue
+            candidate = candidate.astype(np.float64)
+            if _matches(got.astype(np.float64), candidate, tol) and not (
+                    expected is not None and expected.shape == candidate.shape
+                    and _matches(candidate, expected.astype(np.float64), _tolerance(candidate))):
+                return str(f.get("hidden_hint" if hidden else "hint", ""))
+        return ""
+
+    def _predicted(self, start: int, mistake: str) -> dict:
+        if (start, mistake) not in self.predictions:
+            self.predictions[start, mistake] = self._predict(start, mistake)
+        return self.predictions[start, mistake]
+
+    def _predict(self, start: int, mistake: str) -> dict:
+        inputs = self.exp_recs[start].get("fitted_inputs")
+        if not isinstance(inputs, dict) or not isinstance(inputs.get("parts"), list):
+            return {}
+        got = {}
+        for i, name in enumerate(inputs["parts"]):
+            e = self.exp_recs[start + i] if start + i < len(self.exp_recs) else None
+            g = self.got_recs[start + i] if start + i < len(self.got_recs) else None
+            if e is None or g is None or e.get("name") != name or g.get("name") != name:
+                continue  # the student's run checked something else here
+            arr = decode(g)
+            if arr is not None:
+                got[name] = arr
+        return _fitted_prediction(mistake, inputs, got)
 
 
 def not_numbers(name: str, what) -> str:

@@ -23,7 +23,7 @@ from . import mode
 from .comparison import (NUMERICAL, Tolerance, _accuracy_problem, _array_problem, _bounds_problem, _not_finite, _ok,
                          _read_numbers, _shape_hint, _tolerance)
 from .hidden import _rng_of
-from .mistakes import _function_explainer, _hint_records, _layer_explainer
+from .mistakes import _fitted_records, _function_explainer, _hint_records, _layer_explainer
 from .own_work import _Answer, _check_not_a_copy
 from .records import _emit
 from .running import _notes, _student, _unchanged
@@ -394,9 +394,11 @@ def _report(parts, rtol=None, tol: Tolerance | None = None, footnote: str = "", 
             _emit(name, got)
         return
     if mode.recording() == "expected":  # with what each known mistake would give: the grader's hints
-        for name, _, expected in parts:
+        names = [name for name, _, _ in parts]
+        for at, (name, _, expected) in enumerate(parts):
             _emit(name, np.asarray(expected), tol=list(_tolerance(np.asarray(expected), rtol, tol)),
-                  hints=_hint_records(explain, name) if explain else [])
+                  hints=_hint_records(explain, name) if explain else [],
+                  **(_fitted_records(explain, names, at) if explain else {}))
     verdicts, wrong = [], []  # every verdict before the first is printed (a hint may find the reference withheld)
     if explain is not None:  # the mistakes with a quantity read off the student's values see them all
         explain.observe({name: got for name, got, _ in parts})

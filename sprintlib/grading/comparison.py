@@ -130,7 +130,7 @@ def compare(name: str, got, expected, rtol=None, tol: Tolerance | None = None) -
 def _compare_integers(name, got, expected) -> Comparison:
     """Sizes and counts: integers, and exactly the expected ones."""
     if got.dtype.kind not in "iu":
-        why = "(a size is a whole number: use // or int())"
+        why = "(/ gives floats: use // or int())"
         return Comparison("integer dtype", f"{name}: expected integers, got {got.dtype} {np.array2string(got)} {why}",
                           f"{name}: expected integers {why}")
     if np.array_equal(got, expected):

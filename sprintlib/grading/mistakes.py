@@ -4,8 +4,9 @@ MISTAKES lists, for each layer the sprints teach, the known mistakes (a flipped 
 uncropped padding, BPTT with the final state...), each as a function that computes with the
 reference's own maths what a layer with that mistake returns on the check's inputs; some
 are known for every layer that can have them (``_general``: a bias left out or added twice,
-a gradient averaged over the batch, dB summed to one number, an output size from a wrong
-formula, dX assigned where overlapping windows should add). Two mistakes of one layer that
+a gradient averaged over the batch, dB summed to one number or over some of its axes only,
+an output size from a wrong formula, windows that ignore the stride, dW with dA reversed,
+dX assigned where overlapping windows should add). Two mistakes of one layer that
 change the same part are known together too (``_pairs``): a student makes several, and
 each must be named. A hint is given only when the mistake's values are the student's,
 within the check's tolerance: a hint whose mistake does not give the student's values
@@ -16,8 +17,11 @@ count, LAYER_COUNT_MISTAKES those of a summary of layers. An ``_Explainer`` give
 the first mistake whose value the student's equals; in a graded run the values travel in the
 expected records (``_hint_records``), and the grading process gives the same hints
 (autograder/engine/judge.py). A few mistakes have a free quantity read off the student's own
-values (an h_0 that is not zero: ``FITTED``); they are named in the notebook's checks, where
-the student's values are at hand, not by the grading process, which only compares records.
+values (an RNN's h_0 that is not zero, its bias one number in place of B: ``FITTED``); the
+notebook's checks have the student's values at hand, and in a graded run the trusted run's
+records carry the check's inputs (``_fitted_records``), from which the grading process
+computes the same prediction on the student's values (``_fitted_prediction``), and names the
+mistake when it reproduces them.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import functools
 import inspect
 import io
 import itertools
+import json
 import math
 import warnings
 from typing import Callable, NamedTuple
@@ -34,15 +39,15 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .._withheld import ModelAnswerWithheld
-from ..layers.activations import Sigmoid
+from ..layers.activations import Activation, Sigmoid
 from ..layers.conv1d import Conv1d
 from ..layers.conv2d import Conv2d
 from ..layers.max_pool2d import MaxPool2D
 from ..layers.rnn import SimpleRNN
 from ..layers.simple_conv1d import SimpleConv1d
 from ..testing import keep_weights
-from .comparison import _SIZE_RULE, _matches, _tolerance
-from .records import _npy
+from .comparison import _SIZE_RULE, _axes_words, _matches, _tolerance
+from .records import _from_npy, _npy
 from .values import _numbers
 
 
@@ -227,12 +232,37 @@ def _rnn_assigned_per_step(ref, X, dA, run=_run):
     return run(ref, X, dA, _bptt={"accumulate": False})
 
 
-def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True):
+def _rnn_carry_untransposed(ref, X, dA, run=_run):
+    """The gradient carried back to h_{t-1} through W_h as it is, da_t W_h, where it is
+    da_t W_h^T (W_h is square: no shape error tells)."""
+    return run(ref, X, dA, _bptt={"carry_transposed": False})
+
+
+def _rnn_last_gradient_only(ref, X, dA, run=_run):
+    """A layer that returns every state, whose backward takes only the last step's upstream
+    gradient dA[:, -1] (as if only h_T reached the loss) and leaves out those of the others."""
+    if not ref.return_sequences or np.shape(dA)[1] < 2:
+        return {}
+    last = np.zeros_like(dA)
+    last[:, -1] = dA[:, -1]
+    return run(ref, X, last)
+
+
+def _rnn_carry_after_derivative(ref, X, dA, run=_run):
+    """The gradient carried back from step t + 1 added after tanh's derivative, da_t =
+    dA_t (1 - h_t^2) + da_{t+1} W_h^T, where both reach h_t before it."""
+    return run(ref, X, dA, _bptt={"carry_through_derivative": False})
+
+
+def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accumulate=True,
+          carry_transposed=True, carry_through_derivative=True):
     """Backpropagation through time of the SimpleRNN ``v`` after its forward on ``X``, from
     its states, with a known mistake: the activation's derivative at h_{t-1} instead of h_t
     (``derivative_at="previous"``), dW_h with h_T instead of h_{t-1} (``dW_h_with="final"``),
-    the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), the
-    weights' gradients assigned at each step instead of added (``accumulate=False``).
+    the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), or through
+    W_h untransposed (``carry_transposed=False``), or added after the activation's derivative
+    (``carry_through_derivative=False``), the weights' gradients assigned at each step instead
+    of added (``accumulate=False``).
     With the defaults, the reference's own backward. Returns (dX, {name: gradient})."""
     states = np.asarray(v._states, np.float64)  # (T + 1, N, H): h_0 .. h_T
     T, N = states.shape[0] - 1, states.shape[1]
@@ -247,7 +277,8 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
     dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(W_h.shape[0])
     dX, dh = np.zeros((T, N, X.shape[-1])), np.zeros((N, W_h.shape[0]))
     for t in reversed(range(1, T + 1)):
-        da = (upstream[t - 1] + dh) * derivative(states[t] if derivative_at == "state" else states[t - 1])
+        slope = derivative(states[t] if derivative_at == "state" else states[t - 1])
+        da = (upstream[t - 1] + dh) * slope if carry_through_derivative else upstream[t - 1] * slope + dh
         before = states[t - 1] if dW_h_with == "previous" else states[T]
         terms = (X[:, t - 1].T @ da, before.T @ da, da.sum(axis=0))
         if accumulate:
@@ -255,7 +286,7 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
         else:
             dW_x, dW_h, dB = terms
         dX[t - 1] = da @ W_x.T
-        dh = carry * (da @ W_h.T)
+        dh = carry * (da @ (W_h.T if carry_transposed else W_h))
     return dX.transpose(1, 0, 2), {"W_x": dW_x, "W_h": dW_h, "B": dB}
 
 
@@ -263,6 +294,51 @@ def _one_plus_exp(ref, X, dA, run=_run):
     """``1/1+np.exp(-A)``: that is 1 + exp(-A); backward then uses it as Z."""
     Z = 1 / 1 + np.exp(-X.astype(np.float64))
     return {"forward A": Z, "backward dX": Z * (1 - Z) * dA}
+
+
+def _w_reshaped_for_im2col(ref, X, dA, run=_run):
+    """A convolution by im2col whose columns are multiplied by W.reshape(-1, C_out), where
+    W.reshape(C_out, -1).T gives each column one filter's entries: the forward of the layer
+    whose W is that matrix read back as filters."""
+    W = np.asarray(ref.W)
+    if W.ndim < 3 or W.shape[0] < 2:
+        return {}
+    scrambled = W.reshape(-1, W.shape[0]).T.reshape(W.shape)
+    return {"forward A": run(ref, X, dA, W=scrambled)["forward A"]}
+
+
+def _rnn_states_off_by_one(ref, X, dA, run=_run, which="with h0"):
+    """A forward that returns the states it kept, h_0 included (h_0 .. h_T), or the state each
+    step read (h_0 .. h_{T-1}), where the layer returns h_1 .. h_T."""
+    if not ref.return_sequences or (which != "with h0" and np.shape(X)[1] < 2):
+        return {}  # (one step read h_0 alone: its zeros would fit any answer of zeros)
+    A = run(ref, X, dA)["forward A"]
+    h0 = np.zeros_like(A[:, :1])
+    return {"forward A": np.concatenate([h0, A], axis=1) if which == "with h0"
+            else np.concatenate([h0, A[:, :-1]], axis=1)}
+
+
+def _derivative_at_input(ref, X, dA, run=_run):
+    """An activation's backward with its derivative, written through its output A (Sigmoid's
+    A (1 - A), Tanh's 1 - A^2), evaluated at the input X instead: dA * X (1 - X)."""
+    return {"backward dX": np.asarray(dA, np.float64) * ref.derivative(np.asarray(X, np.float64))}
+
+
+def _stride_ignored(ref, X, dA, run=_run, step=None):
+    """A forward whose windows move ``step`` (1, or a whole window) at a time, whatever the
+    stride: the output of the same layer with that stride."""
+    geometry = _geometry(ref, X)
+    if geometry is None:
+        return {}
+    s = tuple(1 for _ in geometry.f) if step == 1 else geometry.f
+    if s == geometry.s:
+        return {}
+    changes = {"stride": s if isinstance(ref.stride, tuple) else s[0]}
+    if hasattr(ref, "allow_remainder"):  # windows a whole window apart need not tile the input
+        changes["allow_remainder"] = True
+    v = _changed(ref, changes)
+    with keep_weights(v):
+        return {"forward A": v.forward(X.copy())}
 
 
 def _rnn_time_major_reshape(ref, X, dA, run=_run):
@@ -296,6 +372,10 @@ MISTAKES = {
                      "your A is in the order of the im2col product reshaped straight to (N, C, OH, OW): "
                      "the product's rows run over (n, oh, ow) and its columns over the channels, so "
                      "reshape it to (N, OH, OW, C), then .transpose(0, 3, 1, 2)", family="A order"),
+             Mistake("W reshaped for im2col", _w_reshaped_for_im2col,
+                     "your A is what im2col's columns give multiplied by W.reshape(-1, C_out): that matrix's columns "
+                     "are not the filters; W.reshape(C_out, -1).T has one filter's C_in * FH * FW entries a column, "
+                     "in im2col's order"),
              Mistake("dX accumulator not reset", _accumulator_not_reset,
                      "each entry of your dX is the running total of the right dX up to it, row by row (seed "
                      "002's backward): the variable that adds up one entry's terms must start again at 0 for "
@@ -331,10 +411,31 @@ MISTAKES = {
                         "h_t = tanh(a_t), so dL/da_t = dL/dh_t * (1 - h_t^2), with the state step t made",
                         family="derivative"),
                 Mistake("gradients assigned per step", _rnn_assigned_per_step, _RNN_ASSIGNED, family="sum"),
+                Mistake("gradient carried through W_h untransposed", _rnn_carry_untransposed,
+                        "your backward carries the gradient back to h_{t-1} through W_h as it is, da_t W_h: "
+                        "h_{t-1} is multiplied by W_h in forward, so its gradient is da_t W_h^T (W_h is square, "
+                        "so no shape error shows it)", family="carry"),
+                Mistake("carry added after the derivative", _rnn_carry_after_derivative,
+                        "your backward adds the gradient carried back from step t + 1 after tanh's derivative: "
+                        "both reach h_t, so dL/da_t = (dA_t + da_{t+1} W_h^T) * (1 - h_t^2)", family="carry"),
+                Mistake("only the last step's gradient", _rnn_last_gradient_only,
+                        "your backward uses only the gradient of the last state, dA[:, -1]: this layer returns "
+                        "every state, and each step's dL/dh_t is dA[:, t] plus what comes back from step t + 1",
+                        family="upstream"),
+                Mistake("states with h_0", functools.partial(_rnn_states_off_by_one, which="with h0"),
+                        "your output starts with h_0 (zeros): it holds h_0 .. h_T; the layer returns the states its "
+                        "steps made, h_1 .. h_T"),
+                Mistake("states shifted", functools.partial(_rnn_states_off_by_one, which="shifted"),
+                        "your states are h_0 .. h_{T-1}, the state each step read: the layer returns the state each "
+                        "step makes, h_1 .. h_T"),
                 Mistake("states reshaped from time-major", _rnn_time_major_reshape,
                         "your states are those of a list over time, an array (T, N, n_nodes), reshaped straight to "
                         "(N, T, n_nodes), which mixes the samples and the steps: stack them along axis 1, "
                         "np.stack(states, axis=1), or transpose(1, 0, 2) first", family="A order")],
+    Activation: [Mistake("derivative at the input", _derivative_at_input,
+                         "your backward takes the derivative at the input X: written through the output "
+                         "(Sigmoid's A (1 - A), Tanh's 1 - A^2) it needs A = f(X), the output forward "
+                         "returned (keep it, or compute f(X) again)")],
     Sigmoid: [Mistake("1/1+np.exp(-A)", _one_plus_exp,
                       "your output is 1 + exp(-A): 1/1+np.exp(-A) divides 1 by 1 first; write "
                       "1 / (1 + np.exp(-A))", family="sigmoid")],
@@ -461,6 +562,42 @@ def _stride_left_out_of_dx(ref, X, dA, run=_run):
     return out
 
 
+def _bias_summed_over(ref, X, dA, run=_run, axes=()):
+    """dB as dA summed over ``axes`` only (e.g. the batch axis alone, as an FC layer's
+    np.sum(dA, axis=0)), where a layer with windows sums it over the batch and every position."""
+    return {"backward dB": np.sum(np.asarray(dA, np.float64), axis=axes)}
+
+
+def _bias_sums(reference, X, dA) -> list:
+    """The mistakes of a windowed layer's dB summed over some of the axes it sums over (the
+    batch and the positions, every axis of dA but the channels'), one a subset."""
+    geometry = _geometry(reference, X)
+    B = getattr(reference, "B", None)
+    if geometry is None or not isinstance(B, np.ndarray) or B.ndim != 1 or np.ndim(dA) < 2:
+        return []
+    channel = np.ndim(dA) - len(geometry.f) - 1
+    summed = [a for a in range(np.ndim(dA)) if a != channel]
+    found = []
+    for r in range(1, len(summed)):
+        for axes in itertools.combinations(summed, r):
+            which = "axis " + str(axes[0]) if len(axes) == 1 else _axes_words(list(axes))
+            found.append(Mistake(f"dB summed over {axes}", functools.partial(_bias_summed_over, axes=axes),
+                                 f"your dB is dA summed over {which} only: dB has B's shape, one value per output "
+                                 f"channel; sum dA over the batch and every position, every axis but the channels' "
+                                 f"(axis={tuple(summed)})"))
+    return found
+
+
+def _dw_with_da_reversed(ref, X, dA, run=_run):
+    """dW computed with dA reversed along its positions: np.convolve(X, dA, 'valid') (or a
+    2-D convolution) where the correlation np.convolve(X, dA[::-1], 'valid') is dW."""
+    geometry = _geometry(ref, X)
+    if geometry is None or not isinstance(getattr(ref, "W", None), np.ndarray) or np.ndim(dA) < len(geometry.f):
+        return {}
+    k = len(geometry.f)
+    return {"backward dW": run(ref, X, np.flip(dA, axis=tuple(range(np.ndim(dA) - k, np.ndim(dA)))))["backward dW"]}
+
+
 def _output_cropped(ref, X, dA, run=_run, formula=None, interior=False):
     """A forward whose output size along the spatial axes is ``formula(n, f, s, p)`` (smaller
     than the right one) with the right values there: the loop over the output positions
@@ -551,6 +688,7 @@ def _general(reference, X, dA, expected: dict) -> list:
             if np.ndim(dA) == 3:  # (N, T, H): the mean at one time step
                 found.append(Mistake("dB one number: the mean of a step", functools.partial(
                     _bias_one_number, divisor=lambda shape: shape[0] * shape[2]), one, family="dB shape"))
+            found += _bias_sums(reference, X, dA)
     if _geometry(reference, X) is not None:
         found += [Mistake(f"output size: {name}", functools.partial(_output_cropped, formula=formula),
                           f"your output is the expected one cut to the size that {what}", family="output size")
@@ -567,6 +705,18 @@ def _general(reference, X, dA, expected: dict) -> list:
                              "along each axis): window i starts at i * S in the (padded) input, so its share goes to "
                              "dX[..., i*S : i*S + F], over the input's length (then cut the padding off)",
                              family="dX shape"))
+        if isinstance(getattr(reference, "W", None), np.ndarray):
+            found.append(Mistake("dW with dA reversed", _dw_with_da_reversed,
+                                 "your dW is what dA reversed along its positions gives (np.convolve(X, dA) reverses "
+                                 "dA): dW is the correlation of X with dA, dW[s] = sum over i of dA[i] X[i*S + s], "
+                                 "e.g. np.convolve(X, dA[::-1], mode='valid') for one channel and a stride of 1"))
+        found += [Mistake("stride ignored: 1", functools.partial(_stride_ignored, step=1),
+                          "your output is that of windows moving 1 entry at a time: the stride is ignored; "
+                          "window i starts at i * S"),
+                  Mistake("stride ignored: a window", functools.partial(_stride_ignored, step="window"),
+                          "your output is that of windows side by side (moving a whole window at a time): the "
+                          "stride is ignored; window i starts at i * S, and windows overlap where S is smaller "
+                          "than the window")]
         found += [Mistake("dX assigned per window", _assigned_per_window, assign, family="dX sum"),
                   Mistake("dX assigned per window, at the maxima",
                           functools.partial(_assigned_per_window, only_nonzero=True), assign, family="dX sum")]
@@ -644,13 +794,35 @@ def _rnn_nonzero_h0(ref, X, dA, got: dict, run=_run):
     return out
 
 
+def _rnn_bias_one_number(ref, X, dA, got: dict, run=_run):
+    """A forward whose bias is one number b, the same for every node, in place of the layer's
+    B (a global ``b = np.array([1])``, as the students' SimpleRNN notebook reads): b read off
+    the student's first states (h_1 = tanh(x_1 W_x + b), h_0 = 0: one b for all N * H of
+    them, which tests it), then every state and gradient computed with B = b."""
+    A = got.get("forward A")
+    if not isinstance(A, np.ndarray) or ref.activation != "tanh" or not ref.return_sequences:
+        return {}
+    N, T = X.shape[0], X.shape[1]
+    H = ref.W_h.shape[0]
+    if A.shape != (N, T, H) or N * H < 2 or not np.isfinite(A).all() or np.abs(A[:, 0]).max() >= 1:
+        return {}
+    first = np.arctanh(np.asarray(A[:, 0], np.float64)) - np.asarray(X[:, 0], np.float64) @ np.asarray(ref.W_x,
+                                                                                                      np.float64)
+    b = float(first.mean())
+    return run(ref, X, dA, B=np.full(np.shape(ref.B), b, dtype=np.asarray(ref.B).dtype))
+
+
 #: mistakes with a quantity read off the student's own values: (layer class, Mistake whose
 #: predict(reference, X, dA, got) takes the student's parts too)
 FITTED = {
     SimpleRNN: [Mistake("h_0 not zero", _rnn_nonzero_h0,
                         "your states start from an h_0 that is not zero (random, or the state a previous "
                         "forward left): every forward starts from h_0 = np.zeros((batch, n_nodes)), then "
-                        "a_t = x_t W_x + h_{t-1} W_h + B")],
+                        "a_t = x_t W_x + h_{t-1} W_h + B"),
+                Mistake("bias one number", _rnn_bias_one_number,
+                        "your states are those of a bias that is one number, the same for every node, in place of "
+                        "the layer's B: does forward read a global b (the students' SimpleRNN notebook has "
+                        "b = np.array([1])) where it should read self.B?")],
 }
 
 
@@ -757,6 +929,69 @@ def _layer_explainer(reference, X, dA, expected: dict) -> _Explainer:
 
 def _with_got(predict, run, ref, X, dA, got):
     return predict(ref, X, dA, got, run=run)
+
+
+# -- the fitted mistakes in a graded run: the check's inputs travel in the trusted run's records --
+def _fitted_records(explain, parts: list, at: int) -> dict:
+    """What the trusted run's record of part ``at`` of a check (``parts``: the names of its
+    parts, in order) carries for the fitted mistakes of its layer: their names and hints on
+    every part, and on the first the check's inputs (``_layer_spec``), from which the grading
+    process predicts each on the student's values ({} when the layer has none)."""
+    fitted = getattr(explain, "fitted", None)
+    if not fitted or len(getattr(explain, "inputs", ())) != 3:
+        return {}
+    out = {"fitted": [{"mistake": m.name, "hint": m.hint, "hidden_hint": m.hidden_hint or m.hint} for m in fitted],
+           "check_at": at}
+    if at == 0:
+        reference, X, dA = explain.inputs
+        out["fitted_inputs"] = {"parts": list(parts), "layer": _layer_spec(reference), "X": _npy(np.asarray(X)),
+                                "dA": _npy(np.asarray(dA))}
+    return out
+
+
+def _layer_spec(layer) -> dict:
+    """A layer as a record carries it: its class's name, the settings its constructor was
+    given (JSON: numbers, strs, None, lists; a dtype by name) and its parameters (.npy)."""
+    from .shipped import _settings
+
+    settings = {}
+    for name, value in _settings(layer).items():
+        if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+            settings[name] = {"dtype": np.dtype(value).str}
+        elif isinstance(value, np.generic):
+            settings[name] = value.item()
+        else:
+            settings[name] = value
+    json.dumps(settings)  # (a setting that JSON cannot carry fails here, in the trusted run)
+    return {"class": type(layer).__name__, "settings": settings,
+            "params": {n: _npy(np.asarray(getattr(layer, n))) for n in layer.param_names}}
+
+
+def _layer_from_spec(spec: dict):
+    """The layer of ``_layer_spec``: only a class that has fitted mistakes (FITTED)."""
+    classes = {cls.__name__: cls for cls in FITTED}
+    cls = classes.get(spec.get("class"))
+    if cls is None:
+        raise ValueError(f"no fitted mistakes are known for a layer of class {spec.get('class')!r}")
+    settings = {k: (np.dtype(v["dtype"]) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v)
+                for k, v in spec["settings"].items()}
+    layer = cls(**settings)
+    for name in layer.param_names:
+        setattr(layer, name, _from_npy(spec["params"][name]))
+    return layer
+
+
+def _fitted_prediction(name: str, inputs: dict, got: dict) -> dict:
+    """{part: value} the fitted mistake ``name`` predicts, on the check's ``inputs`` (as
+    _fitted_records carries them) and the student's values ``got`` ({part: array}); {} when
+    it cannot be computed (another layer, inputs it does not fit)."""
+    try:
+        reference = _layer_from_spec(inputs["layer"])
+        X, dA = _from_npy(inputs["X"]), _from_npy(inputs["dA"])
+    except Exception:  # not a record of the trusted run's making: no hint
+        return {}
+    mistake = next((m for cls in type(reference).__mro__ for m in FITTED.get(cls, []) if m.name == name), None)
+    return {} if mistake is None else _predict(mistake, reference, X, dA, got)
 
 
 def _hint_records(explain, part) -> list:
