@@ -8,9 +8,9 @@
         blank:   the release as handed out
         seeds:   the solution cells the course documents' students wrote (samples/buggy/<a>.py), blank elsewhere
 
-Every assignment whose percent script exists is built (sprint 3 and 4 join when theirs
-appear). Everything written is committed; tests/test_course_build.py rebuilds in a
-temporary folder and fails when a committed notebook differs.
+The assignments are course.toml's (engine.course.ASSIGNMENTS); each whose percent script
+exists is built. Everything written is committed: tests/test_course_grading.py rebuilds in a
+temporary folder and fails when a committed notebook differs from what this makes.
 
     python autograder/build.py [--root DIR] [--samples-only] [assignment ...]
 
@@ -30,7 +30,9 @@ sys.modules.setdefault("rfc3987_syntax", None)  # see NBGRADER below
 import jupytext  # noqa: E402
 import nbformat  # noqa: E402
 
-ASSIGNMENTS = ["sprint1_conv1d", "sprint2_conv2d", "sprint3_lenet", "sprint4_rnn"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from engine.course import ASSIGNMENTS  # noqa: E402  (course.toml's)
+
 SAMPLE_STUDENTS = ("correct", "blank", "seeds")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH

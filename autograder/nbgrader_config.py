@@ -1,10 +1,13 @@
 """nbgrader configuration of the course: this folder (autograder/) is the course root.
 
+    course.toml (the repository's)         the course's definition: its id, the assignments,
+                                           the default seed, the limits file (engine/course.py reads it)
     autograder/percent/<assignment>.py     hand-edited sources (Jupytext percent scripts)
     autograder/source/<assignment>/        instructor notebooks, rendered from them (make notebooks)
     autograder/release/<assignment>/       student versions (nbgrader generate_assignment)
     autograder/submitted/<student>/<assignment>/   the sample submissions (correct, blank, seeds)
     autograder/engine/                     the grading engine (engine/__init__.py: its phases)
+    autograder/limits.toml                 the sandbox's limits, for every door
     autograder/gradebook.db, autograded/, feedback/, results/   made by grading (not committed)
 
 Every nbgrader command run in this folder reads this file. Every door that autogrades
@@ -34,7 +37,7 @@ class EngineMissing(Preprocessor):
 
     def preprocess(self, nb, resources):
         raise RuntimeError(f"the course's grading engine could not be imported ({self.why}): no submission is "
-                           f"graded without it. Copy autograder/engine/ (engine.course.COURSE_FILES) beside {__file__}")
+                           f"graded without it. Copy autograder/engine/ beside {__file__} (engine.course.copy_course makes a whole copy)")
 
 
 c.Autograde.sanitize_preprocessors = []
@@ -67,5 +70,5 @@ c.ClearSolutions.code_stub = {"python": '# YOUR CODE HERE\nraise NotImplementedE
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "percent", "engine", "*.py"]
 
 # The hidden tests draw their inputs from sprintlib.grading.hidden_rng(grade_id), seeded by
-# SPRINTLIB_GRADING_SEED (engine/course.py's default when unset): for a real term, set your own
+# SPRINTLIB_GRADING_SEED (course.toml's default_seed when unset): for a real term, set your own
 # secret value in the environment of every door before grading (autograder/README.md).

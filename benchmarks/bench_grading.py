@@ -43,10 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 A = "sprint1_conv1d"
 SAMPLES = ("correct", "blank", "seeds")
 sys.path.insert(0, str(ROOT / "autograder"))
-from engine.course import COURSE_FILES as _COURSE  # noqa: E402
+from engine.course import COURSE_ID, POINTS, copy_course  # noqa: E402
 
-#: what the course needs to grade: its config, engine and scripts, the built source and release
-COURSE_FILES = [f for f in _COURSE if f != "percent"] + ["source", "release"]
 N = int(os.environ.get("BENCH_GRADING_N", "100"))
 WORKERS = 2
 TARGET_SECONDS = 180
@@ -58,9 +56,7 @@ def make_course(dst: Path, n: int) -> Path:
     course = dst / "repo" / "autograder"
     course.mkdir(parents=True)
     (dst / "repo" / "notebooks").mkdir()
-    for name in COURSE_FILES:
-        src = ROOT / "autograder" / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+    copy_course(course, extra=["source", "release"], without=["percent"])
     # a course of sprint 1 alone (an assignment exists once its percent script does): both
     # pipelines then run nbgrader generate_assignment for sprint 1 only
     (course / "percent").mkdir()
@@ -74,14 +70,14 @@ def make_course(dst: Path, n: int) -> Path:
 
 
 def expected_score(student: str) -> float:
-    return {"correct": 17.0, "blank": 0.0, "seeds": 1.0}[student.split("-")[0]]
+    return {"correct": POINTS[A][0], "blank": 0.0, "seeds": 1.0}[student.split("-")[0]]
 
 
 def read_scores(course: Path) -> dict:
     """{student: autograded score of sprint 1} from the course's gradebook."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         return {s.student.id: float(s.code_score) for s in gb.assignment_submissions(A)}
 
 

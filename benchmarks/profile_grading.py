@@ -104,10 +104,8 @@ def main(n: int = 6) -> None:
         (tmp / "repo" / "notebooks").mkdir(parents=True)
         course.mkdir()
         sys.path.insert(0, str(ROOT / "autograder"))
-        from engine.course import COURSE_FILES
-        for name in COURSE_FILES + ["source", "release"]:
-            src = ROOT / "autograder" / name
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+        from engine.course import copy_course
+        copy_course(course, extra=["source", "release"])
         samples = ["correct", "blank", "seeds"]
         subs = tmp / "submissions"
         for i in range(n):

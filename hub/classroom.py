@@ -4,9 +4,9 @@
 
 1. A class folder (a temporary one): homes/<user>/ for the instructor and each student,
    exchange/ (nbgrader's exchange root, shared by all), the instructor's course in
-   homes/instructor/course/ (a whole copy of the course: autograder/engine/course.py's
-   COURSE_FILES, its nbgrader_config.py, the grading engine beside it, limits.toml, the
-   percent scripts..., and the source notebooks; the engine writes results/ there), and
+   homes/instructor/course/ (a whole copy of the course, engine.course.copy_course: the files
+   course.toml names, its nbgrader_config.py, the grading engine beside it, limits.toml, the
+   percent scripts..., course.toml, and the source notebooks; the engine writes results/ there), and
    each user's ~/.jupyter/nbgrader_config.py: the exchange root and the course for everyone
    (for the instructor, the course's root: the formgrader then reads the course's own
    nbgrader_config.py, so its Autograde button grades through the engine as `nbgrader
@@ -58,12 +58,11 @@ BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT / "autograder"))
 sys.path.insert(0, str(ROOT / "tests"))
 import build  # noqa: E402  (the course's sample builder)
-from engine.course import COURSE_FILES  # noqa: E402  (what a copy of the course needs)
+from engine.course import COURSE_ID, copy_course  # noqa: E402  (course.toml's)
 sys.path.insert(0, str(ROOT / "binder"))
 import student_config  # noqa: E402  (the Binder image's: nbgrader's instructor pages off)
 from servers import Process, free_port, kill_group, pid_alive, wait_for_http  # noqa: E402
 
-COURSE_ID = "sprintlib-cnn-rnn"
 ASSIGNMENT = "sprint1_conv1d"
 INSTRUCTOR = "instructor"
 #: each student and how they answer (the course's three sample submissions)
@@ -128,13 +127,7 @@ class Classroom:
                 student_config.write(jupyter)  # a student's server: no instructor pages
             (jupyter / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
         self.course.mkdir()
-        skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-        for name in [*COURSE_FILES, "source"]:  # a whole course: its config imports the engine beside it
-            src = ROOT / "autograder" / name
-            if src.is_dir():
-                shutil.copytree(src, self.course / name, ignore=skip)
-            else:
-                shutil.copy2(src, self.course / name)
+        copy_course(self.course, extra=["source"])  # a whole course: its config imports the engine beside it
 
     # -- the Hub -----------------------------------------------------------------------
     def start(self) -> None:

@@ -39,6 +39,9 @@ from servers import BIN, ROOT, Process, free_port, wait_for_http
 from student_build import fresh_clone, student_config
 from test_environment import _pins, pyproject_pins
 
+sys.path.insert(0, str(ROOT / "autograder"))
+from engine.course import COURSE_ID  # noqa: E402
+
 pytestmark = pytest.mark.binder
 
 #: what students get at the top of their repository (tests/test_student_repo.py checks it too)
@@ -280,7 +283,7 @@ def test_a_students_server_has_no_instructor_pages(student_server):
     for path in ["formgrader", "formgrader/gradebook", "formgrader/api/assignments", "formgraders"]:
         assert _get(f"{base}/{path}", token)[0] == 404, path
     # nbgrader is there for students: the assignment list answers
-    status, body = _get(f"{base}/assignments?course_id=sprintlib-cnn-rnn", token)
+    status, body = _get(f"{base}/assignments?course_id={COURSE_ID}", token)
     assert status == 200 and "success" in json.loads(body)
     log = server.log.read_text()
     assert "Loading the formgrader nbgrader serverextension" not in log

@@ -36,7 +36,7 @@ from course_cells import ASSIGNMENTS, Call, Recorder, cells, graded_environment,
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_FILES  # noqa: E402
+from engine.course import COURSE_ID, copy_course  # noqa: E402
 
 #: the course seeds the hidden parts are drawn with: what each can draw, seen over these
 SEEDS = [f"fairness-{k}" for k in range(12)]
@@ -436,10 +436,7 @@ def renamed_graded(tmp_path_factory):
     course = root / "autograder"
     (course / "percent").mkdir(parents=True)
     (root / "notebooks").mkdir()
-    for name in COURSE_FILES:
-        if name != "percent":
-            src = ROOT / "autograder" / name
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+    copy_course(course, without=["percent"])
     shutil.copy2(ROOT / "autograder" / "percent" / f"{A3}.py", course / "percent" / f"{A3}.py")
     for kind in ("source", "release"):
         shutil.copytree(ROOT / "autograder" / kind / A3, course / kind / A3)
@@ -461,7 +458,7 @@ def test_a_lenet_of_other_class_names_gets_every_point(renamed_graded):
 
     run, course = renamed_graded
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         nb = gb.find_submission_notebook(A3, A3, "documents_names")
         scores = {g.name: (g.auto_score, g.max_score) for g in nb.grades if g.auto_score is not None}
     lost = {k: v for k, v in scores.items() if v[0] != v[1]}

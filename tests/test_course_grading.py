@@ -30,12 +30,11 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_FILES  # noqa: E402
+from engine.course import COURSE_ID, copy_course  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("course")
 
 ASSIGNMENTS = build.assignments(ROOT)
-COPIED = COURSE_FILES
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +43,7 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
     (root / "autograder").mkdir()
     (root / "notebooks").mkdir()
-    for name in COPIED:
-        src = ROOT / "autograder" / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / "autograder" / name)
+    copy_course(root / "autograder")
     run = subprocess.run([sys.executable, str(root / "autograder" / "grade.py"), "--output", str(root / "output")],
                          capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -217,7 +214,7 @@ def through_nbgrader(course, tmp_path_factory):
 def _scores(course_dir: Path) -> dict:
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
         return {(a, s.student.id): {g.name: g.auto_score for g in gb.find_submission_notebook(a, a, s.student.id).grades}
                 for a in ASSIGNMENTS for s in gb.assignment_submissions(a)}
 

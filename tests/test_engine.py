@@ -786,7 +786,7 @@ def test_digest_tells_two_files_from_one_holding_both(tmp_path):
 @pytest.mark.parametrize("a, b", [
     ({"cell_seconds": 30}, {"cell_seconds": 31}),
     (["netns"], []),
-    ("20261130", "20261131"),
+    ("a seed", "a seed."),
     ([1, 2], [[1, 2]]),
     ("a", ["a"]),
 ])

@@ -37,7 +37,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_FILES  # noqa: E402
+from engine.course import COURSE_FILES, COURSE_ID, copy_course  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("battery")
 
@@ -473,9 +473,7 @@ def graded(tmp_path_factory):
     root = tmp / "repo"
     (root / "autograder").mkdir(parents=True)
     (root / "notebooks").mkdir()
-    for name in COPIED:
-        src = ROOT / "autograder" / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / "autograder" / name)
+    copy_course(root / "autograder")
     limits = root / "autograder" / "limits.toml"
     text = limits.read_text()
     for old, new in LIMITS.items():
@@ -518,7 +516,7 @@ def _scores(course) -> dict:
     from nbgrader.api import Gradebook
 
     out = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         for sub in gb.assignment_submissions(A):
             nb = gb.find_submission_notebook(A, A, sub.student.id)
             out[sub.student.id] = {g.name: g.auto_score for g in nb.grades}
@@ -609,7 +607,7 @@ def through_nbgrader(graded, tmp_path_factory):
     routes it through the engine (engine/nbgrader_door.py)."""
     course = tmp_path_factory.mktemp("battery-nbgrader") / "autograder"
     course.mkdir()
-    for name in COPIED + ["source", "release"]:
+    for name in [*COPIED, "source", "release", "course.toml"]:
         src = graded["course"] / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
     shutil.copytree(graded["subs"], course / "submitted")

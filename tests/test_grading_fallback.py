@@ -25,13 +25,12 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 from engine import cache, sandbox  # noqa: E402
-from engine.course import COURSE_FILES, load_limits  # noqa: E402
+from engine.course import COURSE_ID, POINTS, copy_course, load_limits  # noqa: E402
 import test_grading_battery as battery  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("fallback")
 
 A = battery.A
-COPIED = [f for f in COURSE_FILES if f != "percent"] + ["source", "release"]
 HOSTILE = ["os_exit", "eq_subclass__array_function_object", "patches_builtins__patches_grading"]
 LEAVES_A_PROCESS = """
 import os, subprocess, sys
@@ -46,9 +45,7 @@ def graded(tmp_path_factory):
     course = tmp / "repo" / "autograder"
     (course / "percent").mkdir(parents=True)
     (tmp / "repo" / "notebooks").mkdir()
-    for name in COPIED:
-        src = ROOT / "autograder" / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
+    copy_course(course, extra=["source", "release"], without=["percent"])
     shutil.copy2(ROOT / "autograder" / "percent" / f"{A}.py", course / "percent")  # a course of sprint 1
     limits = course / "limits.toml"
     text = limits.read_text()
@@ -60,7 +57,7 @@ def graded(tmp_path_factory):
     for student in ("correct", "blank", "seeds"):
         (subs / student / A).mkdir(parents=True)
         shutil.copy2(ROOT / "autograder" / "submitted" / student / A / f"{A}.ipynb", subs / student / A)
-    expected["correct"], expected["blank"], expected["seeds"] = 17.0, 0.0, 1.0
+    expected["correct"], expected["blank"], expected["seeds"] = POINTS[A][0], 0.0, 1.0
     hostile = battery.submissions(tmp, 1)
     for student in HOSTILE:
         nb, zero = hostile[student]
@@ -71,7 +68,7 @@ def graded(tmp_path_factory):
     nb = battery.prepended("p2_solution", LEAVES_A_PROCESS.format(pidfile=str(pidfile)))
     (subs / "leaves_a_process" / A).mkdir(parents=True)
     nbformat.write(nb, str(subs / "leaves_a_process" / A / f"{A}.ipynb"))
-    expected["leaves_a_process"] = 17.0
+    expected["leaves_a_process"] = POINTS[A][0]
     os.chmod(tmp, 0o755)
     env = dict(os.environ, **{sandbox.OFF_VARIABLE: "all"})
     run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
@@ -79,7 +76,7 @@ def graded(tmp_path_factory):
     scores = {}
     if (course / "gradebook.db").exists():
         from nbgrader.api import Gradebook
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
             scores = {s.student.id: float(s.code_score) for s in gb.assignment_submissions(A)}
     # the same submissions again, with the sandbox whole: nothing kept, all graded again
     kept_keys = {p.name: p.read_text() for p in (course / "results" / A / "graded").glob("*.json")}
@@ -167,7 +164,7 @@ def test_nbgrader_autograde_warns_as_make_grade_does(graded):
         assert f"WARNING: SANDBOX INCOMPLETE: {name}: switched off ({sandbox.OFF_VARIABLE})" in run.stderr
     assert "Honest submissions get their right grades" in run.stderr
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         assert gb.find_submission(A, "seeds").code_score == graded["expected"]["seeds"]
 
 
@@ -187,7 +184,7 @@ def test_a_course_copied_without_its_engine_grades_nothing(graded, tmp_path):
     assert "grading engine could not be imported (ModuleNotFoundError" in run.stdout + run.stderr
     assert not list((course / "autograded").rglob("*.ipynb"))
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sprintlib-cnn-rnn") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         assert gb.find_submission(A, "correct").code_score == 0  # no test's points given
 
 

@@ -15,6 +15,7 @@ Phases, a module each, with typed values between them (engine/verdict.py):
     feedback            feedback.py: verdicts in words; nbgrader generate_feedback without hidden tests
     export              export.py: output/grades.csv, the grade table, the times
 
-course.py holds the course's constants (its id, the assignments, the default grading seed,
-the files a copy of the course needs); cache.py the keys of kept results.
+course.py reads the course's definition, ../course.toml (its id, the assignments and their
+points, the default grading seed, the limits file, the files a copy of the course needs);
+cache.py holds the keys of kept results. docs/architecture.md follows a run through them.
 """

@@ -4,7 +4,7 @@ launches (engine/sandbox.py), within the limits of limits.toml.
 The kernel's outputs are capped (``LimitedClient``); a cell that runs past its time is
 interrupted and the kernel made to forget the error; a dead or silent kernel stops the
 notebook. What ran is reported per cell as a status; what the kernel printed is not used by
-the judge (only its records are, engine/records.py).
+the judge (only its records are: engine/judge.py reads them).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The grading process of one task, started by the engine (engine/run.py) in a process group of
+"""The grading process of one task, started by the engine (session.run_runner) in a process group of
 its own and, when the machine allows, a network namespace whose only interface is loopback:
 
     python engine/runner.py expected TASK.json   phase "expected records": the trusted run of

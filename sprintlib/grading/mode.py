@@ -24,7 +24,9 @@ import os
 #: instructor's notebook, "got" in a student's (sandboxed, untrusted) kernel
 RECORD_VARIABLE = "SPRINTLIB_GRADING_RECORD"
 
-#: the variable the course's nbgrader_config.py sets, so that a course draws its own cases
+#: the variable every grading door sets in the kernels it starts, so that a course draws its own
+#: cases; DEFAULT_SEED serves the runs no door starts (a student's notebook), and is not the
+#: graded runs' default on purpose (the course's definition, course.toml, says why)
 SEED_VARIABLE = "SPRINTLIB_GRADING_SEED"
 DEFAULT_SEED = "sprintlib"
 
