@@ -37,11 +37,29 @@ def test_a_cells_peak_memory_is_read_then_reset():
     import mmap
 
     bench_memory.cell_peak_mb()
-    pages = mmap.mmap(-1, 50 * 2 ** 20)  # 50 MB of fresh pages (not memory malloc kept), touched, given back
+    # 50 MB of fresh pages (not memory malloc kept), touched, given back
+    pages = mmap.mmap(-1, 50 * 2 ** 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     pages.write(b"\1" * len(pages))
     pages.close()
     assert bench_memory.cell_peak_mb() >= bench_memory.peak_rss_mb() + 45  # the peak held the array
     assert bench_memory.cell_peak_mb() < bench_memory.peak_rss_mb() + 5  # and was reset after being read
+
+
+def test_the_most_anonymous_memory_is_sampled():
+    import mmap
+
+    most, stop = bench_memory.sample_anonymous_memory(every=0.001)
+    try:
+        time.sleep(0.05)
+        before = most[0]
+        # 50 MB of anonymous pages, touched, held a moment
+        pages = mmap.mmap(-1, 50 * 2 ** 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        pages.write(b"\1" * len(pages))
+        time.sleep(0.05)
+        pages.close()
+        assert before > 0 and most[0] >= before + 45
+    finally:
+        stop.set()
 
 
 def test_the_busy_core_spins_in_its_own_session_and_stops():
