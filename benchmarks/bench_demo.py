@@ -18,7 +18,7 @@ import numpy as np
 from sprintlib import ScratchDeepNeuralNetworkClassifier
 from sprintlib.data import load_mnist
 
-from ._timing import CONDITIONS, measure, print_table, round_ratios, target_row, write_json
+from ._timing import CONDITIONS, limit_row, measure, print_table, round_ratios, write_json
 
 N_TRAIN, N_VAL, BATCH = 10_000, 2_000, 200
 
@@ -57,7 +57,7 @@ def main():
     print_table("make demo's training: one epoch, quiet and with one core busy (target: busy/quiet <= 1.3)",
                 rows, ["case", "condition", "sprintlib", "keras", "sprintlib/keras", "busy/quiet", "keras busy/quiet"])
     write_json("demo", rows, {"target_busy_over_quiet": 1.3})
-    return [target_row("make demo's training", "busy / quiet", rows[1]["busy/quiet"], 1.3,
+    return [limit_row("make demo's training", "busy / quiet", rows[1]["busy/quiet"], 1.3,
                        "sprintlib busy / sprintlib quiet", round_ratios(t, ("busy", "sprintlib"), ("quiet", "sprintlib")))]
 
 

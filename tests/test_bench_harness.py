@@ -11,7 +11,7 @@ import nbformat
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from benchmarks import _timing, bench_grading  # noqa: E402
+from benchmarks import _timing, bench_grading, bench_memory  # noqa: E402
 
 
 def test_measure_gives_a_median_per_case_quiet_and_busy():
@@ -29,8 +29,37 @@ def test_a_ratio_is_also_taken_round_by_round():
     t = _timing.Timings({"quiet": {"a": 2.0, "b": 1.0}},
                         {"quiet": {"a": [2.0, 3.0, 1.0], "b": [1.0, 1.0, 2.0]}})
     assert _timing.round_ratios(t, ("quiet", "a"), ("quiet", "b")) == [2.0, 3.0, 0.5]
-    row = _timing.target_row("x", "quiet", 2.0, 1.0, "ratio", [2.0, 3.0, 0.5])
-    assert (row["met"], row["rounds"], row["met in rounds"]) == ("NO", "0.5-3", "1 of 3")
+    row = _timing.limit_row("x", "quiet", 2.0, 1.0, "ratio", [2.0, 3.0, 0.5])
+    assert (row["within"], row["rounds"], row["within in rounds"]) == (_timing.WORSE, "0.5-3", "1 of 3")
+
+
+def test_a_cells_peak_memory_is_read_then_reset():
+    import mmap
+
+    bench_memory.cell_peak_mb()
+    # 50 MB of fresh pages (not memory malloc kept), touched, given back
+    pages = mmap.mmap(-1, 50 * 2 ** 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    pages.write(b"\1" * len(pages))
+    pages.close()
+    assert bench_memory.cell_peak_mb() >= bench_memory.peak_rss_mb() + 45  # the peak held the array
+    assert bench_memory.cell_peak_mb() < bench_memory.peak_rss_mb() + 5  # and was reset after being read
+
+
+def test_the_most_anonymous_memory_is_sampled():
+    import mmap
+
+    most, stop = bench_memory.sample_anonymous_memory(every=0.001)
+    try:
+        time.sleep(0.05)
+        before = most[0]
+        # 50 MB of anonymous pages, touched, held a moment
+        pages = mmap.mmap(-1, 50 * 2 ** 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        pages.write(b"\1" * len(pages))
+        time.sleep(0.05)
+        pages.close()
+        assert before > 0 and most[0] >= before + 45
+    finally:
+        stop.set()
 
 
 def test_the_busy_core_spins_in_its_own_session_and_stops():
@@ -42,9 +71,34 @@ def test_the_busy_core_spins_in_its_own_session_and_stops():
     assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] in "ZX"
 
 
-def test_target_rows_say_whether_the_target_is_met():
-    assert _timing.target_row("x", "quiet", 0.9, 1.0, "ratio")["met"] == "yes"
-    assert _timing.target_row("x", "busy", 1.1, 1.0, "ratio")["met"] == "NO"
+def test_limit_rows_say_whether_the_figure_is_within_its_limit():
+    assert _timing.limit_row("x", "quiet", 0.9, 1.0, "ratio")["within"] == "yes"
+    assert _timing.limit_row("x", "quiet", 1.0, 1.0, "ratio")["within"] == "yes"  # the limit itself is within
+    assert _timing.limit_row("x", "busy", 1.1, 1.0, "ratio")["within"] == _timing.WORSE
+
+
+def test_the_limits_are_issue_26s_tracked_figures():
+    assert _timing.LIMITS == {"lenet_float32": 1.3, "lenet_float64": 2.2, "simple_rnn": 0.8, "notebook_mb": 700}
+
+
+def test_the_summary_names_each_figure_worse_than_its_limit(capsys):
+    L = _timing.LIMITS
+    rows = [_timing.limit_row("LeNet step float32", "quiet", 1.2, L["lenet_float32"], "sprintlib / Keras float32"),
+            _timing.limit_row("LeNet step float32", "busy", 1.42, L["lenet_float32"], "sprintlib / Keras float32"),
+            _timing.limit_row("LeNet step float64", "busy", 2.1, L["lenet_float64"], "sprintlib / Keras float32"),
+            _timing.limit_row("SimpleRNN(128) step", "quiet", 0.81, L["simple_rnn"], "sprintlib / Keras float32"),
+            _timing.limit_row("sprint2_conv2d notebook", "one core", 530.0, L["notebook_mb"], "MB"),
+            _timing.limit_row("sprint3_lenet notebook", "one core", 984.0, L["notebook_mb"], "MB")]
+    assert _timing.over_limit(rows) == [
+        "LeNet step float32 (busy): 1.42 sprintlib / Keras float32, limit <= 1.3",
+        "SimpleRNN(128) step (quiet): 0.81 sprintlib / Keras float32, limit <= 0.8",
+        "sprint3_lenet notebook (one core): 984 MB, limit <= 700"]
+    assert _timing.print_summary(rows) is False
+    out = capsys.readouterr().out
+    assert "!! 3 of 6 figures got worse than their limits:" in out
+    assert "!!   sprint3_lenet notebook (one core): 984 MB, limit <= 700" in out
+    assert _timing.print_summary(rows[:1] + rows[2:3] + rows[4:5]) is True
+    assert "All 3 figures are within their limits." in capsys.readouterr().out
 
 
 def test_the_spinner_stops_by_itself_when_the_benchmark_is_killed():

@@ -532,7 +532,8 @@ from sprintlib.data import load_mnist
 from sprintlib.grading import check_array, check_bounds
 
 (X_check, y_check), _ = load_mnist(flatten=False, dtype=np.float32)
-X_check, y_check = X_check[:600].reshape(-1, 28, 28), y_check[:600]
+# a copy of the 600 images: a slice is a view, which would keep all 60,000 (188 MB) in memory
+X_check, y_check = X_check[:600].reshape(-1, 28, 28).copy(), y_check[:600].copy()
 clf = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
 fitted = clf.fit(X_check, y_check, epochs=2, batch_size=30)
 print(f"mean loss per epoch: {np.round(fitted['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
