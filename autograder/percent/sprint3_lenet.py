@@ -581,12 +581,12 @@ def train(model, X, y, epochs=1, batch_size=64, X_val=None, y_val=None, seed=0):
 # the trusted run's values
 from sprintlib.grading import LossRecorder, check_accuracy, check_array, check_bounds, check_history
 
-for epochs, batch_size, n_images in [(3, 40, 120), (2, 25, 100)]:
+for n_epochs, batch_size, n_images in [(3, 40, 120), (2, 25, 100)]:
     recorder = LossRecorder(seed=0)
-    same = train(recorder, X_train[:1].repeat(n_images, axis=0), y_train[:1].repeat(n_images), epochs=epochs,
+    same = train(recorder, X_train[:1].repeat(n_images, axis=0), y_train[:1].repeat(n_images), epochs=n_epochs,
                  batch_size=batch_size)
-    check_history(f'history["loss"] ({epochs} epochs of {n_images // batch_size} batches)', same["loss"], recorder,
-                  epochs)
+    check_history(f'history["loss"] ({n_epochs} epochs of {n_images // batch_size} batches)', same["loss"], recorder,
+                  n_epochs)
 
 # a short run from random weights ('valid' LeNet, float32), 1,000 images, 2 epochs
 net = ScratchLeNet("valid", HeInitializer(random_state=0, dtype=np.float32), Adam(lr=2e-3), dtype=np.float32)
@@ -613,12 +613,12 @@ check_accuracy("predict on 500 other test images", net.predict(X_hidden), y_hidd
 # history["loss"] with sizes drawn for the course, every batch full
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p3_test")
-epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
+n_epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
 image = int(rng.integers(len(X_train)))
 recorder = LossRecorder(seed=int(rng.integers(1000)))
 same = train(recorder, X_train[image:image + 1].repeat(batch_size * n_batches, axis=0),
-             y_train[image:image + 1].repeat(batch_size * n_batches), epochs=epochs, batch_size=batch_size)
-check_history('history["loss"] (hidden sizes)', same["loss"], recorder, epochs)
+             y_train[image:image + 1].repeat(batch_size * n_batches), epochs=n_epochs, batch_size=batch_size)
+check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs)
 ### END HIDDEN TESTS
 
 # %% [markdown]

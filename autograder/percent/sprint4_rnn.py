@@ -565,10 +565,10 @@ check_bounds("mean loss of the last epoch", fitted["loss"][-1], below=np.log(10)
 # history["loss"] with sizes drawn for the course, every batch full
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p4_test")
-epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
-same, recorder = recorded_fit(batch_size * n_batches, epochs, batch_size, image=int(rng.integers(600)),
+n_epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
+same, recorder = recorded_fit(batch_size * n_batches, n_epochs, batch_size, image=int(rng.integers(600)),
                               seed=int(rng.integers(1000)))
-check_history('history["loss"] (hidden sizes)', same["loss"], recorder, epochs)
+check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs)
 ### END HIDDEN TESTS
 
 # %% [markdown]
