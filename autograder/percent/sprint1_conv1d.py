@@ -522,8 +522,9 @@ for _ in range(3):
 # progress bar, and records `history`: per epoch `loss` (the mean over the epoch's batches of
 # their losses, each weighted by its batch's size: the mean over the epoch's images, not the
 # last batch's loss), `accuracy`, `val_loss`, `val_accuracy`; and `batch_loss`, the loss of
-# every batch, which draws the learning curve within an epoch. `predict(X)` returns the labels `(N,)`. `FC`, `ReLU`, `Softmax`,
-# `Adam`, `HeInitializer` and `GetMiniBatch` come from sprintlib. The convolution is your own
+# every batch, which draws the learning curve within an epoch. `predict(X)` returns the
+# labels `(N,)`. `FC`, `ReLU`, `Softmax`, `Adam`, `HeInitializer` and `GetMiniBatch` come
+# from sprintlib. The convolution is your own
 # `Conv1d` (problems 4-7): sprintlib's is this sprint's model answer, released after the
 # deadline, and it does not run when the notebook is graded.
 #
@@ -604,9 +605,9 @@ class Scratch1dCNNClassifier:
 # shared: it trains on 400 images in batches of 8 (50 steps of Adam, learning rate 2e-3),
 # which a `Conv1d` written with loops over the samples and the output positions (NumPy over
 # the channels) finishes in about 5 s of one core (and the test cell's 1,500 predictions in
-# about 6 s more), a vectorised one in under a second for both. (A loop
-# over every sample, filter and position, one `np.sum` per output value, is some five times
-# slower again: keep the channels in NumPy.)
+# about 6 s more), a vectorised one in under a second for both. (A loop over every sample,
+# filter and position, one `np.sum` per output value, is some five times slower again: keep
+# the channels in NumPy.)
 
 # %%
 (X_train, y_train), (X_test, y_test) = load_mnist()

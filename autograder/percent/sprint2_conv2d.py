@@ -695,9 +695,10 @@ class Scratch2dCNNClassifier:
 # the grader runs this notebook each cell has 30 seconds, and the grading machine's two cores
 # are shared: it trains on 400 images in batches of 8 (50 steps of Adam, learning rate 2e-3),
 # which a `Conv2d` and a `MaxPool2D` written with loops over the samples and the output
-# positions (NumPy over the channels) finish in about 7 s of one core (and the test cell's 1,500
-# predictions in about 7 s more), vectorised ones in about a second for both. (A loop over every sample, filter and position, one `np.sum` per output value, is
-# some five times slower again: keep the channels in NumPy.)
+# positions (NumPy over the channels) finish in about 7 s of one core (and the test cell's
+# 1,500 predictions in about 7 s more), vectorised ones in about a second for both. (A loop
+# over every sample, filter and position, one `np.sum` per output value, is some five times
+# slower again: keep the channels in NumPy.)
 
 # %%
 (X_train, y_train), (X_test, y_test) = load_mnist(flatten=False)  # (N, 1, 28, 28)
