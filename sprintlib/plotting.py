@@ -4,25 +4,32 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 
-def plot_learning_curve(history: dict, title: str | None = None):
-    """Loss and accuracy per epoch, training and validation, side by side.
+def plot_learning_curve(history: dict, title: str | None = None, smooth: int | None = None):
+    """Loss and accuracy, training and validation, side by side, against the epoch.
 
-    ``history`` is a classifier's ``history``: lists under ``loss``, ``accuracy``
-    and optionally ``val_loss``, ``val_accuracy``.
+    ``history`` is a classifier's ``history``: lists under ``loss``, ``accuracy`` and
+    optionally ``val_loss``, ``val_accuracy`` (one value an epoch, drawn at the epoch's end:
+    1, 2, ...), and ``batch_loss`` (the loss of every batch, in order: drawn at its place in
+    its epoch, faint, with the mean of each run of ``smooth`` batches over it; default: about
+    a twentieth of an epoch). One epoch then draws a curve of many points, not a single one.
     """
     curves = _curves(history)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    batches = curves.get("batch_loss")
+    if batches is not None:
+        _batch_curve(axes[0], batches, len(curves.get("loss", [])) or 1, smooth)
     for ax, key in zip(axes, ("loss", "accuracy")):
         train = curves.get(key, [])
-        epochs = range(1, len(train) + 1)
-        ax.plot(epochs, train, "o-", label=f"train {key}")
+        if len(train):
+            ax.plot(range(1, len(train) + 1), train, "o-", label=f"train {key} (epoch's mean)")
         val = curves.get("val_" + key, [])
         if len(val):
             ax.plot(range(1, len(val) + 1), val, "s--", label=f"validation {key}")
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.lines:
+            ax.legend()
     axes[0].set_title("cross-entropy loss")
     axes[1].set_title("accuracy")
     if title:
@@ -31,8 +38,25 @@ def plot_learning_curve(history: dict, title: str | None = None):
     return fig
 
 
-#: the curves a history may hold (a classifier's ``history``)
-CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
+def _batch_curve(ax, batches, epochs: int, smooth: int | None) -> None:
+    """Every batch's loss at its place (batch k of an epoch of n ends at epoch e + (k + 1) / n),
+    faint, and the mean of each run of ``smooth`` batches."""
+    import numpy as np
+
+    from . import _checks
+
+    per_epoch = len(batches) / epochs
+    x = np.arange(1, len(batches) + 1) / per_epoch
+    ax.plot(x, batches, color="tab:blue", alpha=0.25, linewidth=0.8, label="each batch")
+    k = max(1, round(per_epoch / 20)) if smooth is None else _checks.check_int(smooth, "plot_learning_curve",
+                                                                                "smooth")
+    if 1 < k <= len(batches):
+        means = np.convolve(batches, np.ones(k) / k, mode="valid")
+        ax.plot(x[k - 1:], means, color="tab:blue", label=f"mean of {k} batches")
+
+
+#: the curves a history may hold (a classifier's ``history``): one value an epoch, or a batch
+CURVES = ("loss", "accuracy", "val_loss", "val_accuracy", "batch_loss")
 
 
 def _curves(history) -> dict:
@@ -44,7 +68,7 @@ def _curves(history) -> dict:
     from . import _checks
 
     expected = (f"plot_learning_curve expects a classifier's history, a dict of lists of numbers (one an "
-                f"epoch) under {', '.join(repr(k) for k in CURVES)}")
+                f"epoch; under 'batch_loss', one a batch) under {', '.join(repr(k) for k in CURVES)}")
     if not isinstance(history, dict):  # None: model.history before fit
         raise ValueError(f"{expected}, got {type(history).__name__} (fit the model first)")
     curves = {}
@@ -59,10 +83,10 @@ def _curves(history) -> dict:
                                 f"shape {_checks.format_shape(arr.shape)}"))
         if arr.size:
             curves[key] = arr.astype(np.float64)
-    if "loss" not in curves and "accuracy" not in curves:
+    if not {"loss", "accuracy", "batch_loss"} & set(curves):
         found = ", ".join(f"{k!r}: {len(v)} epochs" if isinstance(v, (list, tuple, np.ndarray)) else repr(k)
                           for k, v in history.items())
-        raise ValueError(f"{expected}, at least one epoch under 'loss' or 'accuracy', got "
+        raise ValueError(f"{expected}, at least one epoch under 'loss' or 'accuracy' (or a batch under 'batch_loss'), got "
                          f"{'{' + found + '}' if found else 'an empty dict'} (fit the model first)")
     return curves
 
@@ -73,7 +97,8 @@ def _grid(n: int, max_cols: int = 8):
 
 
 def plot_filters(W, title: str = "first-layer filters"):
-    """Each filter of a Conv2d as a small image: W (C_out, C_in, FH, FW), channel 0 shown.
+    """Each filter of a Conv2d as a small image: W (C_out, C_in, FH, FW), channel 0 shown;
+    or of a Conv1d as bars, one a weight: W (C_out, C_in, F), channel 0 shown.
 
     A diverging colour map centred on 0, so that what a filter adds (red) and what it
     subtracts (blue) read at a glance."""
@@ -82,10 +107,13 @@ def plot_filters(W, title: str = "first-layer filters"):
     from . import _checks
 
     W = _checks.to_array(W, "plot_filters", "W")
-    if W.ndim != 4 or W.dtype.kind not in "biuf" or 0 in W.shape:
-        raise ValueError(f"plot_filters expects W of shape (C_out, C_in, FH, FW) holding numbers, at least one "
-                         f"along each axis, got shape {_checks.format_shape(W.shape)} of dtype {W.dtype}")
+    if W.ndim not in (3, 4) or W.dtype.kind not in "biuf" or 0 in W.shape:
+        raise ValueError(f"plot_filters expects W of shape (C_out, C_in, FH, FW) (a Conv2d's) or (C_out, C_in, F) "
+                         f"(a Conv1d's) holding numbers, at least one along each axis, got shape "
+                         f"{_checks.format_shape(W.shape)} of dtype {W.dtype}")
     W = W.astype(np.float64)
+    if W.ndim == 3:
+        return _plot_filters_1d(W, title)
     rows, cols = _grid(W.shape[0])
     fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.4 * rows + 0.4), squeeze=False)
     # the colour scale of the finite weights: one NaN (a diverged training) blanks its own
@@ -100,6 +128,91 @@ def plot_filters(W, title: str = "first-layer filters"):
             bad = int((~np.isfinite(W[i, 0])).sum())
             ax.set_title(f"filter {i}" + (f" ({bad} not finite)" if bad else ""), fontsize=8)
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _plot_filters_1d(W, title: str):
+    """Each filter of a Conv1d (W (C_out, C_in, F)), channel 0, as F bars: red adds, blue subtracts."""
+    import numpy as np
+
+    rows, cols = _grid(W.shape[0])
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.5 * rows + 0.4), squeeze=False)
+    finite = np.abs(W[:, 0][np.isfinite(W[:, 0])])
+    lim = (float(finite.max()) if finite.size else 0.0) or 1.0
+    for i, ax in enumerate(axes.flat):
+        if i >= W.shape[0]:
+            ax.axis("off")
+            continue
+        w = W[i, 0]
+        ax.bar(range(len(w)), np.nan_to_num(w), color=["tab:red" if v > 0 else "tab:blue" for v in w])
+        ax.axhline(0, color="gray", linewidth=0.5)
+        ax.set_ylim(-1.05 * lim, 1.05 * lim)
+        ax.set_xticks(range(len(w)))
+        ax.tick_params(labelsize=6)
+        bad = int((~np.isfinite(w)).sum())
+        ax.set_title(f"filter {i}" + (f" ({bad} not finite)" if bad else ""), fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps_1d(layers, images, image_shape=None, max_maps: int = 8):
+    """What a few inputs become after a 1-D convolution (and what follows it, while the
+    outputs keep the form (N, C, L)): a row an input, the input first, then each channel.
+
+    Parameters
+    ----------
+    layers : a list of layers, sprintlib's or a student's own, anything with ``forward(X)``;
+        the first takes X of shape (N, C, L)
+    images : ndarray of shape (N, L) (one channel) or (N, C, L), a few inputs
+    image_shape : (H, W) with H * W = L, or None: an input and a map of that length are shown
+        as H x W images (an MNIST image flattened to 784 values, read back as 28 x 28), others
+        as curves
+    """
+    import numpy as np
+
+    from . import _checks
+
+    if not isinstance(layers, (list, tuple)) or not layers or not all(callable(getattr(la, "forward", None))
+                                                                       for la in layers):
+        raise ValueError(f"plot_feature_maps_1d expects layers as a non-empty list of layers, got {layers!r}")
+    X = _checks.to_array(images, "plot_feature_maps_1d", "images")
+    if X.ndim == 2:
+        X = X[:, None, :]
+    if X.ndim != 3 or X.dtype.kind not in "biuf" or 0 in X.shape:
+        raise ValueError(f"plot_feature_maps_1d expects images of shape (N, L) or (N, C, L) holding numbers, got "
+                         f"shape {_checks.format_shape(np.shape(images))} of dtype {X.dtype}")
+    if image_shape is not None:
+        image_shape = tuple(_checks.check_int(n, "plot_feature_maps_1d", "image_shape") for n in image_shape)
+    max_maps = _checks.check_int(max_maps, "plot_feature_maps_1d", "max_maps")
+    inputs = np.asarray(X, dtype=_input_dtype(layers))
+    A, name = inputs, "input"
+    for layer in layers:
+        out = np.asarray(layer.forward(A))
+        if out.ndim != 3 or len(out) != len(X):
+            break
+        A, name = out, _layer_name(layer)
+    if A is inputs:
+        raise ValueError("plot_feature_maps_1d expects layers whose outputs have shape (N, C, L)")
+    cols = min(max_maps, A.shape[1]) + 1
+    fig, axes = plt.subplots(len(X), cols, figsize=(1.5 * cols, 1.6 * len(X) + 0.3), squeeze=False)
+
+    def show(ax, values, cmap):
+        if image_shape is not None and values.size == int(np.prod(image_shape)):
+            ax.imshow(values.reshape(image_shape), cmap=cmap)
+            ax.axis("off")
+        else:
+            ax.plot(values, linewidth=0.6)
+            ax.tick_params(labelsize=6)
+
+    for row, x, maps in zip(axes, inputs, A):
+        show(row[0], x[0], "gray")
+        row[0].set_title("input", fontsize=8)
+        for c, ax in enumerate(row[1:]):
+            show(ax, maps[c], "viridis")
+            ax.set_title(f"channel {c}", fontsize=8)
+    fig.suptitle(f"after {name[:40]}", fontsize=9)
     fig.tight_layout()
     return fig
 

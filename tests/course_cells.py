@@ -62,7 +62,7 @@ def cells(assignment: str) -> list[Cell]:
 # -- what the checks were asked ----------------------------------------------------------
 @dataclass
 class Call:
-    """One check: ``check`` is layer, function, array, accuracy or bounds; ``name`` the
+    """One check: ``check`` is layer, function, array, accuracy, bounds or history; ``name`` the
     check's name (a layer's: the reference's class); ``config`` what it ran on."""
     check: str
     name: str
@@ -104,13 +104,16 @@ class Recorder:
     def check_bounds(self, name, values, below=None, decreasing=False):
         self.calls.append(Call("bounds", name))
 
+    def check_history(self, name, losses, recorder, epochs):
+        self.calls.append(Call("history", name, {"epochs": epochs, "batches": len(recorder.batch_losses)}))
+
     @contextmanager
     def installed(self, monkeypatch):
         """sprintlib.grading's checks replaced (a cell's ``from sprintlib.grading import
         check_layer`` then gets the recorder's)."""
         import sprintlib.grading
 
-        for name in ("check_layer", "check_function", "check_array", "check_accuracy", "check_bounds"):
+        for name in ("check_layer", "check_function", "check_array", "check_accuracy", "check_bounds", "check_history"):
             monkeypatch.setattr(sprintlib.grading, name, getattr(self, name))
         yield self
 

@@ -247,7 +247,8 @@ def test_one_nan_weight_does_not_blank_every_filter():
 
 
 @pytest.mark.parametrize("W, words", [
-    (np.zeros((0, 1, 3, 3)), r"got shape \(0, 1, 3, 3\)"), (np.zeros((2, 3, 3)), r"got shape \(2, 3, 3\)"),
+    (np.zeros((0, 1, 3, 3)), r"got shape \(0, 1, 3, 3\)"), (np.zeros((3, 3)), r"got shape \(3, 3\)"),
+    (np.zeros((2, 0, 3)), r"\(C_out, C_in, F\) \(a Conv1d's\) .* got shape \(2, 0, 3\)"),
     (np.full((2, 1, 3, 3), "a"), "of dtype <U1"), ([[[[1]]], [[[1, 2]]]], "W as an array of numbers")])
 def test_plot_filters_names_bad_weights(W, words):
     with pytest.raises(ValueError, match="plot_filters expects .*" + words):

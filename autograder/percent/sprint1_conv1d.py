@@ -524,14 +524,17 @@ for _ in range(3):
 #       -> flatten (N, n_filters * 784) -> FC -> ReLU -> FC (N, 10) -> Softmax
 #
 # `fit(X, y, X_val, y_val)` trains with mini-batches (`GetMiniBatch`) and Adam, shows a
-# progress bar, and records `history` (per epoch: `loss`, `accuracy`, `val_loss`,
-# `val_accuracy`); `predict(X)` returns the labels `(N,)`. `FC`, `ReLU`, `Softmax`,
-# `Adam`, `HeInitializer` and `GetMiniBatch` come from sprintlib. The convolution is your own
+# progress bar, and records `history`: per epoch `loss` (the mean over the epoch's batches of
+# their losses, each weighted by its batch's size: the mean over the epoch's images, not the
+# last batch's loss), `accuracy`, `val_loss`, `val_accuracy`; and `batch_loss`, the loss of
+# every batch, which draws the learning curve within an epoch. `predict(X)` returns the
+# labels `(N,)`. `FC`, `ReLU`, `Softmax`, `Adam`, `HeInitializer` and `GetMiniBatch` come
+# from sprintlib. The convolution is your own
 # `Conv1d` (problems 4-7): sprintlib's is this sprint's model answer, released after the
 # deadline, and it does not run when the notebook is graded.
 #
 # Expected: above 95% test accuracy after one epoch on the 60,000 training images (the
-# test below asks for at least 90%, and for 50% when the grader trains on a few hundred images).
+# test below asks for at least 90%, and for 65% when the grader trains on 400 images).
 
 # %% nbgrader={"grade": false, "grade_id": "p8_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 from tqdm.auto import tqdm
@@ -555,13 +558,14 @@ class Scratch1dCNNClassifier:
         self.dense = [FC(self.n_filters * n_features, self.n_hidden, init, adam), ReLU(),
                       FC(self.n_hidden, 10, init, adam)]
         self.relu, self.softmax = ReLU(), Softmax()
-        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "batch_loss": []}
         for epoch in range(self.epochs):
             losses, hits = [], 0
             batches = GetMiniBatch(X, y, self.batch_size, seed=rng)
             for Xb, yb in tqdm(batches, desc=f"epoch {epoch + 1}/{self.epochs}", disable=not self.verbose):
                 Z = self._forward(Xb)
-                losses.append(self.softmax.loss(yb) * len(yb))
+                self.history["batch_loss"].append(self.softmax.loss(yb))
+                losses.append(self.history["batch_loss"][-1] * len(yb))
                 hits += int((Z.argmax(axis=1) == yb).sum())
                 self._backward(self.softmax.backward(yb))
             self.history["loss"].append(sum(losses) / len(X))
@@ -601,36 +605,63 @@ class Scratch1dCNNClassifier:
 
 
 # %% [markdown]
-# Training on the full training set takes about a minute. (When the grader runs this
-# notebook it trains on a few hundred images only: each cell has 30 seconds.)
+# Training on the full training set takes about a minute with a vectorised `Conv1d`. When the
+# grader runs this notebook each cell has 30 seconds, and the grading machine's two cores are
+# shared: it trains on 400 images in batches of 8 (50 steps of Adam, learning rate 2e-3),
+# which a `Conv1d` written with loops over the samples and the output positions (NumPy over
+# the channels) finishes in about 5 s of one core (and the test cell's 1,500 predictions in
+# about 6 s more), a vectorised one in under a second for both. (A loop over every sample,
+# filter and position, one `np.sum` per output value, is some five times slower again: keep
+# the channels in NumPy.)
 
 # %%
 # pixels in [0, 1] as float32: 4 bytes each, so the 60,000 training images take 188 MB, not
 # the 376 MB of float64 (a Binder session has about 1 GB); your float64 layers convert each batch
 (X_train, y_train), (X_test, y_test) = load_mnist(dtype=np.float32)
-n_train, n_val = (1000, 200) if autograding() else (60000, 2000)
-model = Scratch1dCNNClassifier(epochs=1)
+# graded: a few images, small batches and a larger step, so that loops finish in time
+n_train, n_val, batch_size, lr = (400, 100, 8, 2e-3) if autograding() else (60000, 2000, 64, 1e-3)
+model = Scratch1dCNNClassifier(epochs=1, batch_size=batch_size, lr=lr)
 model.fit(X_train[:n_train], y_train[:n_train], X_test[:n_val], y_test[:n_val])
-plot_learning_curve(model.history, title="Scratch1dCNNClassifier on MNIST");
+plot_learning_curve(model.history, title=f"Scratch1dCNNClassifier on {n_train:,} MNIST images");
+
+# %% [markdown]
+# What the convolution learned: each filter's weights (red adds, blue subtracts), and what
+# three test images become after your `Conv1d` and the ReLU. A map is 784 values long, one a
+# pixel of the flattened image: shown as the 28 x 28 image it comes from, it shows which
+# strokes each filter responds to (a filter runs along the rows, so it sees horizontal changes).
+
+# %%
+from sprintlib.plotting import plot_feature_maps_1d, plot_filters
+
+# your Conv1d: the attribute of the model whose W has the shape (C_out, C_in, F)
+conv = next((v for v in vars(model).values() if np.ndim(getattr(v, "W", None)) == 3), None)
+if conv is None:
+    print("no Conv1d among the model's attributes (a layer whose W has shape (C_out, C_in, F)): nothing to show")
+else:
+    plot_filters(conv.W, title="the filters of your Conv1d")
+    plt.show()
+    plot_feature_maps_1d([conv, ReLU()], X_test[:3], image_shape=(28, 28))
+    plt.show()
 
 # %% [markdown]
 # **Test (2 points): predictions** on test images the model has not seen, then on the same
 # images with every pixel moved by up to 0.02. The hidden test predicts on 500 other test
-# images, moved the same way, and asks for 50%.
+# images, moved the same way, and asks for 65%.
 
 # %% nbgrader={"grade": true, "grade_id": "p8_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# (graded after a token training run: 50% then; 90% after the full epoch above)
+# (graded after a short run on 400 images: 65% then, where that run reaches 73-86% and one cut
+# off after 100 images 40-68%; 90% after the full epoch above)
 X_eval, y_eval = X_test[5000:5500], y_test[5000:5500]
-check_accuracy("predict on 500 test images", model.predict(X_eval), y_eval, at_least=0.5 if autograding() else 0.9)
+check_accuracy("predict on 500 test images", model.predict(X_eval), y_eval, at_least=0.65 if autograding() else 0.9)
 # as the hidden test's images are: every pixel moved by up to 0.02 (a network that learned the digits does not care)
 X_moved = np.clip(X_eval + np.random.default_rng(8).uniform(-0.02, 0.02, X_eval.shape), 0, 1).astype(X_eval.dtype)
 check_accuracy("predict on the same images, each pixel moved by up to 0.02", model.predict(X_moved), y_eval,
-               at_least=0.5 if autograding() else 0.9)
+               at_least=0.65 if autograding() else 0.9)
 ### BEGIN HIDDEN TESTS
 # 500 other test images, each pixel moved by up to 0.02: a predict that looks the labels
 # up (by index or by the image) finds none and scores about 10%; a trained network's
-# accuracy does not move, and 50% leaves it a wide margin
+# accuracy does not move, and 65% leaves a trained one a wide margin
 from sprintlib.grading import hidden_images
 X_hidden, y_hidden = hidden_images("p8_test", X_test[5000:], y_test[5000:])  # from the half of the test set X_eval comes from
-check_accuracy("predict on 500 other test images", model.predict(X_hidden), y_hidden, at_least=0.5)
+check_accuracy("predict on 500 other test images", model.predict(X_hidden), y_hidden, at_least=0.65)
 ### END HIDDEN TESTS

@@ -543,14 +543,20 @@ print_summary(ScratchLeNet("valid").layers, (1, 28, 28), "your LeNet, 'valid'")
 # layers' optimizer updates the weights), with a `tqdm` progress bar over the batches. It
 # returns `history`, a dict of lists with one entry per epoch:
 #
-# - `"loss"`: the mean of the batch losses of the epoch;
+# - `"loss"`: the mean of the batch losses of the epoch (all its batches, not the last one's);
 # - `"accuracy"`: the accuracy on (at most) the first 1,000 training images at the end of the epoch;
 # - `"val_loss"`, `"val_accuracy"`: on `X_val, y_val` at the end of the epoch (empty lists when
 #   no validation set is given).
 #
 # `sprintlib.plotting.plot_learning_curve(history)` draws it.
 #
-# The test trains a 'valid' LeNet for 2 epochs on 1,000 images and predicts on 500 test images,
+# The test first gives your `train` a small network of sprintlib's layers (`LossRecorder`: one
+# fully connected layer and softmax) that notes the loss of every batch it is trained on (a
+# `model.loss` followed by a `model.backward`), on copies of one training image, so that every
+# batch gives the same loss whichever images it holds, however `train` shuffles: `history["loss"]`
+# must be the mean of each epoch's batch losses, as in the trusted run (3 epochs of 3 batches of 40,
+# then 2 epochs of 4 batches of 25; the hidden test draws other sizes, every batch full). Then it
+# trains a 'valid' LeNet for 2 epochs on 1,000 images and predicts on 500 test images,
 # then on the same images with every pixel moved by up to 0.02 (70% each); the hidden test
 # predicts on 500 other test images, moved the same way, and asks for 50%.
 #
@@ -590,9 +596,20 @@ def train(model, X, y, epochs=1, batch_size=64, X_val=None, y_val=None, seed=0):
 
 
 # %% nbgrader={"grade": true, "grade_id": "p3_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Problem 3: a short run from random weights ('valid' LeNet, float32), 1,000 images, 2 epochs
-from sprintlib.grading import check_accuracy, check_array, check_bounds
+# Problem 3: history["loss"], the mean of each epoch's batch losses (not the last batch's). train
+# trains a LossRecorder (sprintlib's FC and softmax, which notes every batch's loss) on copies of
+# one image: every batch gives the same loss whichever images it holds, so any right train gives
+# the trusted run's values
+from sprintlib.grading import LossRecorder, check_accuracy, check_array, check_bounds, check_history
 
+for n_epochs, batch_size, n_images in [(3, 40, 120), (2, 25, 100)]:
+    recorder = LossRecorder(seed=0)
+    same = train(recorder, X_train[:1].repeat(n_images, axis=0), y_train[:1].repeat(n_images), epochs=n_epochs,
+                 batch_size=batch_size)
+    check_history(f'history["loss"] ({n_epochs} epochs of {n_images // batch_size} batches)', same["loss"], recorder,
+                  n_epochs)
+
+# a short run from random weights ('valid' LeNet, float32), 1,000 images, 2 epochs
 net = ScratchLeNet("valid", HeInitializer(random_state=0, dtype=np.float32), Adam(lr=2e-3), dtype=np.float32)
 run = train(net, X_train[:1000], y_train[:1000], epochs=2, batch_size=50, X_val=X_test[:500], y_val=y_test[:500])
 print({key: np.round(values, 4).tolist() for key, values in run.items()})
@@ -614,6 +631,15 @@ check_accuracy("predict on the same images, each pixel moved by up to 0.02", net
 from sprintlib.grading import hidden_images
 X_hidden, y_hidden = hidden_images("p3_test", X_test[:5000], y_test[:5000])  # from the half of the test set the visible check uses
 check_accuracy("predict on 500 other test images", net.predict(X_hidden), y_hidden, at_least=0.5)
+# history["loss"] with sizes drawn for the course, every batch full
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p3_test")
+n_epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
+image = int(rng.integers(len(X_train)))
+recorder = LossRecorder(seed=int(rng.integers(1000)))
+same = train(recorder, X_train[image:image + 1].repeat(batch_size * n_batches, axis=0),
+             y_train[image:image + 1].repeat(batch_size * n_batches), epochs=n_epochs, batch_size=batch_size)
+check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -625,6 +651,12 @@ check_accuracy("predict on 500 other test images", net.predict(X_hidden), y_hidd
 # trained fully (`data/weights/lenet_same.npz`, 99.07% on the test set) into your network
 # and trains it one more epoch on 10,000 images with a small learning rate. When the
 # notebook is graded, each part trains on 500 images for one epoch.
+#
+# These times are those of sprintlib's vectorised sprint-2 layers: the graded parts, Problem 3's
+# test included, then take about a second each. Sprint-2 layers of your own written with loops
+# over the samples and the output positions are a hundred times slower: Problem 3's test would then
+# need about 50 s, past the 30 s a graded cell has. Vectorise them (im2col, or a loop over the
+# filter's offsets only), or use sprintlib's once sprint 2's answers are released.
 
 # %%
 from sprintlib.plotting import plot_learning_curve

@@ -450,9 +450,11 @@ for _ in range(4):
 # Write `ScratchRNNClassifier`:
 #
 # - `forward(X)`: `X (N, 28, 28)` → probabilities `(N, 10)`;
+# - `train_step(X, y)`: one forward, backward and optimizer step on a batch; returns the batch's loss;
 # - `fit(X, y, epochs, batch_size)`: shuffled mini-batches, a `tqdm` progress bar, one
-#   optimizer step per batch; returns `history`, a dict with the loss of every batch
-#   (`"batch_loss"`) and the mean loss of every epoch (`"loss"`);
+#   `self.train_step` per batch; returns `history`, a dict with the loss of every batch
+#   (`"batch_loss"`) and the loss of every epoch (`"loss"`): the **mean** of its batches'
+#   losses, not the last batch's;
 # - `predict(X)`: labels `(N,)`.
 #
 # Gradients through 28 steps can be large now and then; the model answer clips the RNN's
@@ -462,8 +464,13 @@ for _ in range(4):
 # sprint's model answer, released after the deadline, and it does not run when the notebook
 # is graded.
 #
-# The test trains on 600 images for 2 epochs and expects the loss to fall below chance
-# level, ln 10 = 2.3026.
+# The test first checks `fit`'s history: it replaces your classifier's `train_step` by that of
+# a small network of sprintlib's layers (`LossRecorder`: one fully connected layer and softmax),
+# which notes the loss of every batch, on copies of one image (every batch then gives the same
+# loss whichever images it holds, however `fit` shuffles): `history["loss"]` must be the mean of
+# each epoch's batch losses, as in the trusted run (3 epochs of 3 batches of 40; the hidden test
+# draws other sizes, every batch full). Then it trains on 600 images for 2 epochs and expects the
+# loss to fall below chance level, ln 10 = 2.3026.
 
 # %% nbgrader={"grade": false, "grade_id": "p4_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class ScratchRNNClassifier:
@@ -534,6 +541,27 @@ from sprintlib.grading import check_array, check_bounds
 (X_check, y_check), _ = load_mnist(flatten=False, dtype=np.float32)
 # a copy of the 600 images: a slice is a view, which would keep all 60,000 (188 MB) in memory
 X_check, y_check = X_check[:600].reshape(-1, 28, 28).copy(), y_check[:600].copy()
+
+# history["loss"], the mean of each epoch's batch losses (not the last batch's): fit's batches go
+# to a LossRecorder (sprintlib's FC and softmax, which notes every batch's loss), on copies of
+# one image, whose batches give the same losses however fit shuffles: the trusted run's values
+from sprintlib.grading import LossRecorder, check_history
+
+
+def recorded_fit(n_images, epochs, batch_size, image=0, seed=0):
+    """Your fit, its train_step replaced by a LossRecorder's: (history, the recorder)."""
+    recorder = LossRecorder(n_features=28 * 28, seed=seed)
+    clf = ScratchRNNClassifier(n_nodes=4, random_state=0)
+    clf.train_step = lambda X, y: (recorder.loss(X, y), recorder.backward(y))[0]
+    history = clf.fit(X_check[image:image + 1].repeat(n_images, axis=0), y_check[image:image + 1].repeat(n_images),
+                      epochs=epochs, batch_size=batch_size)
+    return history, recorder
+
+
+same, recorder = recorded_fit(120, epochs=3, batch_size=40)
+check_history('history["loss"] (3 epochs of 3 batches)', same["loss"], recorder, 3)
+
+# a short run: 600 images, 2 epochs
 clf = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
 fitted = clf.fit(X_check, y_check, epochs=2, batch_size=30)
 print(f"mean loss per epoch: {np.round(fitted['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
@@ -541,6 +569,15 @@ check_array("predict(X) shape", np.array(np.shape(clf.predict(X_check[:7]))), np
 # after 2 epochs the loss is clearly below chance (ln 10 = 2.3026): if not, does train_step
 # update the weights of both the RNN and the FC layer?
 check_bounds("mean loss of the last epoch", fitted["loss"][-1], below=np.log(10) - 0.2)
+### BEGIN HIDDEN TESTS
+# history["loss"] with sizes drawn for the course, every batch full
+from sprintlib.grading import hidden_rng
+rng = hidden_rng("p4_test")
+n_epochs, batch_size, n_batches = int(rng.integers(2, 5)), int(rng.integers(10, 50)), int(rng.integers(2, 6))
+same, recorder = recorded_fit(batch_size * n_batches, n_epochs, batch_size, image=int(rng.integers(600)),
+                              seed=int(rng.integers(1000)))
+check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Training run
