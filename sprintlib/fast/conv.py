@@ -79,7 +79,8 @@ def conv2d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
     A = parallel.matmul(W_mat, cols)  # (OH, C_out, OW*N): one product per output row
     A += B[:, None]  # in place: no second array
     # columns are ordered (x, n): split them, then show the (N, C_out, OH, OW) shape (a view;
-    # the LeNet document reshaped its product straight to (N, C, H, W), which scrambles the outputs)
+    # the LeNet notebook "lenet構成のCNN" reshaped its product straight to (N, C, H, W), which
+    # scrambles the outputs)
     return A.reshape(OH, C_out, OW, N).transpose(3, 1, 0, 2), rows
 
 

@@ -22,6 +22,8 @@ Backward, for a loss L and dA = dL/dA (N, C_out, OH, OW), as a matrix ``dA_col``
 1-D convolutions (Conv1d) are the same on (N, C, L), written out with their own windows.
 ``fast/conv.py`` computes the same numbers faster (sprintlib.fast), and ``naive.py``
 holds the loops of the documents that both are tested against.
+The LeNet notebook "lenet構成のCNN" reshaped the product straight to (N, C_out, OH, OW), which
+scrambles the outputs: its rows are ordered (n, y, x), hence the transpose.
 """
 from __future__ import annotations
 

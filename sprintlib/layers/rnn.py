@@ -31,10 +31,10 @@ class SimpleRNN(Layer):
     Parameters
     ----------
     n_features : int
-        Features of each time step (the documents' n_features).
+        Features of each time step (n_features in the notebook リカレントニューラルネットワーク).
     n_nodes : int
-        Nodes of the state h_t (the documents' n_nodes).
-    activation : "tanh" (the documents'), "sigmoid" or "relu"
+        Nodes of the state h_t (that notebook's n_nodes).
+    activation : "tanh" (that notebook's), "sigmoid" or "relu"
     initializer : Initializer, name ("xavier", "he", "simple") or None
         Gives ``W_x`` (n_features, n_nodes) by ``W(n_features, n_nodes)``, ``W_h``
         (n_nodes, n_nodes) by ``W(n_nodes, n_nodes)`` and ``B`` (n_nodes,) by ``B(n_nodes)``.
