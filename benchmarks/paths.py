@@ -10,6 +10,7 @@ Every figure is the median of interleaved rounds, quiet and with one core busy
 (benchmarks/_timing.py). Not part of ``make bench``:
 
     python -m benchmarks.paths          # -> output/bench/paths.json
+    python -m benchmarks.paths tricks   # each trick alone, on its layer -> output/bench/tricks.json
 """
 from __future__ import annotations
 
@@ -83,5 +84,62 @@ def main():
     write_json("paths", rows)
 
 
+def tricks():
+    """Each trick of the fast path alone, against the model answer, on LeNet's and the RNN's
+    shapes (float32, forward + backward): is it worth its code?"""
+    from sprintlib import Conv2d, MaxPool2D, SimpleRNN, XavierInitializer
+    from sprintlib.fast import parallel
+
+    rng = np.random.default_rng(0)
+    fns = {}
+
+    def layer_step(layer, X, fast_path):
+        dA = None
+
+        def step():
+            nonlocal dA
+            with fast.use(fast_path):
+                A = layer.forward(X)
+                dA = np.ones_like(A) if dA is None or dA.shape != A.shape else dA
+                layer.backward(dA)
+        return step
+
+    # the second convolution of LeNet, its input as the first one hands it over
+    X = rng.standard_normal((128, 6, 14, 14)).astype(np.float32)
+    for path in ("plain", "fast"):
+        fns[f"Conv2d 6->16 5x5 pad 2 {path}"] = layer_step(Conv2d(6, 16, 5, pad=2, dtype=np.float32), X, path == "fast")
+    X = rng.standard_normal((128, 6, 28, 28)).astype(np.float32)
+    X_hcwn = np.ascontiguousarray(X.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)  # a convolution's output
+    for path in ("plain", "fast"):
+        fns[f"MaxPool2D 2 (after a conv) {path}"] = layer_step(MaxPool2D(2, dtype=np.float32), X_hcwn, path == "fast")
+        fns[f"MaxPool2D 2 (NCHW) {path}"] = layer_step(MaxPool2D(2, dtype=np.float32), X, path == "fast")
+    Xr = rng.random((128, 28, 28)).astype(np.float32)
+    for path in ("plain", "fast"):
+        rnn = SimpleRNN(28, 128, initializer=XavierInitializer(random_state=0, dtype=np.float32), dtype=np.float32)
+        fns[f"SimpleRNN(128) {path}"] = layer_step(rnn, Xr, path == "fast")
+    # fit's batch in halves against the whole batch, the rest of the fast path alike
+    (Xm, y), _ = __import__("sprintlib.data", fromlist=["_"]).load_mnist(flatten=False, dtype=np.float32)
+    Xm, y = Xm[:128], y[:128]
+    whole = bench_lenet.sprintlib_model(np.float32)
+    halves = bench_lenet.sprintlib_model(np.float32)
+
+    def whole_step():
+        with fast.use(True):
+            saved, parallel.batch_halves = parallel.batch_halves, lambda n: [(0, n)]
+            try:
+                whole._train_batch(Xm, y)
+            finally:
+                parallel.batch_halves = saved
+
+    fns["LeNet step fast, whole batch"] = whole_step
+    fns["LeNet step fast, halves"] = on_path(lambda: halves._train_batch(Xm, y), True)
+    t = measure(fns, number=5, warmup=2)
+    rows = [{"case": name, "condition": c, "ms": 1e3 * t[c][name]} for c in CONDITIONS for name in fns]
+    print_table("Each trick alone (ms, forward + backward)", rows, ["case", "condition", "ms"])
+    write_json("tricks", rows)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    tricks() if sys.argv[1:] == ["tricks"] else main()

@@ -21,29 +21,47 @@ as written, and touches no thread setting.
 Importing sprintlib changes nothing in the process: the thread policy is worked out at the
 first layer call, and the BLAS's thread count is set only inside the calls (and put back).
 
-What each trick buys (a LeNet 'same' training step on a batch of 128, Adam, and a
-SimpleRNN(128) step on MNIST rows, N = 128, T = 28, ``python -m benchmarks.bench_paths``,
-plain path against fast path in the same rounds, on the 2-core course machine; the figures
-of the last measurement are in benchmarks/README.md):
+What each trick buys, measured on 2026-12-06 on the 2-core course machine while other
+sessions kept it busy (load average 5-9), float32, forward + backward of one layer or a
+training step, median of 5 interleaved rounds (``python -m benchmarks.paths tricks``, with
+OPENBLAS_NUM_THREADS=1 so that both paths multiply on one thread and the pool stays off;
+then without, the default):
 
 ==========================  ==============================================================
-``pool.py``                 pooling by a loop over the PH*PW entries of a window, each a
-                            whole-array operation in the memory order of X
 ``conv.py``                 im2col in two steps on images in the (H, C, W, N) order: the
                             width windows copied once (FW times the input instead of
                             FH*FW times), the height windows a view, one small product
-                            per output row; backward without col2im's FH*FW passes
+                            per output row; backward without col2im's FH*FW passes.
+                            Conv2d 6 -> 16, 5x5, pad 2, N = 128: 21 ms against 84 (4x)
+``pool.py``                 pooling by a loop over the PH*PW entries of a window, each a
+                            whole-array operation in the memory order of X, instead of
+                            a reduction over a strided view and an argmax scatter.
+                            MaxPool2D 2x2 on (128, 6, 28, 28): 2.7 ms against 22 (8x)
 ``rnn.py``                  SimpleRNN time-major, B in x_t's product, the batch's slices
                             on both cores, a vanished gradient flushed to zero (subnormal
-                            numbers are ~100x slower to multiply)
+                            numbers are ~100x slower to multiply). SimpleRNN(128) on
+                            (128, 28, 28): 18 ms against 21 on one thread (1.15x)
 ``halves.py``               ``fit``'s batch in two halves on replicas of the layers, on
-                            two cores while one is idle
-``parallel.py``             the small thread pool the three above share (threads that
-                            block instead of spinning, only while a CPU is idle)
-``threads.py``              one BLAS thread inside the layers (their products are too small
-                            to share: OpenBLAS's threads spin, and a busy core makes every
-                            product wait), the policy of how many threads the pool uses
+                            two cores while one is idle: a LeNet step 105 ms against
+                            130 whole (1.2x, default threads, loaded); on one thread the
+                            halves cost 2-9% (kept: the halves depend on N alone, so a
+                            training gives the same numbers on every machine)
+``parallel.py``             the small thread pool the above share (threads that block
+                            instead of spinning, only while a CPU is idle)
+``threads.py``              one BLAS thread inside the layers: their products are too
+                            small to share, OpenBLAS's threads spin, and a busy core makes
+                            every product wait. With NumPy's default (a thread per core)
+                            on the loaded machine the plain path's Conv2d above took
+                            1,222 ms and its LeNet step 985 ms, against 52 ms for the fast
+                            path's step
 ==========================  ==============================================================
+
+Dropped: keeping freed memory in glibc's heap (``mallopt``, process-wide): 1-39 page
+faults a LeNet step fewer, but the CPU time a step within noise (17.3-19.1 ms against
+16.1-17.7 ms float32, 29.3 against 28.4 ms float64).
+The LeNet step of the fast path and of the code before this package was fenced (main,
+run in the same rounds): 55 against 52 ms float32, 85 against 93 ms float64, SimpleRNN
+16.7 against 19.1 ms: the same, within the machine's noise.
 """
 from __future__ import annotations
 
