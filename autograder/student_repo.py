@@ -47,7 +47,6 @@ from engine.submission import runnable  # noqa: E402
 ANSWERS = {
     "sprint1_conv1d": {"layers/simple_conv1d.py": ["SimpleConv1d"], "layers/conv1d.py": ["Conv1d"],
                        "functional/conv.py": ["conv1d_forward", "conv1d_backward"],
-                       "fast/conv.py": ["conv1d_forward", "conv1d_backward"],
                        "models/cnn.py": ["Scratch1dCNNClassifier"]},
     "sprint2_conv2d": {"layers/conv2d.py": ["Conv2d"], "layers/max_pool2d.py": ["MaxPool2D"],
                        "layers/average_pool2d.py": ["AveragePool2D"], "layers/flatten.py": ["Flatten"],

@@ -312,7 +312,7 @@ def test_integer_convolutions_are_computed_in_floating_point(maths):
     A, rows = maths.conv2d_forward(X, W, B)
     assert A.dtype == np.float64 and A.ravel().tolist() == [1800.0]
     assert functional.conv2d_naive_forward(X, W, B).ravel().tolist() == [1800.0]
-    A1, _ = maths.conv1d_forward(np.full((1, 1, 4), 100, np.int8), np.ones((1, 1, 3), np.int8), np.zeros(1, np.int8))
+    A1, _ = functional.conv1d_forward(np.full((1, 1, 4), 100, np.int8), np.ones((1, 1, 3), np.int8), np.zeros(1, np.int8))
     assert A1.ravel().tolist() == [300.0, 300.0]
     Xi = np.arange(16).reshape(1, 1, 4, 4)
     W_half = np.full((1, 1, 3, 3), 0.5)

@@ -30,7 +30,6 @@ The stacks of products (one per output row, per filter row, per input row) are s
 the threads of ``parallel.py`` when the process may use more than one CPU: each product
 writes its own part of the result, so the result does not depend on the threads.
 
-The same code does 1-D convolutions, as 2-D ones on an image of height 1.
 The slow, obvious loops that both are checked against are in ``functional/naive.py``.
 
 What the convolutions use: im2col in two steps, on rows
@@ -120,26 +119,6 @@ def conv2d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=Fa
     dXr = fold_width(d_rows, (H, C, Wd + 2 * PW, N), FW, SW)  # (H, C, W', N)
     dX = dXr[:, :, PW:PW + Wd].transpose(3, 1, 0, 2)  # crop the padded columns: (N, C, H, W)
     return dX, dW, dB
-
-
-def conv1d_forward(X, W, B, stride=1, pad=0, *, allow_remainder=False):
-    """X (N, C, L), W (C_out, C, F), B (C_out,) -> (A (N, C_out, L_out), rows (1, C*F, L_out*N))."""
-    X, W = np.asarray(X), np.asarray(W)
-    if X.ndim != 3 or W.ndim != 3:
-        raise ValueError(f"conv1d_forward expects X of shape (N, C, L) and W of shape (C_out, C, F), "
-                         f"got {_checks.format_shape(X.shape)} and {_checks.format_shape(W.shape)}")
-    A, rows = conv2d_forward(X[:, :, None, :], W[:, :, None, :], B, (1, stride), (0, pad),
-                             allow_remainder=allow_remainder)
-    return A[:, :, 0, :], rows
-
-
-def conv1d_backward(dA, W, rows, x_shape, stride=1, pad=0, *, allow_remainder=False, need_dX=True):
-    """dA (N, C_out, L_out) -> (dX (N, C, L), dW (C_out, C, F), dB (C_out,)); dX None if not need_dX."""
-    N, C, L = x_shape
-    dX, dW, dB = conv2d_backward(dA[:, :, None, :], W[:, :, None, :], rows, (N, C, 1, L),
-                                 (1, stride), (0, pad), allow_remainder=allow_remainder,
-                                 need_dX=need_dX)
-    return None if dX is None else dX[:, :, 0, :], dW[:, :, 0, :], dB
 
 
 def to_hcwn(X: np.ndarray, pad=(0, 0)) -> np.ndarray:

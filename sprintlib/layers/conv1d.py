@@ -1,16 +1,16 @@
 """Conv1d, sprint 1 problems 4-7 of "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1":
 channels, padding, a mini-batch, a stride.
 
-Its maths is in sprintlib/functional/conv.py: pad, im2col_1d, one matrix product (+ B);
-backward: dB a sum, dW one product, dX one product and col2im_1d (the fast path's copy,
-sprintlib.fast, when it is on). Checked against tf.nn.conv1d in tests/test_conv1d.py
+Its maths is in sprintlib/functional/conv.py: pad, the windows as the rows of a matrix
+(im2col in 1-D), one matrix product (+ B); backward: dB a sum, dW one product, dX one
+product and the windows added back (col2im in 1-D). The fast path has nothing faster
+for it (sprintlib/fast/__init__.py says what was measured). Checked against tf.nn.conv1d in tests/test_conv1d.py
 (test_against_tensorflow_random_configurations), on both paths."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _checks
-from .. import fast
 from .. import functional
 from .. import initializers
 from .base import Layer
@@ -64,16 +64,15 @@ class Conv1d(Layer):
         """X (C_in, L) or (N, C_in, L) -> A (C_out, L_out) or (N, C_out, L_out)."""
         self._batched = X.ndim == 3
         X = X if self._batched else X[None]
-        self._fast = fast.enabled()  # functional/conv.py, or sprintlib.fast's copy (backward: the same)
-        maths = fast if self._fast else functional
-        A, self._cols = maths.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
-                                             allow_remainder=self.allow_remainder)
+        # _cols: the windows of X as rows, what backward needs for dW
+        A, self._cols = functional.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
+                                                  allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
         return A if self._batched else A[0]
 
     def _backward(self, dA):
         """dA shaped as forward's A -> dX shaped as X; sets dW (C_out, C_in, F), dB (C_out,)."""
-        dX, self.dW, self.dB = (fast if self._fast else functional).conv1d_backward(
+        dX, self.dW, self.dB = functional.conv1d_backward(
             dA if self._batched else dA[None], self.W, self._cols, self._x_shape, self.stride,
             self.pad, allow_remainder=self.allow_remainder, need_dX=self.needs_input_grad)
         return dX if self._batched or dX is None else dX[0]
