@@ -31,7 +31,8 @@ Everything else is done here, for every layer alike:
 * ``needs_input_grad = False``: backward returns None (a model sets it on its first layer
   with parameters, whose dX nobody uses; a first convolution then skips its costliest part);
 * memory order: dX comes back laid out in memory as forward's X was, so that the layers
-  before it combine arrays of one order (several times faster; see ``functional.im2col``);
+  before it combine arrays of one order (several times faster; the fast path's convolutions
+  keep images in the (H, C, W, N) order, see ``fast/conv.py``);
 * threads: with the fast path on, the maths runs with the BLAS threads of
   ``fast.layer_threads()`` (one, unless SPRINTLIB_NUM_THREADS asks for more: a layer's
   products are too small to share); with it off, the BLAS is left as it is;
