@@ -6,10 +6,12 @@ over time and the BPTT loop). This package computes the same numbers faster (wit
 rounding: tests/test_*.py run every layer test on both paths), and the layers and models
 reach it through one call each:
 
-* ``conv2d_forward``, ``conv2d_backward``,
-  ``rnn_forward``, ``rnn_backward``, the poolings' forward and backward: the functions of ``sprintlib.functional`` of the same
-  names and arguments; a layer calls ``(fast if fast.enabled() else functional).conv2d_forward``
-  and its backward takes the path its forward took (what forward keeps differs);
+* ``conv2d_forward``, ``conv2d_backward``, ``rnn_forward``, ``rnn_backward``, and the
+  poolings' forward and backward: the functions of ``sprintlib.functional`` of the same
+  names and arguments (``avg_pool2d_backward`` is the model answer's own); a layer calls
+  ``(fast if fast.enabled() else functional).conv2d_forward(...)`` and its backward takes
+  the path its forward took (what forward keeps differs). Conv1d, FC and the activations
+  have no fast copy;
 * ``train_batch(model, X, y)``: ``fit``'s step (``ScratchClassifier._train_batch``);
 * ``layer_threads()``: the BLAS threads around a layer's maths and around ``fit``'s loop.
 
