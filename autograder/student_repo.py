@@ -51,10 +51,13 @@ ANSWERS = {
     "sprint2_conv2d": {"layers/conv2d.py": ["Conv2d"], "layers/max_pool2d.py": ["MaxPool2D"],
                        "layers/average_pool2d.py": ["AveragePool2D"], "layers/flatten.py": ["Flatten"],
                        "functional/conv.py": ["conv2d_forward", "conv2d_backward"],
-                       "functional/pool.py": ["*"], "functional/naive.py": ["*"],
+                       "functional/pool.py": ["*"], "fast/pool.py": ["*"], "functional/naive.py": ["*"],
                        "functional/im2col.py": ["sliding_windows", "_sliding_windows", "window_view", "fold_windows",
-                                                "im2col", "col2im", "im2col_1d", "col2im_1d", "to_hcwn",
-                                                "width_windows", "height_windows", "fold_width"],
+                                                "im2col", "col2im", "im2col_1d", "col2im_1d"],
+                       # the fast path's copy of the same convolution (sprintlib.fast): the answer in
+                       # another form
+                       "fast/conv.py": ["conv2d_forward", "conv2d_backward", "to_hcwn", "width_windows",
+                                        "height_windows", "fold_width"],
                        "functional/sizes.py": ["conv_param_count"],
                        "models/cnn.py": ["Scratch2dCNNClassifier"]},
     # sprint 3 builds LeNet from sprint 2's layers: sprintlib's LeNet (the problem's network)
@@ -62,7 +65,7 @@ ANSWERS = {
     "sprint3_lenet": {},
     # (grading/mistakes.py's _bptt is backpropagation through time written out again, to
     # predict its known mistakes: the model answer of sprint 4's problem 3 in another form)
-    "sprint4_rnn": {"layers/rnn.py": ["SimpleRNN"], "functional/rnn.py": ["*"],
+    "sprint4_rnn": {"layers/rnn.py": ["SimpleRNN"], "functional/rnn.py": ["*"], "fast/rnn.py": ["*"],
                     "models/rnn.py": ["ScratchSimpleRNNClassifier"], "grading/mistakes.py": ["_bptt"]},
 }
 #: a withheld class's methods that compute (the rest: __init__, output_shape, input checks, stay)

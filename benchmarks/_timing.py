@@ -172,9 +172,9 @@ def machine() -> dict:
     import sprintlib
     return {"cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
             "python": platform.python_version(), "platform": platform.platform(),
-            "load_average": os.getloadavg(), "sprintlib_thread_policy": sprintlib.thread_policy._asdict(),
-            "sprintlib_workers": sprintlib.thread_policy.workers,
-            "sprintlib_keeps_freed_memory": sprintlib.keeps_freed_memory,
+            "load_average": os.getloadavg(), "sprintlib_fast": sprintlib.fast.enabled(),
+            "sprintlib_thread_policy": sprintlib.fast.thread_policy()._asdict(),
+            "sprintlib_workers": sprintlib.fast.thread_policy().workers,
             "rounds": ROUNDS}
 
 

@@ -8,7 +8,7 @@ figure is the median of interleaved rounds, quiet and with one core busy
 
 Targets: within 2x of TensorFlow float32; at least 200x faster than the loops.
 TensorFlow keeps its defaults (thread pools sized to the machine), sprintlib its thread
-policy (sprintlib/_threads.py).
+policy (sprintlib/fast/threads.py).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ Limits (_timing.LIMITS; tracked figures that must not get worse, not targets): t
 step and the float32 epoch at most 1.3x Keras float32's time, the float64 step at most 2.2x,
 quiet and busy alike. TensorFlow keeps its defaults
 (its thread pools sized to the machine, oneDNN on, as make bench sets it), sprintlib its
-thread policy (sprintlib/_threads.py). TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
+thread policy (sprintlib/fast/threads.py). TF_ENABLE_ONEDNN_OPTS=0, which the tests set for
 deterministic results, makes Keras's convolutions several times slower, so the JSON says
 which setting was in effect.
 """

@@ -14,9 +14,10 @@ import time
 
 import numpy as np
 
-from sprintlib import LeNet, SGD, SimpleRNN, XavierInitializer, _threads
+from sprintlib import LeNet, SGD, SimpleRNN, XavierInitializer
 from sprintlib.data import load_mnist
-from sprintlib.functional import parallel
+from sprintlib.fast import parallel
+from sprintlib.fast import threads as _threads
 
 
 def lenet_breakdown(dtype, steps: int = 40) -> tuple[dict, float, dict]:

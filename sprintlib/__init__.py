@@ -8,10 +8,9 @@ Import what a sprint uses from here::
 TensorFlow is never imported by sprintlib itself (only by sprintlib.testing.check_against_tf).
 The letters used for shapes and arrays everywhere are listed in ``sprintlib.functional``.
 """
-# Decided once, here, before any maths: the threads of the BLAS (_threads.py), and large
-# freed arrays kept for the next ones instead of faulted in again page by page (_malloc.py)
-from ._malloc import ACTIVE as keeps_freed_memory
-from ._threads import POLICY as thread_policy
+# Importing sprintlib changes nothing in the process (no thread count, no malloc setting):
+# what is there for speed alone lives in sprintlib.fast, applied inside its calls only
+from . import fast
 from ._withheld import ModelAnswerWithheld, where_from
 from .initializers import FixedInitializer, HeInitializer, SimpleInitializer, XavierInitializer
 from .layers.activations import ReLU, Sigmoid, Tanh
@@ -36,8 +35,8 @@ from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 __version__ = "0.1.0"
 
 __all__ = [
-    # how many threads the maths uses, and why (sprintlib/_threads.py); malloc kept (_malloc.py)
-    "thread_policy", "keeps_freed_memory",
+    # the speed tricks, fenced, and their switch (SPRINTLIB_FAST=0, fast.disable())
+    "fast",
     # layers (sprintlib/layers/, one a file)
     "Layer", "FC", "ReLU", "Sigmoid", "Tanh", "Softmax",
     "SimpleConv1d", "Conv1d", "Conv2d", "MaxPool2D", "AveragePool2D", "Flatten", "Reshape",

@@ -45,3 +45,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     if call.when == "call" and outcome.get_result().failed:
         item.failed = True
+
+
+@pytest.fixture(params=["fast", "plain"])
+def both_paths(request):
+    """The test once on the fast path (sprintlib.fast, the default) and once on the plain
+    model answer (``sprintlib.fast.use(False)``): both must give the same numbers. A module
+    runs all its tests so with ``pytestmark = pytest.mark.usefixtures("both_paths")``."""
+    from sprintlib import fast
+
+    with fast.use(request.param == "fast"):
+        yield request.param

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sprintlib import FC, Conv2d, SimpleRNN
-from sprintlib._threads import Policy, decide
+from sprintlib.fast.threads import Policy, decide
 from sprintlib.grading import (check_accuracy, check_array, check_bounds, check_function, check_gradients,
                                check_layer, hidden_images, hidden_rng, random_case)
 from sprintlib.plotting import plot_feature_maps, plot_filters, plot_learning_curve
@@ -211,7 +211,8 @@ def test_a_huge_thread_count_is_cut_and_says_so():
 
 
 def test_the_policy_reports_the_threads_the_blas_really_runs():
-    code = "import sprintlib._threads as t; print(t.POLICY.threads, t._get(), t.POLICY.reason)"
+    code = ("import sprintlib.fast.threads as t; p = t.policy()\n"
+            "with t.blas_threads(p.threads): print(p.threads, t._get(), p.reason)")
     env = {**os.environ, "SPRINTLIB_NUM_THREADS": "99999"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     threads, blas, *reason = out.stdout.split()

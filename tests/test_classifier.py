@@ -5,6 +5,9 @@ import pytest
 from sprintlib.data import load_mnist
 from sprintlib import ScratchDeepNeuralNetworkClassifier
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 @pytest.fixture(scope="module")
 def small_mnist():

@@ -8,6 +8,9 @@ from sprintlib.initializers import FixedInitializer
 import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients, rel_error
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 # -- SimpleConv1d (problem 1) -------------------------------------------------------------
 CASE_1A = reference.case("sprint1_conv1d", "1a")

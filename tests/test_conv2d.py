@@ -9,6 +9,9 @@ from sprintlib.initializers import FixedInitializer
 import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 # sprint 2, case 2a (data/reference/sprint2_conv2d.json; its values: tests/test_reference_values.py)
 CASE_2A = reference.case("sprint2_conv2d", "2a")

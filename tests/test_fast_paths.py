@@ -1,17 +1,20 @@
 """What the speed work changed, checked to give the same answers: a model's layers keep their
-input uncopied inside model_chain(), SimpleRNN's backward stops carrying a vanished
-gradient, malloc keeps freed memory (sprintlib/_malloc.py), and a model trains a batch in
-two halves, side by side, with the whole batch's numbers."""
+input uncopied inside model_chain() (both paths), and the fast path's tricks (sprintlib.fast):
+SimpleRNN's backward stops carrying a vanished gradient, the layers' maths on a thread pool,
+and a model trains a batch in two halves, side by side, with the plain path's numbers for
+the whole batch."""
 import copy
 import warnings
 
 import numpy as np
+import pytest
 
 import sprintlib
 from sprintlib import FC, SimpleRNN, XavierInitializer
 from sprintlib.layers.base import model_chain
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_inside_a_model_chain_a_layer_keeps_its_input_uncopied():
     X = np.random.default_rng(0).standard_normal((4, 3))
     outside, inside = FC(3, 2, "xavier"), FC(3, 2, "xavier")
@@ -22,6 +25,7 @@ def test_inside_a_model_chain_a_layer_keeps_its_input_uncopied():
     assert inside.X is X  # the model never edits it: no copy
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_the_chain_ends_with_the_block_even_on_an_error():
     X = np.ones((2, 3))
     try:
@@ -34,6 +38,7 @@ def test_the_chain_ends_with_the_block_even_on_an_error():
     assert not np.shares_memory(layer.X, X)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_a_model_step_gives_the_same_gradients_inside_and_outside_the_chain():
     X = np.random.default_rng(1).standard_normal((8, 1, 28, 28))
     y = np.arange(8) % 10
@@ -89,18 +94,12 @@ def test_flushing_a_vanished_gradient_changes_nothing_float64_can_see():
         np.testing.assert_allclose(flushed, full, rtol=1e-4, atol=1e-5 * np.abs(full).max())
 
 
-def test_malloc_keeps_freed_memory_on_linux():
-    assert sprintlib.keeps_freed_memory is True  # glibc here; False elsewhere, and harmless
-
-
-# -- the layers' maths on several threads (functional/parallel.py) ------------------------------
+# -- the layers' maths on several threads (fast/parallel.py) ------------------------------
 import threading  # noqa: E402
 import time  # noqa: E402
 
-import pytest  # noqa: E402
-
-from sprintlib import _threads  # noqa: E402
-from sprintlib.functional import parallel  # noqa: E402
+from sprintlib.fast import parallel  # noqa: E402
+from sprintlib.fast import threads as _threads  # noqa: E402
 
 
 @pytest.fixture
@@ -274,11 +273,9 @@ def test_batch_halves_depend_on_the_batch_size_alone(two_workers):
 
 
 def whole_batch_step(model, X, y):
-    """The step of fit before batches were halved: the whole batch through the layers."""
-    Z = model._forward(X)
-    loss = model.output.loss(y)
-    model._backward(model.output.backward(y))
-    return loss, int((Z.argmax(axis=1) == y).sum())
+    """fit's step on the plain path: the whole batch through the model answer's layers."""
+    with sprintlib.fast.use(False):
+        return model._train_batch(X, y)
 
 
 def models_and_batches():

@@ -5,9 +5,17 @@ import doctest
 import numpy as np
 import pytest
 
-from sprintlib import _checks, functional
+from sprintlib import _checks, fast, functional
+from sprintlib.fast import conv as fast_conv
 from sprintlib.functional import sizes
 from sprintlib.testing import rel_error
+
+
+@pytest.fixture(params=["functional", "fast"])
+def maths(request):
+    """The convolutions and poolings of the model answer (sprintlib.functional) or of the fast path
+    (sprintlib.fast): every test that takes it runs on both, with the same expectations."""
+    return functional if request.param == "functional" else fast
 
 
 # -- output sizes and parameter counts (the sprints' exercises: tests/test_reference_values.py) --
@@ -35,19 +43,19 @@ def test_what_is_not_an_int_or_a_pair_is_named(value):
         functional.output_size_2d((9, 9), value)
 
 
-def test_a_stride_beyond_the_input_gives_one_window():
+def test_a_stride_beyond_the_input_gives_one_window(maths):
     # (N_in + 2P - F) // S + 1 = 1: the stride is never applied, however large (it overflowed NumPy's views)
     X, W, B = np.random.default_rng(0).standard_normal((2, 3, 8, 8)), np.ones((2, 3, 3, 3)), np.zeros(2)
-    A, rows = functional.conv2d_forward(X, W, B, 10**20, allow_remainder=True)
-    np.testing.assert_allclose(A, functional.conv2d_forward(X, W, B, 6, allow_remainder=True)[0])
+    A, rows = maths.conv2d_forward(X, W, B, 10**20, allow_remainder=True)
+    np.testing.assert_allclose(A, maths.conv2d_forward(X, W, B, 6, allow_remainder=True)[0])
     assert A.shape == (2, 2, 1, 1) and functional.output_size(8, 3, 10**20, allow_remainder=True) == 1
-    dX, dW, dB = functional.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 10**20, allow_remainder=True)
-    np.testing.assert_allclose(dX, functional.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 6,
+    dX, dW, dB = maths.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 10**20, allow_remainder=True)
+    np.testing.assert_allclose(dX, maths.conv2d_backward(np.ones(A.shape), W, rows, X.shape, 6,
                                                               allow_remainder=True)[0])
-    assert functional.max_pool2d_forward(X, 2, 10**20, allow_remainder=True).shape == (2, 3, 1, 1)
+    assert maths.max_pool2d_forward(X, 2, 10**20, allow_remainder=True).shape == (2, 3, 1, 1)
 
 
-def test_a_pad_beyond_numpy_s_arrays_is_named():
+def test_a_pad_beyond_numpy_s_arrays_is_named(maths):
     with pytest.raises(ValueError, match=r"^output_size expects a padded input that NumPy can index "
                                          r"\(n_in \+ 2\*pad <= 9223372036854775807\), got n_in \+ 2\*pad = "
                                          r"8 \+ 2\*100000000000000000000 = 200000000000000000008$"):
@@ -55,7 +63,7 @@ def test_a_pad_beyond_numpy_s_arrays_is_named():
     with pytest.raises(ValueError, match=r"^conv2d_forward expects pad small enough for the padded X to be a "
                                          r"NumPy array \(at most 9.22e\+18 bytes\), got the padded X of shape "
                                          r"\(1, 1, 2199023255556, 2199023255556\)"):
-        functional.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), 1, 2**40)
+        maths.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), 1, 2**40)
 
 
 @pytest.mark.parametrize("call", [
@@ -193,16 +201,16 @@ def test_the_pure_functions_take_lists_and_numpy_shapes():
     assert functional.col2im(col, np.array([1, 1, 3, 3]), 2).shape == (1, 1, 3, 3)
 
 
-# -- im2col in two steps (what the convolutions use) ---------------------------------------
+# -- the fast path's im2col in two steps (sprintlib/fast/conv.py) ---------------------------------------
 @pytest.mark.parametrize("filter_size, stride, pad", [(3, 1, 0), (3, 2, 1), ((2, 4), (3, 1), (0, 2)), (5, 1, 2)])
 def test_two_step_im2col_is_the_books_im2col(filter_size, stride, pad):
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3, 2, 9, 8))
     (FH, FW), (SH, SW), pad = (np.broadcast_to(v, 2).tolist() for v in (filter_size, stride, pad))
     OH, OW = functional.output_size_2d((9, 8), (FH, FW), (SH, SW), pad, allow_remainder=True)
-    rows = functional.width_windows(functional.to_hcwn(X, pad), FW, SW, OW)
+    rows = fast_conv.width_windows(fast_conv.to_hcwn(X, pad), FW, SW, OW)
     assert rows.shape == (9 + 2 * pad[0], 2 * FW, OW * 3)
-    cols = functional.height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N), rows ordered (i, c, j)
+    cols = fast_conv.height_windows(rows, FH, SH, OH)  # (OH, FH*C*FW, OW*N), rows ordered (i, c, j)
     assert cols.shape == (OH, FH * 2 * FW, OW * 3) and not cols.flags.writeable
     # into the book's layout: rows (n, y, x), columns (c, i, j)
     book = cols.reshape(OH, FH, 2, FW, OW, 3).transpose(5, 0, 4, 2, 1, 3).reshape(3 * OH * OW, -1)
@@ -214,25 +222,26 @@ def test_fold_width_is_the_adjoint_of_width_windows(FW, SW):
     rng = np.random.default_rng(3)
     Xr = rng.standard_normal((4, 2, 9, 3))  # (H, C, W, N)
     OW = (9 - FW) // SW + 1
-    rows = functional.width_windows(Xr, FW, SW, OW)
+    rows = fast_conv.width_windows(Xr, FW, SW, OW)
     Y = rng.standard_normal(rows.shape)
-    back = functional.fold_width(Y, Xr.shape, FW, SW)
+    back = fast_conv.fold_width(Y, Xr.shape, FW, SW)
     assert back.shape == Xr.shape
     assert abs(np.sum(rows * Y) - np.sum(Xr * back)) < 1e-10 * np.sum(np.abs(rows * Y))
 
 
 def test_conv2d_output_is_a_view_in_the_hcwn_order_and_backward_reads_it_as_is():
+    """The fast path's convolution (sprintlib/fast/conv.py) keeps images in (H, C, W, N)."""
     rng = np.random.default_rng(4)
     X, W, B = rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), np.zeros(4)
-    A, rows = functional.conv2d_forward(X, W, B, 1, 1)
+    A, rows = fast.conv2d_forward(X, W, B, 1, 1)
     assert A.shape == (5, 4, 8, 8)
     assert A.transpose(2, 1, 3, 0).flags.c_contiguous  # (H, C, W, N) in memory
     dA = rng.standard_normal(A.shape)
-    expected = functional.conv2d_backward(dA, W, rows, X.shape, 1, 1)  # a C-ordered dA: copied first
+    expected = fast.conv2d_backward(dA, W, rows, X.shape, 1, 1)  # a C-ordered dA: copied first
     dA_hcwn = np.ascontiguousarray(dA.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
-    for ours, theirs in zip(functional.conv2d_backward(dA_hcwn, W, rows, X.shape, 1, 1), expected):
+    for ours, theirs in zip(fast.conv2d_backward(dA_hcwn, W, rows, X.shape, 1, 1), expected):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13)
-    dX, dW, dB = functional.conv2d_backward(dA, W, rows, X.shape, 1, 1, need_dX=False)
+    dX, dW, dB = fast.conv2d_backward(dA, W, rows, X.shape, 1, 1, need_dX=False)
     assert dX is None
     np.testing.assert_array_equal(dW, expected[1])
     np.testing.assert_array_equal(dB, expected[2])
@@ -240,7 +249,7 @@ def test_conv2d_output_is_a_view_in_the_hcwn_order_and_backward_reads_it_as_is()
 
 # -- fast == slow obvious loops -------------------------------------------------------------
 @pytest.mark.parametrize("seed", range(6))
-def test_conv2d_fast_equals_naive(seed):
+def test_conv2d_fast_equals_naive(seed, maths):
     rng = np.random.default_rng(seed)
     C_in, C_out, FS, S, P = (int(v) for v in rng.integers([1, 1, 1, 1, 0], [4, 4, 4, 3, 3]))
     H = FS - 2 * P + S * int(rng.integers(1, 5))  # windows that tile: H + 2P - F = S * k
@@ -248,10 +257,10 @@ def test_conv2d_fast_equals_naive(seed):
         H += S
     X = rng.standard_normal((2, C_in, H, H + S))
     W, B = rng.standard_normal((C_out, C_in, FS, FS)), rng.standard_normal(C_out)
-    A, col = functional.conv2d_forward(X, W, B, S, P)
+    A, col = maths.conv2d_forward(X, W, B, S, P)
     assert rel_error(A, functional.conv2d_naive_forward(X, W, B, S, P)) < 1e-12
     dA = rng.standard_normal(A.shape)
-    fast = functional.conv2d_backward(dA, W, col, X.shape, S, P)
+    fast = maths.conv2d_backward(dA, W, col, X.shape, S, P)
     slow = functional.conv2d_naive_backward(dA, X, W, S, P)
     for f, s in zip(fast, slow):
         assert rel_error(f, s) < 1e-12
@@ -260,47 +269,47 @@ def test_conv2d_fast_equals_naive(seed):
 @pytest.mark.parametrize("filt, stride, pad, x_shape", [
     ((3, 2), (2, 1), (1, 0), (2, 2, 7, 5)), ((2, 4), (1, 3), (0, 2), (3, 1, 5, 9)), (5, 1, 2, (2, 3, 6, 6)),
 ])
-def test_conv2d_fast_equals_naive_non_square(filt, stride, pad, x_shape):
+def test_conv2d_fast_equals_naive_non_square(filt, stride, pad, x_shape, maths):
     rng = np.random.default_rng(7)
     FH, FW = np.broadcast_to(filt, 2)
     X, W = rng.standard_normal(x_shape), rng.standard_normal((3, x_shape[1], FH, FW))
     B = rng.standard_normal(3)
-    A, rows = functional.conv2d_forward(X, W, B, stride, pad)
+    A, rows = maths.conv2d_forward(X, W, B, stride, pad)
     assert rel_error(A, functional.conv2d_naive_forward(X, W, B, stride, pad)) < 1e-12
     dA = rng.standard_normal(A.shape)
-    for f, s in zip(functional.conv2d_backward(dA, W, rows, X.shape, stride, pad),
+    for f, s in zip(maths.conv2d_backward(dA, W, rows, X.shape, stride, pad),
                     functional.conv2d_naive_backward(dA, X, W, stride, pad)):
         assert rel_error(f, s) < 1e-12
 
 
 @pytest.mark.parametrize("pool, stride", [(2, 2), (3, 1), (2, 1), (3, 3)])
-def test_max_pool_fast_equals_naive_with_ties(pool, stride):
+def test_max_pool_fast_equals_naive_with_ties(pool, stride, maths):
     rng = np.random.default_rng(pool * 10 + stride)
     H = pool + stride * 3
     X = rng.integers(0, 3, (2, 3, H, H)).astype(float)  # many ties
-    A = functional.max_pool2d_forward(X, pool, stride)
+    A = maths.max_pool2d_forward(X, pool, stride)
     np.testing.assert_array_equal(A, functional.max_pool2d_naive_forward(X, pool, stride))
     dA = rng.standard_normal(A.shape)
     # overlapping windows add in a different order: equal up to rounding, not bit for bit
-    np.testing.assert_allclose(functional.max_pool2d_backward(dA, X, A, pool, stride),
+    np.testing.assert_allclose(maths.max_pool2d_backward(dA, X, A, pool, stride),
                                functional.max_pool2d_naive_backward(dA, X, pool, stride), rtol=1e-14, atol=1e-14)
 
 
-def test_avg_pool_backward_is_the_adjoint_of_forward():
+def test_avg_pool_backward_is_the_adjoint_of_forward(maths):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((2, 3, 7, 7))
-    A = functional.avg_pool2d_forward(X, 3, 2)
+    A = maths.avg_pool2d_forward(X, 3, 2)
     dA = rng.standard_normal(A.shape)
-    dX = functional.avg_pool2d_backward(dA, X.shape, 3, 2)
+    dX = maths.avg_pool2d_backward(dA, X.shape, 3, 2)
     assert abs(np.sum(A * dA) - np.sum(X * dX)) < 1e-12 * np.sum(np.abs(A * dA))
 
 
 # -- integer inputs: computed in floating point, as the layers compute them ----------------
-def test_integer_convolutions_are_computed_in_floating_point():
+def test_integer_convolutions_are_computed_in_floating_point(maths):
     """uint8 images and weights would otherwise be multiplied and summed in uint8 (9 * 200
     wraps to 8); an int X with float weights made the naive loop's A an int array."""
     X, W, B = np.full((1, 1, 3, 3), 200, np.uint8), np.ones((1, 1, 3, 3), np.uint8), np.zeros(1, np.uint8)
-    A, rows = functional.conv2d_forward(X, W, B)
+    A, rows = maths.conv2d_forward(X, W, B)
     assert A.dtype == np.float64 and A.ravel().tolist() == [1800.0]
     assert functional.conv2d_naive_forward(X, W, B).ravel().tolist() == [1800.0]
     A1, _ = functional.conv1d_forward(np.full((1, 1, 4), 100, np.int8), np.ones((1, 1, 3), np.int8), np.zeros(1, np.int8))
@@ -308,17 +317,17 @@ def test_integer_convolutions_are_computed_in_floating_point():
     Xi = np.arange(16).reshape(1, 1, 4, 4)
     W_half = np.full((1, 1, 3, 3), 0.5)
     np.testing.assert_array_equal(functional.conv2d_naive_forward(Xi, W_half, np.zeros(1)),
-                                  functional.conv2d_forward(Xi, W_half, np.zeros(1))[0])
+                                  maths.conv2d_forward(Xi, W_half, np.zeros(1))[0])
     dA = np.full((1, 1, 1, 1), 100, np.int8)
-    dX, dW, dB = functional.conv2d_backward(dA, np.full((1, 1, 3, 3), 2, np.int8), rows, X.shape)
+    dX, dW, dB = maths.conv2d_backward(dA, np.full((1, 1, 3, 3), 2, np.int8), rows, X.shape)
     assert dX.dtype == np.float64 and (dX == 200).all() and (dW == 20000).all() and dB.tolist() == [100.0]
     dXn, dWn, _ = functional.conv2d_naive_backward(dA, X, np.full((1, 1, 3, 3), 2, np.int8))
     assert (dXn == 200).all() and (dWn == 20000).all()
 
 
-def test_integer_pooling_gives_floating_means_and_gradients():
+def test_integer_pooling_gives_floating_means_and_gradients(maths):
     X = np.array([[[[200, 250], [100, 255]]]], np.uint8)
-    assert functional.avg_pool2d_forward(X, 2).ravel().tolist() == [201.25]  # not a uint8 sum that wraps
-    A = functional.max_pool2d_forward(X, 2)  # a maximum is exact in any dtype
-    dX = functional.max_pool2d_backward(np.full((1, 1, 1, 1), 0.5), X, A, 2)
+    assert maths.avg_pool2d_forward(X, 2).ravel().tolist() == [201.25]  # not a uint8 sum that wraps
+    A = maths.max_pool2d_forward(X, 2)  # a maximum is exact in any dtype
+    dX = maths.max_pool2d_backward(np.full((1, 1, 1, 1), 0.5), X, A, 2)
     assert dX.dtype == np.float64 and dX.ravel().tolist() == [0, 0, 0, 0.5]

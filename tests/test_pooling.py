@@ -7,6 +7,9 @@ from sprintlib import AveragePool2D, Flatten, MaxPool2D
 import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 CASE_4A = reference.case("sprint2_conv2d", "4a")  # its values: tests/test_reference_values.py
 X_4A, OUT_4A_C0 = CASE_4A["X"], CASE_4A["expected"]["A"][0, 0]
 

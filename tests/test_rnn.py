@@ -7,6 +7,9 @@ from sprintlib import SimpleRNN
 import reference
 from sprintlib.testing import check_against_tf, check_numerical_gradients, numerical_gradient, rel_error
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 # -- sprint 4's small-array case (data/reference/sprint4_rnn.json; every value is checked in
 # tests/test_reference_values.py, these tests use them for what else they show) --------------
 EVERY_CASE = reference.case("sprint4_rnn", "backward, dL/dh_t = 1 for every t")

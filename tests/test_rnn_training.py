@@ -10,6 +10,9 @@ import pytest
 from sprintlib.data import load_mnist
 from sprintlib import ScratchSimpleRNNClassifier
 
+# every test on the fast path and on the plain model answer (conftest.both_paths)
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 # Found by a search over n_nodes (128, 256), Adam/RMSProp, lr (5e-4..3e-3), batch size (64..256)
 # and clip_norm (none, 1, 0.3, 0.1), float32, one thread. Without clipping, or with
 # clip_norm=1, test accuracy swings by 1-1.5 points from epoch to epoch; clip_norm=0.3 steadies

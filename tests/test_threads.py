@@ -1,6 +1,7 @@
-"""The thread policy (sprintlib/_threads.py): the CPUs a process may use (affinity, cgroup
+"""The fast path's thread policy (sprintlib/fast/threads.py): the CPUs a process may use (affinity, cgroup
 v1 and v2 quotas, read from fake cgroup files), the rules of the decision, and that the
 layers run their maths with the layers' thread count."""
+import json
 import os
 import subprocess
 import sys
@@ -8,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from sprintlib import FC, _threads
-from sprintlib._threads import Policy, cgroup_cpu_quota, decide, usable_cpus
+from sprintlib import FC
+from sprintlib.fast import threads as _threads
+from sprintlib.fast.threads import Policy, cgroup_cpu_quota, decide, usable_cpus
 
 
 # -- cgroup quotas ------------------------------------------------------------------------
@@ -107,8 +109,8 @@ def test_a_bad_override_is_named(value):
         decide({"SPRINTLIB_NUM_THREADS": value}, cpus=2, blas_threads=2)
 
 
-def test_decided_at_import_from_the_environment():
-    code = "import sprintlib._threads as t; print(t.POLICY.threads, t._get())"
+def test_decided_from_the_environment_at_the_first_use():
+    code = "import sprintlib.fast.threads as t; print(t.policy().threads, t.policy().layer_threads)"
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
     env.pop("SPRINTLIB_NUM_THREADS", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -159,3 +161,48 @@ def test_blas_threads_is_a_no_op_when_the_count_is_already_right(monkeypatch):
     with _threads.blas_threads(1):
         pass
     assert blas.seen == []
+
+
+# -- importing sprintlib changes nothing process-wide ------------------------------------------
+IMPORT_PROBE = r"""
+import ctypes, json, os
+called = []
+
+class CDLL(ctypes.CDLL):  # notes every C function looked up (mallopt, ...)
+    def __getattr__(self, name):
+        called.append(name)
+        return super().__getattr__(name)
+
+ctypes.CDLL = CDLL
+import numpy as np
+from threadpoolctl import threadpool_info
+
+def state():
+    return {"threads": [(i["internal_api"], i["num_threads"]) for i in threadpool_info()],
+            "environ": dict(os.environ)}
+
+before = state()
+import sprintlib
+imported = state()
+# a layer's maths and fit, on the fast path: their thread setting ends with the call
+sprintlib.Conv2d(1, 2, 3).forward(np.ones((2, 1, 5, 5)))
+sprintlib.LeNet(epochs=1, batch_size=64, verbose=False).fit(np.ones((64, 1, 28, 28)), np.arange(64) % 10)
+print(json.dumps({"before": before, "imported": imported, "after": state(), "called": called,
+                  "fast": sprintlib.fast.enabled()}))
+"""
+
+
+def test_importing_sprintlib_changes_nothing_process_wide():
+    """No BLAS thread count set and no malloc setting at import (a student's own NumPy code
+    keeps NumPy's defaults); the fast path sets the threads inside its calls only."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SPRINTLIB_FAST")}
+    # a BLAS with 2 threads in a graded kernel: the old import-time policy set it to 1
+    env.update(OPENBLAS_NUM_THREADS="2", NBGRADER_EXECUTION="autograde")
+    out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], env=env, capture_output=True, text=True,
+                         check=True, timeout=300)
+    got = json.loads(out.stdout)
+    assert got["fast"] is True
+    assert got["before"]["threads"] and ["openblas", 2] in got["before"]["threads"]
+    assert got["imported"] == got["before"]  # threads and environment alike
+    assert got["after"] == got["before"]
+    assert "mallopt" not in got["called"]

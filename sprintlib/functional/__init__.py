@@ -1,13 +1,12 @@
-"""Pure functions behind the layers: sizes, im2col/col2im, convolution and pooling.
+"""Pure functions behind the layers: sizes, im2col/col2im, convolution, pooling, the RNN's loops.
 
-Read them in this order: ``sizes`` (how many outputs), ``im2col`` (windows as matrix
-rows, and the two-step version the convolutions use), ``conv`` (a convolution is a matrix
-product on those rows), ``pool``; ``naive`` holds the slow loop versions the fast ones
-are tested against. ``im2col``/``col2im`` are the book's version, the one the sprints teach
-(and a reference that graded im2col answers are compared with); the convolutions use the
-two-step version, which tests/test_functional.py checks against it. ``rnn`` holds SimpleRNN's
-loops over time, and ``parallel`` the small thread pool that shares a layer's slices of
-work between the cores (sprintlib/_threads.py says how many). Import the module whole
+The model answer, as the course documents teach it. Read them in this order: ``sizes``
+(how many outputs), ``im2col`` (windows as matrix rows: the names and layout of the book
+"Deep Learning from Scratch", 『ゼロから作るDeep Learning』), ``conv`` (a convolution is one
+matrix product on those rows; col2im takes the gradient back), ``pool``, ``rnn`` (the loop
+over time and the BPTT loop); ``naive`` holds the slow loops of the documents that the
+vectorised versions are tested against. ``sprintlib.fast`` computes the same numbers
+faster, and is where every speed trick lives. Import the module whole
 (``from sprintlib import functional``).
 
 Glossary: the letters of every docstring, message and variable in sprintlib
@@ -36,13 +35,11 @@ The activations follow the same names (``forward(X) -> A``); the sprints' docume
 the same pair as ``forward(A) -> Z``.
 """
 from .conv import conv1d_backward, conv1d_forward, conv2d_backward, conv2d_forward
-from .im2col import (col2im, col2im_1d, fold_width, fold_windows, height_windows, im2col,
-                     im2col_1d, in_memory_order, memory_order, pad2d, sliding_windows, to_hcwn, width_windows,
-                     window_view)
+from .im2col import (col2im, col2im_1d, fold_windows, im2col, im2col_1d, in_memory_order, memory_order, pad2d,
+                     sliding_windows, window_view)
 from .naive import (conv2d_naive_backward, conv2d_naive_forward, max_pool2d_naive_backward,
                     max_pool2d_naive_forward)
-from .parallel import batch_halves, for_each
-from .rnn import rnn_backward, rnn_forward_states
+from .rnn import rnn_backward, rnn_forward
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 from .sizes import conv_param_count, output_size, output_size_2d
 
@@ -50,10 +47,10 @@ __all__ = [
     "output_size", "output_size_2d", "conv_param_count",
     "pad2d", "sliding_windows", "window_view", "fold_windows",
     "im2col", "col2im", "im2col_1d", "col2im_1d",
-    "to_hcwn", "width_windows", "height_windows", "fold_width", "memory_order", "in_memory_order",
+    "memory_order", "in_memory_order",
     "conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward",
     "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward",
     "conv2d_naive_forward", "conv2d_naive_backward",
     "max_pool2d_naive_forward", "max_pool2d_naive_backward",
-    "rnn_forward_states", "rnn_backward", "batch_halves", "for_each",
+    "rnn_forward", "rnn_backward",
 ]

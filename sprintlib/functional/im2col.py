@@ -9,33 +9,13 @@ which is how the gradient flows back to the input.
 Layouts: input X (N, C, H, W) (NCHW); filter (FH, FW); output size (OH, OW) given by
 ``output_size_2d``; ``stride`` and ``pad`` are ints or (height, width) pairs.
 1-D inputs (N, C, L) go through the same code with a height of 1.
-
-What the convolutions use: im2col in two steps, on rows
--------------------------------------------------------
-``im2col`` copies every window: C*FH*FW values per output, 25 times the input for a
-5x5 filter (15 MB for LeNet's second convolution on a batch of 128, in float32). The
-convolutions (conv.py) build the same matrix in two steps instead, on the images stored
-in the memory order (H, C, W, N) (``to_hcwn``: image row first, batch last):
-
-1. ``width_windows`` copies, along every input row, the FW-wide slice of each window:
-   (H, C*FW, OW*N), only FW times the input. With the batch last, the values for every
-   (x, n) sit side by side, so the copy moves whole runs of OW*N values.
-2. ``height_windows``: output row y sees input rows y*SH .. y*SH+FH-1, and those rows
-   follow each other in memory, so the im2col matrix of output row y, (FH*C*FW, OW*N),
-   is a *view*: nothing more is copied.
-
-A convolution is then one matrix product per output row (np.matmul on the stack), and
-its output comes back in the same (H, C, W, N) order; the layers pass it on as a
-transposed view with the (N, C, H, W) shape, so ReLU and pooling keep that order and the
-next convolution reads it without reordering. ``fold_width`` is the adjoint of step 1.
 """
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _checks
-from . import parallel
 from .sizes import output_size_2d
 
 
@@ -178,67 +158,4 @@ def in_memory_order(a: np.ndarray, order: tuple) -> np.ndarray:
         return a
     out = np.empty([a.shape[i] for i in order], dtype=a.dtype).transpose(np.argsort(order))
     out[...] = a
-    return out
-
-
-# -- im2col in two steps, on the (H, C, W, N) order: what conv.py uses ----------------------
-def to_hcwn(X: np.ndarray, pad=(0, 0)) -> np.ndarray:
-    """X (N, C, H, W) -> (H+2PH, C, W+2PW, N) with ``pad`` = (PH, PW) zeros around H and W.
-
-    One copy, which pads and reorders at once. Without padding, a view (a convolution's
-    output is already in this order in memory; anything else is reordered by the copy in
-    ``width_windows``).
-    """
-    N, C, H, W = X.shape
-    PH, PW = pad
-    Xr = X.transpose(2, 1, 3, 0)  # a view: (H, C, W, N)
-    if PH == PW == 0:
-        return Xr
-    out = np.zeros((H + 2 * PH, C, W + 2 * PW, N), dtype=X.dtype)
-    out[PH:PH + H, :, PW:PW + W] = Xr
-    return out
-
-
-def width_windows(Xr: np.ndarray, FW: int, SW: int, OW: int) -> np.ndarray:
-    """Xr (H, C, W, N) -> rows (H, C*FW, OW*N): im2col along the width only (one copy).
-
-    ``rows[h, c*FW + j, x*N + n] = Xr[h, c, x*SW + j, n]``: for input row h, column x*N + n
-    holds the FW values of channel c that output column x of image n sees in that row.
-    """
-    H, C, _, N = Xr.shape
-    windows = sliding_window_view(Xr, FW, axis=2)[:, :, :SW * OW:SW]  # (H, C, OW, N, FW), a view
-    rows = np.ascontiguousarray(windows.transpose(0, 1, 4, 2, 3))  # (H, C, FW, OW, N)
-    return rows.reshape(H, C * FW, OW * N)
-
-
-def height_windows(rows: np.ndarray, FH: int, SH: int, OH: int) -> np.ndarray:
-    """rows (H, K, M) -> cols (OH, FH*K, M), a view: ``cols[y]`` is rows y*SH .. y*SH+FH-1.
-
-    For the rows of ``width_windows`` (K = C*FW, M = OW*N), ``cols[y]`` is the im2col
-    matrix of output row y, its rows ordered (i, c, j). The FH rows already follow each
-    other in memory, so the stack is a strided view: consecutive y start SH rows apart
-    (the windows overlap when SH < FH). Read-only: writing into it would change several
-    windows at once.
-    """
-    K, M = rows.shape[1:]
-    rows = np.ascontiguousarray(rows)  # the view relies on contiguous rows (no copy if they are)
-    s_row, s_k, s_m = rows.strides
-    return as_strided(rows, shape=(OH, FH * K, M), strides=(SH * s_row, s_k, s_m), writeable=False)
-
-
-def fold_width(drows: np.ndarray, xr_shape, FW: int, SW: int) -> np.ndarray:
-    """Adjoint of ``width_windows``: drows (H, C*FW, OW*N) -> (H, C, W, N) = xr_shape.
-
-    Every window entry is added back at its column; where windows overlap they add up.
-    """
-    H, C, W, N = xr_shape
-    OW = drows.shape[2] // N
-    windows = drows.reshape(H, C, FW, OW, N)
-    out = np.zeros(xr_shape, dtype=drows.dtype)
-
-    def rows(h0, h1):  # the rows h0..h1-1 (all of them, or a thread's share: parallel.py)
-        for j in range(FW):  # a loop over the FW filter columns, each a whole-array add
-            out[h0:h1, :, j:j + SW * OW:SW] += windows[h0:h1, :, j]
-
-    parallel.for_slices(H, rows, size=drows.size)
     return out

@@ -1,4 +1,5 @@
-"""The slow, obvious versions: one loop per output, as the course documents write them.
+"""The slow, obvious versions: one loop per output, as the course documents write them (the
+students' notebooks "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1" and "Sprint13").
 
 They exist to be read and to check the fast versions against (tests/test_functional.py
 asserts fast == naive on random shapes; benchmarks/bench_conv.py times both). Never

@@ -1,119 +1,57 @@
-"""The time loops of SimpleRNN (layers/rnn.py), forward and backward through time.
+"""SimpleRNN's forward over time and its backpropagation through time (BPTT), as pure
+functions (what layers/rnn.py calls): the loops of the sprint notebook on recurrent
+neural networks (リカレントニューラルネットワーク), vectorised over the batch.
 
-The rows of a batch never meet in a recurrent layer: h_t of sample n depends on sample n
-alone. So the batch is cut into slices (``parallel.for_slices``) and each slice runs all
-T steps on its own, with no waiting between steps: on two free cores the T small products
-of a step run two at a time, and with one core the loop is the same as without slices.
+Forward, for t = 1..T (the documents' n_sequences), from h_0::
 
-Backward (``rnn_backward``) shares its work another way: the loop through time runs
-alone, from t = T down to 1, while the other core multiplies the steps the loop has
-finished (BLOCK at a time) into dW_x, dB, dW_h and dX; once the loop has ended its thread
-takes the blocks that are left. Those products are more work than the loop itself, and a
-few large products cost little to hand over.
-Letters as in ``functional``: T steps, N samples, n_nodes the state's size.
+    a_t = x_t @ W_x + h_{t-1} @ W_h + B,   h_t = f(a_t)   (f: tanh in the documents)
+
+Backward, from dL/dh_T (and, with return_sequences, a gradient on every h_t), for t = T..1::
+
+    dL/da_t = dL/dh_t * f'(a_t)
+    dW_x += x_t.T @ dL/da_t,  dW_h += h_{t-1}.T @ dL/da_t,  dB += dL/da_t summed over the batch
+    dx_t = dL/da_t @ W_x.T,   dL/dh_{t-1} = dL/da_t @ W_h.T
+
+h_{t-1}, not the final state: each step's weights met the state before it.
+Letters as in ``functional``: N samples, T steps, n_features, n_nodes the state's size.
+``fast/rnn.py`` computes the same numbers faster (sprintlib.fast).
 """
 from __future__ import annotations
 
-import itertools
-import threading
-
 import numpy as np
 
-from . import parallel
 
-#: backward hands the weight gradients' products over in blocks of this many time steps
-#: (7: four blocks for 28 steps; 4 to 10 measured alike on two threads, and fewer, larger
-#: products cost less on one)
-BLOCK = 7
+def rnn_forward(X, h0, W_x, W_h, B, f):
+    """X (N, T, n_features), h0 (N, n_nodes) -> states (T+1, N, n_nodes): states[0] = h0,
+    states[t] = h_t. ``f`` is the activation (``Tanh.function``...)."""
+    N, T, _ = X.shape
+    states = np.empty((T + 1, N, W_h.shape[0]), dtype=W_h.dtype)
+    states[0] = h0
+    for t in range(T):
+        states[t + 1] = f(X[:, t] @ W_x + states[t] @ W_h + B)
+    return states
 
 
-def rnn_forward_states(states: np.ndarray, W_h: np.ndarray, f) -> None:
-    """states (T+1, N, n_nodes): states[0] = h_0 and states[t] = x_t W_x + B for t >= 1 on
-    entry; on return states[t] = h_t = f(x_t W_x + B + h_{t-1} W_h), in place.
+def rnn_backward(dA, X, states, W_x, W_h, f_prime, return_sequences=False, need_dX=True):
+    """Backpropagation through time.
 
-    ``f(a, out=a)`` is the activation (``Tanh.function``...).
+    dA: (N, n_nodes), dL/dh_T; or (N, T, n_nodes), dL/dh_t for every t (return_sequences).
+    X (N, T, n_features) and states (T+1, N, n_nodes) of forward; ``f_prime(h)`` the
+    activation's derivative written through its output (``Tanh.derivative``...).
+    Returns (dX (N, T, n_features) or None if not need_dX, dW_x, dW_h, dB, dh0 (N, n_nodes)).
     """
-    T, N, n_nodes = states.shape[0] - 1, states.shape[1], states.shape[2]
-
-    def batch(first, last):
-        hW = np.empty((last - first, n_nodes), dtype=states.dtype)  # one buffer for every step
-        for t in range(T):
-            a_t = states[t + 1, first:last]  # x_t W_x + B, becomes a_t, then h_t
-            np.matmul(states[t, first:last], W_h, out=hW)
-            a_t += hW
-            f(a_t, out=a_t)
-
-    parallel.for_slices(N, batch, size=T * N * n_nodes * n_nodes // 32, per_thread=1)
-
-
-def rnn_backward(states, f_prime, carry, W_h, dA_seq, vanished, X1, W_x=None):
-    """Backpropagation through time, with the weight gradients.
-
-    states (T+1, N, n_nodes): h_0..h_T of forward; f_prime(h) the activation's derivative
-    written through its output (``Tanh.derivative``...); carry (N, n_nodes): dL/dh_T on
-    entry, dL/dh_0 on return; dA_seq (T, N, n_nodes): the gradient on every h_t
-    (return_sequences), or None; X1 (T, N, n_in + 1): the inputs with a column of ones.
-
-    For t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1}.
-    Once every entry of carry is below ``vanished`` it is set to zero (SimpleRNN._backward
-    says why). Returns (dW_xB (n_in + 1, n_nodes), dW_h (n_nodes, n_nodes), dX (T, N, n_in),
-    or None without W_x): dW_xB = sum_t [x_t, 1].T @ dL/da_t, dW_h = sum_t h_{t-1}.T @
-    dL/da_t, dX_t = dL/da_t @ W_x.T.
-
-    The loop runs on this thread; every BLOCK steps it ends, their products are free to
-    go, to whichever thread takes them first (the loop's own, once it has ended). Each
-    block's share of the sums is kept apart and they are added in one order at the end:
-    the numbers do not depend on the threads.
-    """
-    T, N, n_nodes = states.shape[0] - 1, states.shape[1], states.shape[2]
-    blocks = [(max(t - BLOCK, 0), t) for t in range(T, 0, -BLOCK)]  # in the order the loop ends them
-    ready = [threading.Event() for _ in blocks]
-    # f'(a_t) for every t in one call, before the loop: the loop then does the fewest
-    # operations a step (each one costs a few microseconds on a (N, n_nodes) block).
-    # dL/da_t is written over it when it is a float array (tanh's, sigmoid's).
-    D = f_prime(states[1:])  # (T, N, n_nodes)
-    dZ = D if D.dtype == states.dtype else np.empty(D.shape, dtype=states.dtype)  # dL/da_t
-    dX = None if W_x is None else np.empty((T, N, W_x.shape[0]), dtype=states.dtype)
-    parts = [None] * len(blocks)  # (block's dW_xB, block's dW_h)
-    taken = itertools.count()  # next() is atomic under the GIL: each block goes to one thread
-    stopped = []
-    W_hT = np.ascontiguousarray(W_h.T)  # a copy in C order: 28 float32 products by it took
-    # 1.98-2.20 ms, against 2.28-2.51 ms by the transposed view
-
-    def loop():
-        try:
-            for k, (first, last) in enumerate(blocks):
-                for t in range(last - 1, first - 1, -1):
-                    if dA_seq is not None:
-                        np.add(carry, dA_seq[t], out=carry)
-                    np.multiply(D[t], carry, out=dZ[t])
-                    np.matmul(dZ[t], W_hT, out=carry)  # dL/dh_{t-1}
-                    if carry.max() < vanished and -vanished < carry.min():  # max first: it is rarely small
-                        carry[...] = 0
-                ready[k].set()
-        except BaseException:
-            stopped.append(True)
-            raise
-        finally:
-            for event in ready:
-                event.set()  # nobody waits for a loop that has ended
-        products()
-
-    def products():
-        for k in iter(taken.__next__, None):
-            if k >= len(blocks):
-                return
-            ready[k].wait()
-            if stopped:
-                return
-            first, last = blocks[k]
-            dZ_k = dZ[first:last].reshape(-1, n_nodes)
-            parts[k] = (X1[first:last].reshape(-1, X1.shape[2]).T @ dZ_k,
-                        states[first:last].reshape(-1, n_nodes).T @ dZ_k)  # h_{t-1}
-            if dX is not None:
-                np.matmul(dZ_k, W_x.T, out=dX[first:last].reshape(-1, W_x.shape[0]))
-
-    roles = (loop, products)  # on one thread: the loop, which then does every block
-    parallel.for_each([(0, 1), (1, 2)], lambda k, _: roles[k](), size=T * N * n_nodes)
-    dW_xB, dW_h = (np.add.reduce([p[i] for p in parts]) for i in (0, 1))  # sum in block order
-    return dW_xB, dW_h, dX
+    N, T, _ = X.shape
+    dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(W_h.shape[0], dtype=W_h.dtype)
+    dX = np.empty(X.shape, dtype=W_x.dtype) if need_dX else None
+    dh = np.zeros_like(states[0]) if return_sequences else dA.copy()  # dL/dh_t
+    for t in range(T, 0, -1):
+        if return_sequences:
+            dh += dA[:, t - 1]  # h_t's own output adds its gradient to the one from h_{t+1}
+        da = dh * f_prime(states[t])  # dL/da_t
+        dW_x += X[:, t - 1].T @ da
+        dW_h += states[t - 1].T @ da  # h_{t-1}
+        dB += da.sum(axis=0)  # a sum over the batch and time, not a mean
+        if need_dX:
+            dX[:, t - 1] = da @ W_x.T
+        dh = da @ W_h.T  # dL/dh_{t-1}
+    return dX, dW_x, dW_h, dB, dh

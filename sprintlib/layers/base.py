@@ -31,27 +31,27 @@ Everything else is done here, for every layer alike:
 * ``needs_input_grad = False``: backward returns None (a model sets it on its first layer
   with parameters, whose dX nobody uses; a first convolution then skips its costliest part);
 * memory order: dX comes back laid out in memory as forward's X was, so that the layers
-  before it combine arrays of one order (several times faster; see ``functional.im2col``);
-* threads: the maths runs with the BLAS threads of ``_threads.layer_threads()`` (one,
-  unless SPRINTLIB_NUM_THREADS asks for more: a layer's products are too small to share);
+  before it combine arrays of one order (several times faster; the fast path's convolutions
+  keep images in the (H, C, W, N) order, see ``fast/conv.py``);
+* threads: with the fast path on, the maths runs with the BLAS threads of
+  ``fast.layer_threads()`` (one, unless SPRINTLIB_NUM_THREADS asks for more: a layer's
+  products are too small to share); with it off, the BLAS is left as it is;
 * the optimizer: it updates the parameters at the end of backward, after dX was computed
   with the weights forward used (``optimizer=None`` only computes the gradients: that is how
   the tests and the notebooks' test cells compare layers); a layer that changes its
   gradients as a whole first (SimpleRNN's clipping) does it in ``_adjust_gradients``;
-* ``replica()``: a copy that shares the parameters but keeps its own forward state and
-  gradients, and never adjusts or applies them: a model trains the halves of a batch on
-  two replicas side by side, then sums their gradients into the layer and applies them
-  once (``ScratchClassifier._train_batch``).
+* a replica (``fast.halves.replica``, the fast path's batch halves) shares the parameters
+  but keeps its own forward state and gradients, and never adjusts or applies them: the
+  model sums the replicas' gradients into the layer and applies them once.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 
 import numpy as np
 
-from .. import _checks, _threads
+from .. import _checks, fast
 from ..functional import in_memory_order, memory_order
 
 
@@ -79,7 +79,7 @@ class Layer:
     param_names: tuple[str, ...] = ()
     #: False: backward returns None instead of dX
     needs_input_grad: bool = True
-    #: True for a ``replica()``: backward leaves its gradients to the model
+    #: True for a replica (``fast.halves.replica``): backward leaves its gradients to the model
     _is_replica: bool = False
 
     def __init__(self, optimizer=None, dtype=np.float64):
@@ -130,7 +130,7 @@ class Layer:
         self.output_shape(X.shape)  # size errors (a filter larger than the input...) named here
         self._check_params()
         self._x_order = memory_order(X)
-        with _threads.layer_threads():  # small products: one BLAS thread (see _threads.py)
+        with fast.layer_threads():  # the fast path: one BLAS thread (see fast/threads.py)
             A = self._forward(X)
         if not _chain.active:  # in a model's chain no one edits an array in place: no copies
             _checks.check_no_overflow(A, self.name, "forward's A")
@@ -146,7 +146,7 @@ class Layer:
             raise RuntimeError(f"{self.name}.backward was called before forward: call forward(X) first")
         given = dA
         dA = _checks.as_array(dA, self.name, "dA", self._out_shape, self.dtype, finite=not _chain.active)
-        with _threads.layer_threads():
+        with fast.layer_threads():
             dX = self._backward(dA)
             if not self._is_replica:
                 self.apply_gradients()
@@ -168,20 +168,6 @@ class Layer:
 
     def _adjust_gradients(self) -> None:
         """Change the gradients as a whole before the update (SimpleRNN clips them); none here."""
-
-    def replica(self) -> "Layer":
-        """A copy for a slice of the batch: the same parameter arrays (``sync_params``
-        hands it new ones), its own forward state and gradients, which its backward leaves
-        as computed (no ``apply_gradients``: the model sums the replicas' and applies them)."""
-        twin = copy.copy(self)
-        twin._is_replica = True
-        twin.optimizer = None
-        return twin
-
-    def sync_params(self, layer: "Layer") -> None:
-        """Take ``layer``'s parameter arrays (not copies): a replica before each step."""
-        for name in self.param_names:
-            setattr(self, name, getattr(layer, name))
 
     # -- the checks and the copies behind the contract --------------------------------------
     def _check_params(self) -> None:

@@ -1,5 +1,11 @@
-"""Conv1d, sprint 1 problems 4-7: channels, padding, a mini-batch, a stride.
-Checked against tf.nn.conv1d in tests/test_conv1d.py (test_against_tensorflow_random_configurations)."""
+"""Conv1d, sprint 1 problems 4-7 of "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1":
+channels, padding, a mini-batch, a stride.
+
+Its maths is in sprintlib/functional/conv.py: pad, the windows as the rows of a matrix
+(im2col in 1-D), one matrix product (+ B); backward: dB a sum, dW one product, dX one
+product and the windows added back (col2im in 1-D). The fast path has nothing faster
+for it (sprintlib/fast/__init__.py says what was measured). Checked against tf.nn.conv1d in tests/test_conv1d.py
+(test_against_tensorflow_random_configurations), on both paths."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,7 +64,8 @@ class Conv1d(Layer):
         """X (C_in, L) or (N, C_in, L) -> A (C_out, L_out) or (N, C_out, L_out)."""
         self._batched = X.ndim == 3
         X = X if self._batched else X[None]
-        A, self._rows = functional.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
+        # _cols: the windows of X as rows, what backward needs for dW
+        A, self._cols = functional.conv1d_forward(X, self.W, self.B, self.stride, self.pad,
                                                   allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
         return A if self._batched else A[0]
@@ -66,7 +73,7 @@ class Conv1d(Layer):
     def _backward(self, dA):
         """dA shaped as forward's A -> dX shaped as X; sets dW (C_out, C_in, F), dB (C_out,)."""
         dX, self.dW, self.dB = functional.conv1d_backward(
-            dA if self._batched else dA[None], self.W, self._rows, self._x_shape, self.stride,
+            dA if self._batched else dA[None], self.W, self._cols, self._x_shape, self.stride,
             self.pad, allow_remainder=self.allow_remainder, need_dX=self.needs_input_grad)
         return dX if self._batched or dX is None else dX[0]
 

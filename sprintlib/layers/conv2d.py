@@ -1,10 +1,17 @@
-"""2-D convolution layer (sprint 2, problem 1). Checked against tf.nn.conv2d on random
-configurations in tests/test_conv2d.py (test_against_tensorflow_random_configurations)."""
+"""2-D convolution layer (sprint 2, problem 1; the student's notebook "Sprint13", and the
+Convolution layer of the book "Deep Learning from Scratch", 『ゼロから作るDeep Learning』).
+
+Its maths is in sprintlib/functional/conv.py: pad, im2col, one matrix product (+ B),
+reshape to (N, C_out, OH, OW); backward: dB a sum, dW one product, dX one product and
+col2im. With the fast path on (sprintlib.fast, the default) the same numbers come from
+fast/conv.py. Checked against tf.nn.conv2d on random configurations in tests/test_conv2d.py
+(test_against_tensorflow_random_configurations), on both paths."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _checks
+from .. import fast
 from .. import functional
 from .. import initializers
 from .base import Layer
@@ -61,15 +68,20 @@ class Conv2d(Layer):
 
     def _forward(self, X):
         """X (N, C_in, H, W) -> A (N, C_out, OH, OW)."""
-        A, self._rows = functional.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
-                                                  allow_remainder=self.allow_remainder)
+        # functional/conv.py; the same numbers faster with the fast path on (sprintlib.fast),
+        # and backward then takes the same path (what forward keeps differs)
+        self._fast = fast.enabled()
+        maths = fast if self._fast else functional
+        # _cols: what backward needs of X (its im2col matrix, for dW)
+        A, self._cols = maths.conv2d_forward(X, self.W, self.B, self.stride, self.pad,
+                                             allow_remainder=self.allow_remainder)
         self._x_shape = X.shape
         return A
 
     def _backward(self, dA):
         """dA (N, C_out, OH, OW) -> dX (N, C_in, H, W); sets dW (C_out, C_in, FH, FW), dB (C_out,)."""
-        dX, self.dW, self.dB = functional.conv2d_backward(
-            dA, self.W, self._rows, self._x_shape, self.stride, self.pad,
+        dX, self.dW, self.dB = (fast if self._fast else functional).conv2d_backward(
+            dA, self.W, self._cols, self._x_shape, self.stride, self.pad,
             allow_remainder=self.allow_remainder, need_dX=self.needs_input_grad)
         return dX
 

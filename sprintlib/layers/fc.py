@@ -1,4 +1,5 @@
-"""Fully connected layer (sprint 1's FC, which every later sprint imports).
+"""Fully connected layer (sprint 1's FC, which every later sprint imports; the Affine layer of
+the book "Deep Learning from Scratch", 『ゼロから作るDeep Learning』).
 Tested in tests/test_fc.py against tf.matmul."""
 from __future__ import annotations
 

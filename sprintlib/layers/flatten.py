@@ -1,4 +1,4 @@
-"""Flatten (sprint 2, problem 6): from feature maps to the vector an FC layer takes.
+"""Flatten (sprint 2, problem 6 of the student's notebook "Sprint13"): from feature maps to the vector an FC layer takes.
 Tested in tests/test_pooling.py (test_flatten_*)."""
 from __future__ import annotations
 

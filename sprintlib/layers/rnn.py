@@ -1,4 +1,8 @@
-"""Simple RNN layer (sprint 4): forward over time, backpropagation through time.
+"""Simple RNN layer (sprint 4, the student's notebook on recurrent neural networks,
+リカレントニューラルネットワーク): forward over time, backpropagation through time.
+
+Its loops are in sprintlib/functional/rnn.py (the fast path's copy, sprintlib.fast, when
+it is on).
 
 Checked in tests/test_rnn.py: the sprint's reference values (data/reference/sprint4_rnn.json),
 numerical gradients, and ``keras.layers.SimpleRNN`` with the same weights on random shapes
@@ -12,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from .. import fast
 from .. import functional
 from .. import initializers
 from .activations import ACTIVATIONS
@@ -26,10 +31,10 @@ class SimpleRNN(Layer):
     Parameters
     ----------
     n_features : int
-        Features of each time step (the documents' n_features).
+        Features of each time step (n_features in the notebook リカレントニューラルネットワーク).
     n_nodes : int
-        Nodes of the state h_t (the documents' n_nodes).
-    activation : "tanh" (the documents'), "sigmoid" or "relu"
+        Nodes of the state h_t (that notebook's n_nodes).
+    activation : "tanh" (that notebook's), "sigmoid" or "relu"
     initializer : Initializer, name ("xavier", "he", "simple") or None
         Gives ``W_x`` (n_features, n_nodes) by ``W(n_features, n_nodes)``, ``W_h``
         (n_nodes, n_nodes) by ``W(n_nodes, n_nodes)`` and ``B`` (n_nodes,) by ``B(n_nodes)``.
@@ -88,60 +93,32 @@ class SimpleRNN(Layer):
         N, T, n_in = X.shape
         h0 = None if self._h0 is None else _checks.as_array(self._h0, self.name, "h0", (N, self.n_nodes), self.dtype)
         self._h0 = None
-        # Time-major, so that each step reads and writes one contiguous (N, n_nodes) block.
-        # A column of ones is appended to x_t: [x_t, 1] @ [W_x; B] = x_t W_x + B, so B rides
-        # in the same matmul here, and backward gets dB from the matmul that gives dW_x.
-        X1 = np.empty((T, N, n_in + 1), dtype=self.dtype)
-        X1[:, :, :n_in] = X.transpose(1, 0, 2)
-        X1[:, :, n_in] = 1
-        states = np.empty((T + 1, N, self.n_nodes), dtype=self.dtype)  # states[t] = h_t
-        states[0] = 0 if h0 is None else h0
-        # x_t W_x + B for every t in one matmul, written where h_1..h_T will go:
-        # only h_{t-1} W_h has to wait for the loop
-        W_xB = np.vstack([self.W_x, self.B])  # (n_features + 1, n_nodes)
-        np.matmul(X1.reshape(T * N, n_in + 1), W_xB, out=states[1:].reshape(T * N, self.n_nodes))
-        # then, step after step, a_t = that + h_{t-1} W_h and h_t = f(a_t), in place: the loop
-        # is in functional/rnn.py, which runs it on slices of the batch (on both cores when
-        # the process may use them: a sample's states never meet another sample's)
-        functional.rnn_forward_states(states, self.W_h, self._activation.function)
-        self._X1, self._states = X1, states
+        # the loop over time is in functional/rnn.py (rnn_forward); the fast path's copy
+        # (sprintlib.fast) gives the same numbers, and backward takes the path forward took
+        self._fast = fast.enabled()
+        maths = fast if self._fast else functional
+        self._X = X
+        # states[t] = h_t, (T+1, N, n_nodes), time first: states[0] = h0 (zeros by default)
+        self._states = maths.rnn_forward(X, 0 if h0 is None else h0, self.W_x, self.W_h, self.B,
+                                         self._activation.function)
         if self.return_sequences:  # batch first, as the caller expects; a copy, not a view of states
-            return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
-        return states[T]  # a view of what backward needs: the caller gets a copy (Layer.forward)
+            return np.ascontiguousarray(self._states[1:].transpose(1, 0, 2))
+        return self._states[T]  # a view of what backward needs: the caller gets a copy (Layer.forward)
 
     # -- backward ------------------------------------------------------------------
     def _backward(self, dA):
-        """Backpropagation through time.
+        """Backpropagation through time (functional/rnn.py, rnn_backward).
 
         dA : (N, n_nodes), the gradient on h_T; or (N, T, n_nodes), on every h_t, with
         return_sequences. Returns dX (N, T, n_features); sets dW_x, dW_h, dB and dh0.
         """
-        X1, states, n_in = self._X1, self._states, self.n_features
-        # carry is dL/dh_t, summed over the paths through the output and through h_{t+1}
-        carry = np.zeros_like(states[0]) if self.return_sequences else dA.copy()
-        dA_seq = dA.transpose(1, 0, 2) if self.return_sequences else None  # (T, N, n_nodes) view
-        # A vanishing gradient: through saturated units it shrinks at every step (10x a step
-        # is common), down into subnormal numbers (below float32's 1.2e-38), which the CPU
-        # multiplies about 100 times slower. Once every entry of dL/dh_t is below eps**2
-        # times dA's largest entry (1e-14x in float32), which no float sum of terms of dA's
-        # size can see, zero is the same gradient to float precision (TensorFlow flushes
-        # subnormals to zero): the loop then carries zeros.
-        eps = np.finfo(self.dtype).eps
-        vanished = max(float(np.abs(dA).max()) * eps * eps, np.finfo(self.dtype).tiny / eps)
-        # for t = T..1: dL/da_t = f'(a_t) * carry, then carry = dL/da_t @ W_h.T = dL/dh_{t-1}.
-        # The weight gradients are matmuls over the (t, n) rows, outside that loop:
-        #   [dW_x; dB] = sum_t [x_t, 1].T @ dL/da_t,  dW_h = sum_t h_{t-1}.T @ dL/da_t (h_{t-1},
-        #   not the final state),  dX_t = dL/da_t @ W_x.T (with W_x as forward used it).
-        # functional/rnn.py runs the loop and hands its finished steps to those matmuls,
-        # which the other core does meanwhile when it is free.
-        dW_xB, self.dW_h, dX = functional.rnn_backward(
-            states, self._activation.derivative, carry, self.W_h, dA_seq, vanished, X1,
-            self.W_x if self.needs_input_grad else None)
-        self.dh0 = carry
-        self.dW_x, self.dB = dW_xB[:n_in], dW_xB[n_in]  # dB is summed over batch and time, not averaged
-        if not self.needs_input_grad:
-            return None
-        return np.ascontiguousarray(dX.transpose(1, 0, 2))
+        maths = fast if self._fast else functional
+        # dW_h sums h_{t-1}.T @ dL/da_t (h_{t-1}, not the final state); dB is summed over
+        # the batch and time, not averaged; dX with the W_x forward used
+        dX, self.dW_x, self.dW_h, self.dB, self.dh0 = maths.rnn_backward(
+            dA, self._X, self._states, self.W_x, self.W_h, self._activation.derivative,
+            self.return_sequences, self.needs_input_grad)
+        return dX
 
     def _adjust_gradients(self):
         """Clipping: scale dW_x, dW_h, dB by min(1, clip_norm / global norm)

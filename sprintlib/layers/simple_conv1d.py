@@ -1,5 +1,5 @@
-"""SimpleConv1d, sprint 1 problem 1: one channel, no padding, stride 1, one sample.
-Checked against the document's values and tf.nn.conv1d in tests/test_conv1d.py
+"""SimpleConv1d, sprint 1 problem 1 of "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1":
+one channel, no padding, stride 1, one sample. Checked against that notebook's values and tf.nn.conv1d in tests/test_conv1d.py
 (test_1a_*, test_simple_conv1d_*)."""
 from __future__ import annotations
 

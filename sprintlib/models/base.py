@@ -7,14 +7,12 @@ here once. The output is always softmax with cross-entropy.
 """
 from __future__ import annotations
 
-import copy
 import json
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import _checks, _threads
-from .. import functional as F
+from .. import _checks, fast
 from ..initializers import check_float_dtype, check_random_state, get_initializer
 from ..layers.activations import ACTIVATIONS
 from ..layers.base import model_chain
@@ -71,7 +69,7 @@ class ScratchClassifier:
         self.dtype = check_float_dtype(dtype, self.name)
         self.layers = None
         self.history = None
-        self._replica_models = ()  # made by _train_batch for the layers of the last build
+        self._replica_models = ()  # the fast path's (fast/halves.py), for the layers of the last build
 
     @property
     def name(self) -> str:
@@ -149,10 +147,10 @@ class ScratchClassifier:
         self.build(X.shape[1:], n_classes)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         lr = self.optimizer_.lr
-        # the layers' thread setting once for the whole run, not twice per layer and batch;
+        # the fast path's thread setting once for the whole run, not twice per layer and batch;
         # numpy's overflow warnings silenced: a run that overflows ends in _diverged's message
         try:
-            with _threads.layer_threads(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with fast.layer_threads(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in range(self.epochs):
                     self.optimizer_.lr = lr * self.lr_decay**epoch
                     self._fit_epoch(X, y, X_val, y_val, epoch)
@@ -199,76 +197,20 @@ class ScratchClassifier:
 
     def _train_batch(self, X, y) -> tuple[float, int]:
         """One step of fit: forward, loss, backward and update on the batch X (N, ...), y (N,).
-        Returns (mean loss, number of right predictions).
+        Returns (mean loss, number of right predictions). With the fast path on, the batch
+        goes in two halves on two cores (fast/halves.py), with the same numbers."""
+        if fast.enabled():
+            with fast.layer_threads():  # the same BLAS threads all through the step (see fit)
+                return fast.train_batch(self, X, y)
+        return self._train_whole(X, y)
 
-        A batch of 64 samples or more is cut in two halves (``functional.batch_halves``),
-        which two replicas of the layers (``Layer.replica``: the same weights, their own
-        forward state) run side by side on two cores when the process may use them
-        (``functional.for_each``). Each half starts backward from its share of the batch's
-        mean loss, so the batch's gradients are the sum of the halves', which each layer
-        then applies once.
-        The halves depend on N alone, so the numbers do not depend on the threads.
-        """
-        with _threads.layer_threads():  # the same BLAS threads all through the step (see fit)
-            return self._train_halves(X, y, F.batch_halves(len(y)))
-
-    def _train_halves(self, X, y, halves) -> tuple[float, int]:
-        """_train_batch on ``halves``, [(0, N)] or [(0, N // 2), (N // 2, N)]."""
-        if len(halves) == 1:
-            Z = self._forward(X)
-            loss = self.output.loss(y)
-            self._backward(self.output.backward(y))
-            return loss, int((Z.argmax(axis=1) == y).sum())
-        replicas = self._replicas(len(halves))
-        results = [None] * len(halves)
-
-        def run(first, last):
-            k = halves.index((first, last))
-            Z = replicas[k]._forward(X[first:last])
-            loss = replicas[k].output.loss(y[first:last])
-            # the gradient of this half's share of the batch's mean loss: (Z - Y) / N, not / its size
-            dA = replicas[k].output.backward(y[first:last])
-            dA *= dA.dtype.type((last - first) / len(y))
-            replicas[k]._backward(dA)
-            results[k] = (loss, int((Z.argmax(axis=1) == y[first:last]).sum()))
-
-        F.for_each(halves, run, size=self.n_params * len(y))  # about a step's multiply-adds
-
-        def apply(first, last):  # the layers first..last-1: each one's gradients, then its update
-            for i in range(first, last):
-                layer = self.layers[i]
-                for name in layer.param_names:
-                    setattr(layer, "d" + name, np.add(*(getattr(r.layers[i], "d" + name) for r in replicas)))
-                layer.apply_gradients()
-
-        F.for_each(self._update_groups(), apply, size=self.n_params)
-        weights = [(last - first) / len(y) for first, last in halves]
-        return sum(w * r[0] for w, r in zip(weights, results)), sum(r[1] for r in results)
-
-    def _update_groups(self) -> list[tuple[int, int]]:
-        """The layers in two runs, (0, k) and (k, len), with about as many parameters each:
-        the two threads that update them after a step of halves (each layer's update is its
-        own, so the numbers are the same however the layers are shared)."""
-        sizes = np.cumsum([layer.n_params for layer in self.layers])
-        k = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
-        return [(0, k), (k, len(self.layers))] if k < len(self.layers) else [(0, len(self.layers))]
-
-    def _replicas(self, n: int) -> list:
-        """``n`` shallow copies of the model whose layers are replicas of ours, each with
-        our current parameter arrays (made once, then only re-pointed)."""
-        if len(self._replica_models) != n or self._replica_models[0]._master_layers is not self.layers:
-            self._replica_models = []
-            for _ in range(n):
-                twin = copy.copy(self)
-                twin.layers = [layer.replica() for layer in self.layers]
-                twin.output = self.output.replica()
-                twin._master_layers = self.layers
-                twin._replica_models = ()
-                self._replica_models.append(twin)
-        for twin in self._replica_models:
-            for layer, mine in zip(twin.layers, self.layers):
-                layer.sync_params(mine)
-        return self._replica_models
+    def _train_whole(self, X, y) -> tuple[float, int]:
+        """_train_batch on the whole batch: forward, the loss, backward (each layer updates
+        its parameters at the end of its backward)."""
+        Z = self._forward(X)
+        loss = self.output.loss(y)
+        self._backward(self.output.backward(y))
+        return loss, int((Z.argmax(axis=1) == y).sum())
 
     def _forward(self, X):
         # the batch and every layer's output are the model's own, kept by the layers uncopied
@@ -291,7 +233,7 @@ class ScratchClassifier:
         """Class probabilities (N, n_classes), computed in chunks to bound memory."""
         X = self._check_X(X)
         batch_size = _checks.check_int(batch_size, self.name, "batch_size")
-        with _threads.layer_threads():
+        with fast.layer_threads():
             return np.concatenate([self._forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
     def predict(self, X) -> np.ndarray:
@@ -305,7 +247,7 @@ class ScratchClassifier:
         y = _checks.check_labels(y, self.name, self.n_classes_, len(X))
         batch_size = _checks.check_int(batch_size, self.name, "batch_size")
         total_loss = n_correct = 0.0
-        with _threads.layer_threads():
+        with fast.layer_threads():
             for i in range(0, len(X), batch_size):
                 Z = self._forward(X[i:i + batch_size])
                 total_loss += self.output.loss(y[i:i + batch_size]) * len(Z)

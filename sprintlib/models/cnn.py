@@ -1,8 +1,11 @@
 """The sprints' convolutional classifiers, built from sprintlib.layers.
 
-- Scratch1dCNNClassifier (sprint 1, problem 8): Conv1d over the flattened 784 pixels.
-- Scratch2dCNNClassifier (sprint 2, problem 7): Conv2d, ReLU, MaxPool2D, Flatten, FC.
-- LeNet (sprint 3): LeNet-5 with 'same' (sprint 3's, 107,786 parameters) or 'valid'
+- Scratch1dCNNClassifier (sprint 1, problem 8 of "Sprint 深層学習スクラッチ 畳み込みニューラルネットワーク1"):
+  Conv1d over the flattened 784 pixels.
+- Scratch2dCNNClassifier (sprint 2, problem 7 of the student's notebook "Sprint13"): Conv2d,
+  ReLU, MaxPool2D, Flatten, FC.
+- LeNet (sprint 3, the student's LeNet notebook "lenet構成のCNN", with its Keras comparison):
+  LeNet-5 with 'same' (sprint 3's, 107,786 parameters) or 'valid'
   (the classic, 44,426 parameters) padding.
 
 They only say which layers they are made of: training, prediction, summary() and

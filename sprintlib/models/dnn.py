@@ -1,4 +1,5 @@
-"""ScratchDeepNeuralNetworkClassifier: the fully connected network of the earlier sprint."""
+"""ScratchDeepNeuralNetworkClassifier: the fully connected network of the earlier sprint
+(FC layers as in the book "Deep Learning from Scratch", 『ゼロから作るDeep Learning』)."""
 from __future__ import annotations
 
 from ..layers.activations import get_activation

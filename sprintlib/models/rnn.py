@@ -1,4 +1,5 @@
-"""ScratchSimpleRNNClassifier: sprint 4's SimpleRNN, then FC and softmax, on sequences."""
+"""ScratchSimpleRNNClassifier: sprint 4's SimpleRNN (the student's notebook リカレントニューラルネットワーク),
+then FC and softmax, on sequences."""
 from __future__ import annotations
 
 from .. import _checks

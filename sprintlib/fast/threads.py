@@ -1,4 +1,9 @@
-"""How many threads sprintlib's numerical work uses: decided once, when sprintlib is imported.
+"""How many threads the fast path's numerical work uses (part of sprintlib.fast).
+
+Nothing here runs at import: the policy is worked out at the first call of ``policy()``
+(the first layer call or ``fit`` with the fast path on), and the BLAS's thread count is only
+changed inside ``with blas_threads(n):`` blocks, and put back after them. A student's own
+NumPy code, outside sprintlib's calls, keeps the BLAS as NumPy started it.
 
 Why a policy: NumPy's BLAS (OpenBLAS) starts one thread per core it sees and splits each
 large enough matrix product among them. Where other processes share the cores (a Binder
@@ -21,10 +26,11 @@ The number of threads, ``POLICY.threads``: the first rule that applies.
    gives 1), at least 1; and never more than the BLAS was started with
    (``OPENBLAS_NUM_THREADS`` and the like keep their say).
 
-threadpoolctl applies it to every BLAS that NumPy loaded, for the whole process (a
-student's own NumPy code included).
+``fit``, ``predict_proba`` and ``evaluate`` hold ``POLICY.layer_threads`` for their whole
+loop (threadpoolctl sets it on every BLAS that NumPy loaded, and sets the count back at
+the end of the call).
 
-The layers' products are another matter: a training step is hundreds of products of a
+Why one BLAS thread inside the layers: a training step is hundreds of products of a
 few MFLOP each, each over in well under a millisecond, far shorter than the time slice a
 busy core makes a thread wait (benchmarks/README.md has the measurements: 28 products of
 128x128 matrices took 4 ms on one thread and 103 ms on two on a loaded machine). So
@@ -34,7 +40,7 @@ BLAS thread, unless ``SPRINTLIB_NUM_THREADS`` asks for more.
 The layers can still use both cores, more coarsely: ``POLICY.workers`` threads (the
 process's CPUs when the layers' BLAS has one thread; one in a graded or parallel run and
 under ``SPRINTLIB_NUM_THREADS``) share the slices of the work, none of them spinning
-(``functional/parallel.py``), while the machine has an idle CPU: the two halves of a
+(``fast/parallel.py``), while the machine has an idle CPU: the two halves of a
 model's training batch (``ScratchClassifier._train_batch``), a stack of a convolution's
 products, SimpleRNN's forward on half the batch each, its backward's loop on one thread
 and the products of the steps the loop has finished on the other. The BLAS's thread count
@@ -48,9 +54,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from threadpoolctl import ThreadpoolController
-
-importlib.import_module("numpy")  # loads NumPy's BLAS, which threadpoolctl looks for below
+import threading
 
 ENV = "SPRINTLIB_NUM_THREADS"
 #: environment variables that mark a kernel as one of several running at once
@@ -162,16 +166,28 @@ def decide(environ, cpus: int, blas_threads: int | None, limit: int | None = Non
 
 
 # -- applying it ------------------------------------------------------------------------
-#: threadpoolctl's handle on the BLAS libraries NumPy loaded (OpenBLAS, MKL, BLIS...)
-_BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
+#: threadpoolctl's handle on the BLAS libraries NumPy loaded (OpenBLAS, MKL, BLIS...), found
+#: at the first use (``_blas()``); a test may set it to stand-ins
+_BLAS = None
+_lock = threading.Lock()
+
+
+def _blas() -> list:
+    global _BLAS
+    with _lock:
+        if _BLAS is None:
+            importlib.import_module("numpy")  # loads NumPy's BLAS, which threadpoolctl looks for
+            from threadpoolctl import ThreadpoolController
+            _BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
+        return _BLAS
 
 
 def _get() -> int | None:
-    return max((lib.get_num_threads() for lib in _BLAS), default=None)
+    return max((lib.get_num_threads() for lib in _blas()), default=None)
 
 
 def _set(n: int) -> None:
-    for lib in _BLAS:
+    for lib in _blas():
         lib.set_num_threads(n)
 
 
@@ -196,7 +212,7 @@ class blas_threads:
 
 def layer_threads() -> blas_threads:
     """The BLAS threads for a layer's maths (``Layer.forward`` / ``backward``, ``fit``)."""
-    return blas_threads(POLICY.layer_threads)
+    return blas_threads(policy().layer_threads)
 
 
 def thread_limit() -> int:
@@ -212,5 +228,14 @@ def thread_limit() -> int:
     return max(limit, 1)
 
 
-POLICY = decide(os.environ, usable_cpus(cgroup_cpu_quota()), _get(), thread_limit())
-_set(POLICY.threads)
+#: the policy, once worked out (``policy()``); a test may set it
+POLICY: Policy | None = None
+
+
+def policy() -> Policy:
+    """The policy of this process, worked out at the first call from the environment and
+    the machine (the BLAS's count is read, and set back as it was)."""
+    global POLICY
+    if POLICY is None:
+        POLICY = decide(os.environ, usable_cpus(cgroup_cpu_quota()), _get(), thread_limit())
+    return POLICY

@@ -14,9 +14,9 @@ every product wait (benchmarks/README.md). Here the split is coarser, and no thr
   model's two halves of a batch (``batch_halves``, fixed by the batch size alone), its
   layers' updates in two groups, SimpleRNN's backward (its loop, and the products of the
   steps the loop has finished). A job started inside a piece runs on its thread alone.
-* The BLAS stays on one thread while they run (``_threads.layer_threads()``, held by
+* The BLAS stays on one thread while they run (``threads.layer_threads()``, held by
   the caller for the whole job: the setting is the process's, not a thread's).
-* How many threads: ``_threads.POLICY.workers``, the CPUs the process may use, but one
+* How many threads: ``threads.policy().workers``, the CPUs the process may use, but one
   (everything on the calling thread, no pool at all) in a graded or parallel run, under
   ``SPRINTLIB_NUM_THREADS``, or with a CPU quota below 2.
 * And only while the machine has an idle CPU (``idle_cpu()``: fewer threads running, this
@@ -41,7 +41,7 @@ import threading
 
 import numpy as np
 
-from .. import _threads
+from . import threads as _threads
 
 #: below this many values an operation is not worth waking a thread for (about 50 us of work)
 MIN_SIZE = 50_000
@@ -138,7 +138,7 @@ def idle_cpu() -> bool:
 
 def workers() -> int:
     """The threads ``for_slices`` uses (the caller's included)."""
-    return _threads.POLICY.workers
+    return _threads.policy().workers
 
 
 def _get_pool(n: int) -> _Pool:
