@@ -38,12 +38,11 @@ from conftest import ROOT
 import class_submissions as cs  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "autograder"))
-from engine.course import COURSE_FILES  # noqa: E402
+from engine.course import copy_course  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("class_report")
 
 A = cs.A
-COPIED = [f for f in COURSE_FILES if f != "percent"] + ["source", "release"]
 #: the tests each kind of student loses
 LOSES = {"right": set(), "db mean": {"p6_test", "p7_test"}, "flipped": {"p1_test_forward", "p1_test_backward", "p3_test"},
          "no +1": {"p2_test"}, "visible only": {"p2_test"}}
@@ -87,11 +86,9 @@ def graded(tmp_path_factory):
     """Both runs: their stdout, the first report's data (as it was), the second's, regrade.csv."""
     tmp = tmp_path_factory.mktemp("class")
     course = tmp / "repo" / "autograder"
-    (course / "percent").mkdir(parents=True)
+    copy_course(course, extra=("source", "release"), without=("percent",))  # with course.toml
+    (course / "percent").mkdir()
     (tmp / "repo" / "notebooks").mkdir()
-    for name in COPIED:
-        src = ROOT / "autograder" / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
     shutil.copy2(ROOT / "autograder" / "percent" / f"{A}.py", course / "percent")  # a course of sprint 1
     subs, out = tmp / "submissions", tmp / "output"
     cs.write_class(subs)

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_FILES  # noqa: E402
+from engine.course import copy_course  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("graded_mistakes")
 
@@ -37,12 +37,9 @@ def graded(tmp_path_factory):
     forward and Sigmoid's derivative taken at its input. (its feedback's text, grade.py's run)"""
     root = tmp_path_factory.mktemp("mistakes")
     course = root / "autograder"
-    (course / "percent").mkdir(parents=True)
+    copy_course(course, without=("percent",))  # with course.toml, which the copy's engine reads
+    (course / "percent").mkdir()
     (root / "notebooks").mkdir()
-    for name in COURSE_FILES:
-        if name != "percent":
-            src = ROOT / "autograder" / name
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / name)
     shutil.copy2(ROOT / "autograder" / "percent" / f"{A4}.py", course / "percent" / f"{A4}.py")
     for kind in ("source", "release"):
         shutil.copytree(ROOT / "autograder" / kind / A4, course / kind / A4)
