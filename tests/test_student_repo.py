@@ -325,6 +325,18 @@ def _test_outputs(notebook: Path, pythonpath: str | None) -> dict:
     return out
 
 
+def _without_fitted_hints(outputs: dict) -> dict:
+    """The test cells' outputs without the hints of the mistakes fitted to the student's values
+    (sprintlib.grading.mistakes.FITTED: an h_0 that is not zero, a bias that is one number). Their
+    predictions run the model answer on the student's own values, which no shipped value holds:
+    the students' copy cannot give them before the sprint is released (the graded feedback does)."""
+    from sprintlib.grading import mistakes
+
+    fitted = {f"  hint: {m.hint}" for ms in mistakes.FITTED.values() for m in ms}
+    return {k: ("".join(l for l in text.splitlines(keepends=True) if l.rstrip("\n") not in fitted), errors)
+            for k, (text, errors) in outputs.items()}
+
+
 @pytest.mark.parametrize("assignment, student", SAME_VERDICTS)
 def test_the_visible_checks_say_the_same_without_the_model_answers(built, assignment, student, tmp_path):
     """A sample submission's test cells, run with the students' sprintlib (every model answer
@@ -335,6 +347,6 @@ def test_the_visible_checks_say_the_same_without_the_model_answers(built, assign
     assert built["withheld"].get("Conv2d") == "sprint2_conv2d" and built["withheld"].get("SimpleRNN")
     theirs = _test_outputs(notebook, str(built["first"]))
     ours = _test_outputs(notebook, None)
-    assert theirs == ours
+    assert theirs == _without_fitted_hints(ours)
     if student == "correct":
         assert all(not errors for _, errors in ours.values()), ours

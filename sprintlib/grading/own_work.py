@@ -84,6 +84,9 @@ class _Answer:
 
     def owns(self, code) -> str | None:
         """What ``code`` is, if it belongs to the answer ("sprintlib's Conv2d.forward")."""
+        if self.code is not None:  # the answer is a function of the notebook: only itself (its
+            # arguments may be sprintlib's layers, as sprint 3's LeNet is, which run sprintlib.functional)
+            return f"the reference {code.co_qualname}" if code is self.code else None
         path = _path(code.co_filename)
         name = path.relative_to(_HERE).as_posix() if code.co_name == "<module>" else code.co_qualname
         if path.parent == _HERE / "functional" and (path not in _SHARED or path in self.files):
