@@ -39,7 +39,7 @@ def test_learning_curve_figure(fitted):
     loss_ax, acc_ax = fig.axes
     np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), model.history["loss"])
     np.testing.assert_allclose(acc_ax.lines[1].get_ydata(), model.history["val_accuracy"])
-    assert [l.get_label() for l in loss_ax.lines] == ["train loss", "validation loss"]
+    assert [l.get_label() for l in loss_ax.lines] == ["train loss (epoch's mean)", "validation loss"]
 
 
 def _fit(hidden=(4,), activation="relu", n_features=6, n_classes=4):

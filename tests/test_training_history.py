@@ -179,3 +179,85 @@ def test_a_loop_that_trains_on_no_batch_is_told_so():
         check_history('history["loss"]', [2.0, 1.0], recorder, 2)
     with pytest.raises(ValueError, match="check_history expects recorder to be the LossRecorder"):
         check_history('history["loss"]', [2.0], object(), 1)
+
+
+# -- sprints 1 and 2: the classifier's history compared with itself (epoch_loss_gaps) --
+def _history(batch_losses, sizes, epochs, epoch_loss):
+    """A history of ``epochs`` epochs whose batches have ``sizes``; epoch_loss(group, sizes)."""
+    groups = np.asarray(batch_losses, dtype=float).reshape(epochs, len(sizes))
+    return {"loss": [epoch_loss(g, np.asarray(sizes)) for g in groups], "batch_loss": list(groups.ravel())}
+
+
+def test_an_epoch_loss_weighted_by_batch_size_has_no_gap():
+    """Is the mean over the images (batch losses weighted by size, the last batch smaller) 0 off?"""
+    from sprintlib.grading import epoch_loss_gaps
+
+    losses = np.random.default_rng(0).uniform(0.5, 2.5, 2 * 4)
+    history = _history(losses, [8, 8, 8, 6], 2, lambda g, s: float(g @ s / s.sum()))
+    np.testing.assert_array_equal(epoch_loss_gaps(history, 30, 8), [0.0, 0.0])
+
+
+def test_the_last_batch_s_loss_shows_a_gap():
+    """Is an epoch's loss taken from its last batch told apart from the mean?"""
+    from sprintlib.grading import epoch_loss_gaps
+
+    losses = np.random.default_rng(1).uniform(0.5, 2.5, 3 * 5)
+    history = _history(losses, [8] * 5, 3, lambda g, s: float(g[-1]))
+    gaps = epoch_loss_gaps(history, 40, 8)
+    np.testing.assert_allclose(gaps, np.round(losses.reshape(3, 5)[:, -1] - losses.reshape(3, 5).mean(axis=1), 3))
+    assert np.all(np.abs(gaps) > 0.001)
+
+
+def test_a_history_without_batch_losses_is_a_clear_error():
+    """Does a history without batch_loss, or with too few, say what was expected?"""
+    from sprintlib.grading import epoch_loss_gaps
+
+    with pytest.raises(KeyError, match=r"history\['batch_loss'\]"):
+        epoch_loss_gaps({"loss": [1.0]}, 16, 8)
+    with pytest.raises(AssertionError, match="expected one a batch, 2 batches of 16 images a epoch for 1 epochs"):
+        epoch_loss_gaps({"loss": [1.0], "batch_loss": [1.0]}, 16, 8)
+
+
+#: sprints 1 and 2: the classifier's answer cell, its epoch-loss line, and that line taking the last batch's loss
+CLASSIFIERS = {
+    "sprint1_conv1d": ("p8_solution", "p8_test", 'self.history["loss"].append(sum(losses) / len(X))',
+                       'self.history["loss"].append(self.history["batch_loss"][-1])'),
+    "sprint2_conv2d": ("p7_solution", "p7_test", 'self.history["loss"].append(total_loss / len(X))',
+                       'self.history["loss"].append(self.history["batch_loss"][-1])'),
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(CLASSIFIERS))
+def test_a_classifier_s_last_batch_loss_loses_the_graded_history_check(assignment, monkeypatch, tmp_path):
+    """Sprints 1 and 2: is a fit whose epoch loss is its last batch's judged wrong when graded,
+    and the model answer's right? (a short training of the notebook's classifier, 2 epochs)"""
+    grade_id, test_id, right, wrong = CLASSIFIERS[assignment]
+    found = cells(assignment)
+    answer = next(c for c in found if c.grade_id == grade_id).source
+    assert right in answer, f"{assignment}'s {grade_id} changed: update CLASSIFIERS"
+    history_part = next(c for c in found if c.grade_id == test_id).visible.split("X_eval, y_eval")[0]
+    assert "epoch_loss_gaps" in history_part
+    monkeypatch.setenv("SPRINTLIB_HIDDEN_IMAGES", str(tmp_path))
+    with graded_environment(monkeypatch):
+        ns = {}
+        for cell in found[:[c.grade_id for c in found].index(grade_id)]:
+            if cell.kind != "test":
+                exec(compile(cell.source, f"<{assignment} {cell.grade_id or 'setup'}>", "exec"), ns)
+
+        def run(source):
+            local = dict(ns)
+            exec(compile(source, "<answer>", "exec"), local)
+            exec("(X_train, y_train), _ = load_mnist(flatten=X_FLAT, dtype=np.float32)\n"
+                 "n_train = 60\n"
+                 "model = CLASSIFIER(epochs=2, batch_size=8, lr=2e-3, verbose=False)\n"
+                 "model.fit(X_train[:n_train], y_train[:n_train])\n".replace(
+                     "CLASSIFIER", "Scratch1dCNNClassifier" if assignment.startswith("sprint1") else
+                     "Scratch2dCNNClassifier").replace("X_FLAT", str(assignment.startswith("sprint1"))),
+                 local)
+            exec(compile(history_part, "<test>", "exec"), local)
+
+        expected = graded_part(monkeypatch, "expected", lambda: run(answer))
+        ok, lines = judged(expected, graded_part(monkeypatch, "got", lambda: run(answer)), False)
+        assert ok, lines
+        ok, lines = judged(expected, graded_part(monkeypatch, "got", lambda: run(answer.replace(right, wrong))), False)
+        assert not ok and any('history["loss"] minus the mean' in line for line in lines), lines

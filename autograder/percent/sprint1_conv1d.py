@@ -644,13 +644,21 @@ else:
     plt.show()
 
 # %% [markdown]
-# **Test (2 points): predictions** on test images the model has not seen, then on the same
+# **Test (2 points): the history, then predictions.** `history["loss"]` of each epoch must be
+# the mean of its `batch_loss` values weighted by the batches' sizes (within 0.001). Then predictions
+# on test images the model has not seen, then on the same
 # images with every pixel moved by up to 0.02. The hidden test predicts on 500 other test
 # images, moved the same way, and asks for 65%.
 
 # %% nbgrader={"grade": true, "grade_id": "p8_test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # (graded after a short run on 400 images: 65% then, where that run reaches 73-86% and one cut
 # off after 100 images 40-68%; 90% after the full epoch above)
+from sprintlib.grading import epoch_loss_gaps
+
+# the history of the training above: each epoch's loss is the mean over its images of the batches'
+# losses (each weighted by its batch's size), not the last batch's: their difference is 0
+check_array('history["loss"] minus the mean of the epoch\'s history["batch_loss"], weighted by batch size',
+            epoch_loss_gaps(model.history, n_train, model.batch_size), np.zeros(model.epochs))
 X_eval, y_eval = X_test[5000:5500], y_test[5000:5500]
 check_accuracy("predict on 500 test images", model.predict(X_eval), y_eval, at_least=0.65 if autograding() else 0.9)
 # as the hidden test's images are: every pixel moved by up to 0.02 (a network that learned the digits does not care)

@@ -656,7 +656,7 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 # test included, then take about a second each. Sprint-2 layers of your own written with loops
 # over the samples and the output positions are a hundred times slower: Problem 3's test would then
 # need about 50 s, past the 30 s a graded cell has. Vectorise them (im2col, or a loop over the
-# filter's offsets only), or use sprintlib's once sprint 2's answers are released.
+# filter's offsets only), or switch to sprintlib's layers once sprint 2's answers are released.
 
 # %%
 from sprintlib.plotting import plot_learning_curve

@@ -67,7 +67,7 @@ from .comparison import (NUMERICAL, RTOL, TOLERANCES, Comparison, Tolerance, _ac
                          _bounds_problem, _matches, _ok, _output_shape_hint, _read_numbers, _tolerance, compare,
                          entry_errors)
 from .hidden import hidden_images, hidden_rng, random_case
-from .history import LossRecorder, check_history
+from .history import LossRecorder, check_history, epoch_loss_gaps
 from .mistakes import MISTAKES, SIZE_MISTAKES, Mistake
 from .mode import (DEFAULT_SEED, HIDDEN_DIR_VARIABLE, HIDDEN_KEY_VARIABLE, RECORD_VARIABLE, SEED_VARIABLE,
                    SHIP_VARIABLE, autograding)
@@ -76,7 +76,7 @@ from .records import RECORD_MIME, _emit
 __all__ = [
     # what the notebooks' test cells call
     "check_array", "check_accuracy", "check_bounds", "check_function", "check_layer", "check_gradients",
-    "show_source", "autograding", "hidden_rng", "hidden_images", "random_case", "check_history", "LossRecorder",
+    "show_source", "autograding", "hidden_rng", "hidden_images", "random_case", "check_history", "epoch_loss_gaps", "LossRecorder",
     # the comparison and its tolerances; the known mistakes
     "compare", "Comparison", "Tolerance", "TOLERANCES", "NUMERICAL", "RTOL", "entry_errors",
     "Mistake", "MISTAKES", "SIZE_MISTAKES",
