@@ -119,7 +119,8 @@ def run(args, session: Session, start: float) -> int:
     export.lms_csvs(HERE, args.output.resolve(), sorted({g.student for g in graded}), assignments, args.canvas_ids)
     report(graded, assignments, session, csv_path)
     similar_answers(session, todo, args.output / "report")
-    changed = [d for g in graded for d in g.differences]
+    # in the order of the students, not of the workers' finishing
+    changed = sorted((d for g in graded for d in g.differences), key=lambda d: (d.student, d.assignment, d.grade_id))
     regrade.write_csv(args.output / "regrade.csv", changed)
     if changed:
         print(f"\nregraded: {len(changed)} score(s) changed (also in {args.output / 'regrade.csv'}):")

@@ -52,7 +52,7 @@ def write_reports() -> None:
         folders = {Path(p).parent.name: Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_dir()}
         try:
             write_for(course, assignment, folders, _SESSIONS[course].limits, out)
-            index = write_report(course, out, differences=_CHANGED.pop(course, []))
+            index = write_report(course, out, differences=sorted(_CHANGED.pop(course, []), key=lambda d: (d.student, d.assignment, d.grade_id)))
         except Exception as e:  # noqa: BLE001 - the grades are in; a report that fails says so
             print(f"ERROR: the grading report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
             continue
