@@ -223,13 +223,17 @@ def test_a_student_types_an_answer_runs_all_and_reads_the_verdicts(lab, page):
     # saved as the student would hand it in: the typed answer, the outputs
     page.keyboard.press("Control+S")
     path = lab.root / NOTEBOOK
-    deadline = time.monotonic() + 30
+    deadline, cell = time.monotonic() + 30, None
     while time.monotonic() < deadline:
-        saved = nbformat.read(str(path), as_version=4)
+        try:
+            saved = nbformat.read(str(path), as_version=4)
+        except nbformat.reader.NotJSONError:  # read while JupyterLab writes it: empty for a moment
+            time.sleep(0.5)
+            continue
         cell = next(c for c in saved.cells if c.get("id") == "p1_solution")
         if cell.source.strip() == ANSWER.strip():
             break
         time.sleep(0.5)
-    assert cell.source.strip() == ANSWER.strip()
+    assert cell is not None and cell.source.strip() == ANSWER.strip(), f"{path} not saved with the answer in 30 s"
     tested = next(c for c in saved.cells if c.get("id") == "p1_test_backward")
     assert any(o.output_type == "error" and o.ename == "AssertionError" for o in tested.outputs)
