@@ -8,6 +8,23 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "autograder"))
 from engine import feedback, judge  # noqa: E402  (autograder/engine: the grader's side of a graded run)
 from engine.submission import END_RECORD  # noqa: E402
+from engine.course import copy_course  # noqa: E402
+
+
+def course_of_one(root, assignment: str):
+    """A copy of the course in ``root``/autograder (with course.toml, which the copy's engine
+    reads, and an empty root/notebooks) holding one assignment: its percent script, source and
+    release. Returns the copy's autograder folder."""
+    import shutil
+
+    course = root / "autograder"
+    copy_course(course, without=("percent",))
+    (course / "percent").mkdir()
+    (root / "notebooks").mkdir()
+    shutil.copy2(ROOT / "autograder" / "percent" / f"{assignment}.py", course / "percent" / f"{assignment}.py")
+    for kind in ("source", "release"):
+        shutil.copytree(ROOT / "autograder" / kind / assignment, course / kind / assignment)
+    return course
 
 
 def graded_part(monkeypatch, mode, run) -> dict:

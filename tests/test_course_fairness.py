@@ -23,7 +23,6 @@ layers.
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -36,7 +35,8 @@ from course_cells import ASSIGNMENTS, Call, Recorder, cells, graded_environment,
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_ID, copy_course  # noqa: E402
+from engine.course import COURSE_ID  # noqa: E402
+from graded import course_of_one  # noqa: E402
 
 #: the course seeds the hidden parts are drawn with: what each can draw, seen over these
 SEEDS = [f"fairness-{k}" for k in range(12)]
@@ -433,13 +433,7 @@ def renamed_graded(tmp_path_factory):
     """grade.py on the correct sprint-3 notebook whose LeNet is built from renamed layers, in a
     copy of the course (sprint 3 only)."""
     root = tmp_path_factory.mktemp("renamed")
-    course = root / "autograder"
-    (course / "percent").mkdir(parents=True)
-    (root / "notebooks").mkdir()
-    copy_course(course, without=["percent"])
-    shutil.copy2(ROOT / "autograder" / "percent" / f"{A3}.py", course / "percent" / f"{A3}.py")
-    for kind in ("source", "release"):
-        shutil.copytree(ROOT / "autograder" / kind / A3, course / kind / A3)
+    course = course_of_one(root, A3)
     release = nbformat.read(str(course / "release" / A3 / f"{A3}.ipynb"), 4)
     source = nbformat.read(str(course / "source" / A3 / f"{A3}.ipynb"), 4)
     nb = build.samples(release, source, {}, A3)["correct"]

@@ -5,7 +5,6 @@ feedback names each mistake (issue 24, item 6): an h_0 that is not zero, which t
 off the student's records, and an activation's derivative taken at its input."""
 import html
 import re
-import shutil
 import subprocess
 import sys
 
@@ -16,7 +15,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import copy_course  # noqa: E402
+from graded import course_of_one  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("graded_mistakes")
 
@@ -36,13 +35,7 @@ def graded(tmp_path_factory):
     """grade.py on one sprint-4 submission: the model answers, with a random h_0 in the RNN's
     forward and Sigmoid's derivative taken at its input. (its feedback's text, grade.py's run)"""
     root = tmp_path_factory.mktemp("mistakes")
-    course = root / "autograder"
-    copy_course(course, without=("percent",))  # with course.toml, which the copy's engine reads
-    (course / "percent").mkdir()
-    (root / "notebooks").mkdir()
-    shutil.copy2(ROOT / "autograder" / "percent" / f"{A4}.py", course / "percent" / f"{A4}.py")
-    for kind in ("source", "release"):
-        shutil.copytree(ROOT / "autograder" / kind / A4, course / kind / A4)
+    course = course_of_one(root, A4)
     release = nbformat.read(str(course / "release" / A4 / f"{A4}.ipynb"), 4)
     source = nbformat.read(str(course / "source" / A4 / f"{A4}.ipynb"), 4)
     nb = build.samples(release, source, {}, A4)["correct"]
