@@ -50,6 +50,14 @@ LIMITS = {
     "simple_rnn": 0.8,      # bench_rnn.py: the float32 step
     "notebook_mb": 700,     # bench_memory.py: each sprint notebook's peak RSS
 }
+#: The machine the Keras limits were set on. The ratios depend on the CPU as much as on the
+#: code: Keras (oneDNN) and NumPy's BLAS and elementwise loops gain differently from wider
+#: vector units. On 2026-12-06 an AMD EPYC with AVX2 and no AVX-512 measured the code the
+#: limits were set on (git 32a26c2) at 1.43 (LeNet float32, quiet) and 0.97 (SimpleRNN), the
+#: same as main in the same hour (1.43, 0.98): there, the limits cannot tell code that got
+#: worse from a machine that differs. Compare the code before and after on one machine then
+#: (benchmarks/FIGURES.md, "Against the code before").
+LIMITS_SET_ON = {"cpu": "Intel Xeon, 2 vCPUs", "vector_units": "AVX-512", "date": "2026-12-01"}
 
 
 @contextlib.contextmanager
@@ -148,7 +156,19 @@ def print_summary(rows: list[dict]) -> bool:
             print(f"!!   {line}")
     else:
         print(f"\nAll {len(rows)} figures are within their limits.")
+    print(machine_note())
     return not worse
+
+
+def machine_note() -> str:
+    """Which CPU measured the figures, and whether the Keras limits were set on one like it."""
+    here, there = f"{cpu_model() or 'unknown'} ({vector_units() or 'no AVX2'})", LIMITS_SET_ON
+    note = (f"Measured on {here}; the Keras limits were set on {there['cpu']} ({there['vector_units']}), "
+            f"{there['date']}.")
+    if vector_units() != there["vector_units"]:
+        note += (" The vector units differ: a Keras ratio over its limit here may be the machine's, not the "
+                 "code's. Time the code before the change on this machine too.")
+    return note
 
 
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:
@@ -167,10 +187,26 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
+def cpu_model() -> str:
+    """The CPU's model name, as /proc/cpuinfo gives it ("" where there is none)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor()
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+
+
+def vector_units() -> str:
+    """The widest x86 vector unit NumPy found on this CPU: "AVX-512", "AVX2" or "" (another kind)."""
+    from numpy._core._multiarray_umath import __cpu_features__ as found
+    return "AVX-512" if found.get("AVX512F") else "AVX2" if found.get("AVX2") else ""
+
+
 def machine() -> dict:
-    """What the figures were measured on and with: CPUs, load, the thread policy."""
+    """What the figures were measured on and with: the CPU, load, the thread policy."""
     import sprintlib
-    return {"cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
+    return {"cpu": cpu_model(), "vector_units": vector_units(),
+            "cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
             "python": platform.python_version(), "platform": platform.platform(),
             "load_average": os.getloadavg(), "sprintlib_fast": sprintlib.fast.enabled(),
             "sprintlib_thread_policy": sprintlib.fast.thread_policy()._asdict(),

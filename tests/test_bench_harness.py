@@ -101,6 +101,25 @@ def test_the_summary_names_each_figure_worse_than_its_limit(capsys):
     assert "All 3 figures are within their limits." in capsys.readouterr().out
 
 
+def test_the_summary_says_which_cpu_measured_and_whether_the_limits_were_set_on_one_like_it(monkeypatch, capsys):
+    row = _timing.limit_row("SimpleRNN(128) step", "quiet", 0.7, _timing.LIMITS["simple_rnn"], "sprintlib / Keras float32")
+    monkeypatch.setattr(_timing, "cpu_model", lambda: "AMD EPYC")
+    monkeypatch.setattr(_timing, "vector_units", lambda: "AVX2")
+    _timing.print_summary([row])
+    out = capsys.readouterr().out
+    assert "Measured on AMD EPYC (AVX2); the Keras limits were set on Intel Xeon, 2 vCPUs (AVX-512)" in out
+    assert "The vector units differ" in out
+    monkeypatch.setattr(_timing, "vector_units", lambda: "AVX-512")
+    _timing.print_summary([row])
+    assert "differ" not in capsys.readouterr().out
+
+
+def test_the_machine_record_names_the_cpu_and_its_vector_units():
+    record = _timing.machine()
+    assert record["cpu"] == _timing.cpu_model() and record["cpu"]  # this machine has /proc/cpuinfo
+    assert record["vector_units"] in ("AVX-512", "AVX2", "")
+
+
 def test_the_spinner_stops_by_itself_when_the_benchmark_is_killed():
     import subprocess
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks._timing import busy_core\n"
