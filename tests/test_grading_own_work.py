@@ -250,3 +250,22 @@ def test_the_watch_leaves_a_profiler_in_place_and_survives_an_error():
         assert sys.getprofile() is profiler
     finally:
         sys.setprofile(None)
+
+
+class ImportsOnFirstCall(StudentConv2d):
+    """A right Conv2d whose forward imports a module for the first time (as numpy.fft is, lazily):
+    the module's own code runs inside the watched call."""
+
+    def forward(self, X):
+        import first_import_in_forward  # noqa: F401
+        return super().forward(X)
+
+
+def test_a_module_imported_for_the_first_time_inside_the_answer_is_no_one_s_answer(tmp_path, monkeypatch, capsys):
+    (tmp_path / "first_import_in_forward.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "first_import_in_forward", raising=False)
+    check_layer(ImportsOnFirstCall(1, 2, 3), Conv2d(1, 2, 3), X)
+    out = capsys.readouterr().out
+    assert "first_import_in_forward" in sys.modules  # the import ran inside the watched call
+    assert "wrong" not in out and "own work" not in out

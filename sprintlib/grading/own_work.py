@@ -88,6 +88,8 @@ class _Answer:
             # arguments may be sprintlib's layers, as sprint 3's LeNet is, which run sprintlib.functional)
             return f"the reference {code.co_qualname}" if code is self.code else None
         path = _path(code.co_filename)
+        if not path.is_relative_to(_HERE):  # NumPy's, the notebook's...: a module imported for the
+            return None                     # first time in the call (numpy.fft) runs its <module> code
         name = path.relative_to(_HERE).as_posix() if code.co_name == "<module>" else code.co_qualname
         if path.parent == _HERE / "functional" and (path not in _SHARED or path in self.files):
             return f"sprintlib.functional's {name}"
