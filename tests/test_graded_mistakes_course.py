@@ -2,7 +2,9 @@
 pipeline (autograder/grade.py --submissions DIR, in a copy of the course, sprint 4 only): the
 student's kernel, the trusted run, the engine's judge and nbgrader's feedback file. The
 feedback names each mistake (issue 24, item 6): an h_0 that is not zero, which the engine reads
-off the student's records, and an activation's derivative taken at its input."""
+off the student's records, and an activation's derivative taken at its input. And a right RNN
+built on sprintlib's Tanh (which every student's copy holds) keeps every point, though the
+warm-up's check ran that Tanh as its reference in the trusted run."""
 import html
 import re
 import subprocess
@@ -50,19 +52,31 @@ def graded(tmp_path_factory):
     subs = root / "submissions"
     (subs / "mistakes" / A4).mkdir(parents=True)
     nbformat.write(nb, str(subs / "mistakes" / A4 / f"{A4}.ipynb"))
+    on_tanh = build.samples(release, source, {}, A4)["correct"]
+    rnn = next(c for c in on_tanh.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rnn_solution")
+    rnn.source = _replaced(rnn.source, "self.states[:, t + 1] = np.tanh(A)",
+                           "self.states[:, t + 1] = __import__('sprintlib').Tanh().forward(A)")
+    (subs / "on_tanh" / A4).mkdir(parents=True)
+    nbformat.write(on_tanh, str(subs / "on_tanh" / A4 / f"{A4}.ipynb"))
     run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
                           "--output", str(root / "output")], capture_output=True, text=True, timeout=1500)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     page = course / "feedback" / "mistakes" / A4 / f"{A4}.html"
-    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text())), run
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text())), run, root / "output" / "grades.csv"
 
 
 def test_the_feedback_names_a_random_h0(graded):
-    text, _ = graded
+    text = graded[0]
     assert text.count(f"hint: {H0}") >= 4, text[-6000:]  # problems 1 and 3, visible and hidden
     assert "hidden test: forward A" in text
 
 
 def test_the_feedback_names_sigmoid_s_derivative_at_its_input(graded):
-    text, _ = graded
+    text = graded[0]
     assert text.count(f"hint: {AT_INPUT}") >= 2, text[-6000:]  # the visible test and the hidden one
+
+
+def test_a_right_rnn_on_sprintlib_s_tanh_keeps_every_point(graded):
+    import csv
+    rows = [r for r in csv.DictReader(graded[2].open()) if r["student_id"] == "on_tanh"]
+    assert [r["score"] for r in rows] == ["13.0"], rows

@@ -135,7 +135,7 @@ def test_arrays_hints():
         check_array("A", np.array([np.nan, 1.0]), np.ones(2))
     with pytest.raises(AssertionError, match="dtype int64; computed in integers, fractions are lost"):
         check_array("A", np.array([0, 1]), np.array([0.5, 1.5]))
-    with pytest.raises(AssertionError, match="expected a numpy array, got list"):
+    with pytest.raises(AssertionError, match="expected a numpy array, got a list of 1"):
         check_array("A", [[1.0, 2.0]], np.ones((1, 2)))
     # None: as a test cell's last line, a returned number would be nbgrader's partial credit
     assert check_array("A", np.ones(3) + 1e-12, np.ones(3)) is None
@@ -147,7 +147,7 @@ def test_functions_and_integer_results(capsys):
     with pytest.raises(AssertionError, match="wrong: output_size"):
         check_function(lambda n, f, s=1, p=0: (n + 2 * p - f) / s + 1, output_size, 4, 3)
     assert "output_size: expected integers, got float64 2." in capsys.readouterr().out
-    with pytest.raises(AssertionError, match=r"conv: expected a tuple of 2 results, got ndarray"):
+    with pytest.raises(AssertionError, match=r"conv: expected a tuple of 2 results, got an array of shape \(2,\)"):
         check_function(lambda *a: np.zeros(2), lambda *a: (np.zeros(2), 0), 1, name="conv")
 
 
@@ -578,3 +578,35 @@ def test_a_visible_checks_weights_do_not_depend_on_the_grading_seed(monkeypatch)
         np.testing.assert_array_equal(W, drawn[0][0])
         np.testing.assert_array_equal(B, drawn[0][1])
     assert not np.allclose(drawn[0][0], 0) and not np.allclose(drawn[0][1], 0)
+
+
+@pytest.mark.parametrize("answer, described", [
+    (lambda h, w, f, s=1, p=0: [(h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1], "a list"),
+    (lambda h, w, f, s=1, p=0: np.array([(h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1]), "an array"),
+])
+def test_a_list_where_a_tuple_is_expected_reads_the_same_in_the_notebook_and_the_feedback(answer, described,
+                                                                                           capsys, monkeypatch):
+    """The graded kernel does not run the reference, so it cannot know a tuple is expected: it
+    says what came, and the judge words it as the notebook does; the checks after it are judged
+    against their own records (none shifted out of place)."""
+    from graded import graded_part, judged
+    from sprintlib.grading import check_array, check_function
+
+    def size_2d(h, w, f, s=1, p=0):
+        return (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
+
+    def test(fn):
+        check_function(fn, size_2d, 7, 5, 3, name="output_size_2d")
+        check_array("after it", np.ones(2), np.ones(2))
+
+    def right(h, w, f, s=1, p=0):  # the model answer of the trusted run
+        return (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
+
+    with pytest.raises(AssertionError) as notebook:
+        test(answer)
+    assert str(notebook.value).startswith("output_size_2d: expected a tuple of 2 results, got " + described)
+    ok, lines = judged(graded_part(monkeypatch, "expected", lambda: test(right)),
+                       graded_part(monkeypatch, "got", lambda: test(answer)), hidden=False)
+    text = "\n".join(lines)
+    assert not ok and str(notebook.value) in text, lines
+    assert "after it: OK" in text and "not checked" not in text, lines

@@ -257,7 +257,7 @@ class ImportsOnFirstCall(StudentConv2d):
     the module's own code runs inside the watched call."""
 
     def forward(self, X):
-        import first_import_in_forward  # noqa: F401
+        importlib.import_module("first_import_in_forward")
         return super().forward(X)
 
 

@@ -74,13 +74,42 @@ def judge(expected: dict, got: dict, hidden: bool) -> PartVerdict:
     checks = []
     exp_recs, got_recs = expected["records"], got["records"]
     fitted = _FittedParts(exp_recs, got_recs)
+    shift = 0  # records the student's run did not emit: a tuple's entries that came as one value
     for k, e in enumerate(exp_recs):
-        g = got_recs[k] if k < len(got_recs) else None
+        g = got_recs[k - shift] if k - shift < len(got_recs) else None  # the student's record in its place
+        if g is not None and _one_for_a_tuple(e["name"], g["name"]):
+            n = _tuple_size(exp_recs, k, g["name"])
+            checks.append(Check(e["name"], WRONG, f"{g['name']}: expected a tuple of {n} results, got {_described(g)}"))
+            if k + 1 < len(exp_recs) and _one_for_a_tuple(exp_recs[k + 1]["name"], g["name"]):
+                shift += 1  # the tuple's next entry is judged against the same record
+            continue
         checks.append(judge_check(e, g, hidden, lambda got, tol, k=k: fitted.hint(k, got, tol, hidden)))
-    extra = max(0, len(got_recs) - len(exp_recs))
+    extra = max(0, len(got_recs) - (len(exp_recs) - shift))
     stopped = "" if got["ended"] else stop_reason(got, hidden)
     passed = all(c.status == OK for c in checks) and not extra and not stopped
     return PartVerdict("hidden" if hidden else "visible", passed, checks, stopped, extra)
+
+
+def _one_for_a_tuple(expected_name: str, got_name: str) -> bool:
+    """Whether the trusted run checked ``got_name``'s result entry by entry ("size[0]",
+    "size[1]") where the student's function gave one value ("size": a list, an array...)."""
+    return expected_name.startswith(got_name + "[") and expected_name[len(got_name) + 1:-1].isdigit() \
+        and expected_name.endswith("]")
+
+
+def _tuple_size(exp_recs: list[dict], k: int, got_name: str) -> int:
+    """How many entries the tuple of the expected record k has: name[0], name[1]... in a row."""
+    first = k - int(exp_recs[k]["name"][len(got_name) + 1:-1])
+    n = 0
+    while first + n < len(exp_recs) and exp_recs[first + n]["name"] == f"{got_name}[{n}]":
+        n += 1
+    return max(n, 1)
+
+
+def _described(got_rec: dict) -> str:
+    """What the student's function gave instead of a tuple, as the notebook's check words it."""
+    described = got_rec.get("described")
+    return described[:200] if isinstance(described, str) and described else "one value"
 
 
 def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None) -> Check:

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, sandbox
+from . import answers, cache, sandbox
 from .regrade import differences as score_differences
 from .course import COURSE_ID, grading_seed, load_limits
 from .verdict import Result
@@ -427,13 +427,16 @@ def expected_records(course: Path, assignment: str, limits: dict, results: Path,
 
 
 def grading_sprintlib(expected: Path, dst: Path) -> Path:
-    """A copy of sprintlib in which every function the model answers ran (the expected
-    records' answer_code) raises instead: what a student's kernel imports."""
+    """A copy of sprintlib in which every model answer the trusted run ran (the expected
+    records' answer_code, as far as it is an answer of engine/answers.py) raises instead: what
+    a student's kernel imports. The rest of what the references ran (the activations, the fast
+    path's thread pool) stays: every student's copy has it, and right answers use it."""
     shutil.rmtree(dst, ignore_errors=True)
     sandbox.copy_tree(SPRINTLIB, dst)
     by_file = {}
     for rel, qualname, line in json.loads(expected.read_text())["answer_code"]:
-        by_file.setdefault(rel, set()).add((qualname, line))
+        if answers.is_answer(rel, qualname):
+            by_file.setdefault(rel, set()).add((qualname, line))
     for rel, names in ANSWERS_IN_ANOTHER_FORM.items():
         by_file.setdefault(rel, set()).update((name, "any") for name in names)
     for rel, targets in by_file.items():

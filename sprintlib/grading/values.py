@@ -37,8 +37,11 @@ def _snapshot(value):
 
 
 def _describe(value) -> str:
-    if type(value) is tuple:
-        return f"a tuple of {len(value)}"
+    """What came, in a few words: "a tuple of 2", "a list of 2", "an array of shape (2,)", "int"."""
+    if type(value) in (tuple, list):
+        return f"a {type(value).__name__} of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
     return type(value).__name__
 
 
