@@ -48,6 +48,7 @@ def where_from(*layers) -> str:
             lines.append(f"{name}: sprintlib's")
         else:
             label = SPRINTS.get(sprint, sprint)
-            lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): define your own {name} "
-                         f"from your {label} notebook in a cell after the imports")
+            lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): it comes with your copy "
+                         f"of the course once {label}'s answers are released (git pull); or define your own "
+                         f"{name} in the answer cell that uses it (a graded notebook keeps only its answer cells)")
     return "\n".join(lines)

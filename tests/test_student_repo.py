@@ -301,6 +301,26 @@ def test_no_notebook_advises_a_layer_that_is_withheld_or_not_graded():
                 if m.group(1) in own or not m.group(1)[:1].isupper():
                     found.append(f"{a}: ...{text[max(0, m.start() - 40):m.end() + 40]}...")
     assert not found, found
+def test_no_notebook_advises_code_outside_an_answer_cell():
+    """A graded notebook keeps only its answer cells (engine/submission.py): advice to define
+    classes "in a new cell" or "in a cell after the imports" loses that code when graded (sprint
+    3's own sprint-2 layers then fail every test with a NameError). Nor may where_from advise it."""
+    advice = re.compile(r"(?:define|write|put|paste)\b[^.]{0,80}?\b(?:in|into)\s+a\s+(?:new|separate|another)\s+cell"
+                        r"|cell\s+(?:right\s+)?after\s+(?:it|the\s+imports)", re.I)
+    found = []
+    for a in ASSIGNMENTS:
+        for cell in json.loads((ROOT / "notebooks" / f"{a}.ipynb").read_text())["cells"]:
+            text = " ".join("".join(cell["source"]).replace("#", " ").split())
+            found += [f"{a}: ...{text[max(0, m.start() - 40):m.end() + 40]}..." for m in advice.finditer(text)]
+    from sprintlib import _withheld
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_withheld, "WITHHELD", {"Conv2d": "sprint2_conv2d"})
+        line = _withheld.where_from(type("Conv2d", (), {"__module__": "sprintlib.layers.conv2d"}))
+    found += [f"where_from: {line}"] if advice.search(line) else []
+    assert "answer cell" in line, line
+    assert not found, found
+
+
 #: sample submissions whose test cells run in the students' repository and in this one
 SAME_VERDICTS = [("sprint2_conv2d", "correct"), ("sprint2_conv2d", "seeds"), ("sprint4_rnn", "seeds")]
 

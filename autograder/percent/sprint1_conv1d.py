@@ -377,9 +377,9 @@ class Conv1d:
 # the test's own names: x, a, delta_x and layer are problem 3's answers
 x_doc = np.array([[1, 2, 3, 4], [2, 3, 4, 5]])
 layer_doc = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.ones((3, 2, 3)), B=[1, 2, 3]))
-a_doc = layer_doc.forward(x_doc)
-check_array("a", a_doc, [[16.0, 22.0], [17.0, 23.0], [18.0, 24.0]])
-dx_doc = layer_doc.backward(a_doc)  # the document takes a itself as delta_a
+A_DOC = np.array([[16.0, 22.0], [17.0, 23.0], [18.0, 24.0]])  # the document's a
+check_array("a", layer_doc.forward(x_doc), A_DOC)
+dx_doc = layer_doc.backward(A_DOC.copy())  # the document takes a itself as delta_a (the right a: see above)
 check_array("delta_b", layer_doc.dB, [38.0, 40.0, 42.0])
 check_array("delta_w", layer_doc.dW, [[[60.0, 98.0, 136.0], [98.0, 136.0, 174.0]],
                                       [[63.0, 103.0, 143.0], [103.0, 143.0, 183.0]],
@@ -387,10 +387,10 @@ check_array("delta_w", layer_doc.dW, [[[60.0, 98.0, 136.0], [98.0, 136.0, 174.0]
 check_array("delta_x", dx_doc, [[51.0, 120.0, 120.0, 69.0], [51.0, 120.0, 120.0, 69.0]])
 layer_doc = Conv1d(2, 3, 3, initializer=FixedInitializer(W=np.arange(18).reshape(3, 2, 3), B=[1, 2, 3]))
 layer_doc.forward(x_doc)
-check_array("delta_x (w = arange(18))", layer_doc.backward(a_doc),
+check_array("delta_x (w = arange(18))", layer_doc.backward(A_DOC.copy()),
             [[318.0, 795.0, 915.0, 564.0], [471.0, 1155.0, 1275.0, 771.0]])
 print("your Conv1d on the document's x and delta_a, with other weights:")
-check_layer(Conv1d(2, 3, 3), sprintlib.Conv1d(2, 3, 3), x_doc, dA=a_doc)
+check_layer(Conv1d(2, 3, 3), sprintlib.Conv1d(2, 3, 3), x_doc, dA=A_DOC)
 
 # %% [markdown]
 # **Test (2 points): random channels and sizes**, against `sprintlib.Conv1d`.
@@ -432,7 +432,8 @@ rng = np.random.default_rng(3)
 # (C_in, C_out, F, pad, L)
 for C_in, C_out, F, P, L in [(2, 3, 3, 1, 7),
                              (1, 1, 1, 2, 3),   # a padding wider than the filter: windows of zeros only
-                             (2, 1, 4, 1, 2)]:  # an input shorter than the filter: a single output
+                             (2, 1, 4, 1, 2),   # an input shorter than the filter: a single output
+                             (1, 2, 2, 3, 4)]:  # the widest padding the tests use, 3
     print(f"Conv1d({C_in}, {C_out}, {F}, pad={P}) on X of shape {(C_in, L)}:")
     check_layer(Conv1d(C_in, C_out, F, pad=P), sprintlib.Conv1d(C_in, C_out, F, pad=P), rng.standard_normal((C_in, L)))
 ### BEGIN HIDDEN TESTS
@@ -452,7 +453,7 @@ for _ in range(3):
 # over the samples: its upstream gradient already carries the `1/N` of a mean).
 #
 # The tests use batches of 1 to 6 samples (a batch of one is `(1, C_in, L)`, and stays
-# three-dimensional), with paddings of 0 to 2 as in problem 5, stride 1.
+# three-dimensional), with paddings of 0 to 2 (0: none, as in problem 4), stride 1.
 
 # %% [markdown]
 # **Test (1 point, advanced).**

@@ -441,7 +441,9 @@ class MaxPool2D:
 POOL_CASES = [(2, 2, (2, 3, 6, 4)),
               (3, 1, (1, 1, 4, 5)),   # overlapping windows (stride < pool size), one image, one channel
               (2, 1, (2, 2, 3, 2)),   # overlapping, a single output column
-              (3, 3, (3, 2, 6, 3))]   # 3x3 windows side by side
+              (3, 3, (3, 2, 6, 3)),   # 3x3 windows side by side
+              (3, 2, (1, 2, 7, 5)),   # overlapping at a stride above 1: 3x3 windows, 2 apart
+              (2, 2, (1, 1, 2, 2))]   # a single window
 
 # %% [markdown]
 # **Test (2 points): forward** — the document's values, overlapping windows, and random inputs.
@@ -474,8 +476,9 @@ for _ in range(3):
 # %% nbgrader={"grade": true, "grade_id": "p4_test_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 x_doc = np.arange(128, dtype=float).reshape(1, 2, 8, 8)  # the document's x, as in the test above
 pool = MaxPool2D(2)
-out_doc = pool.forward(x_doc)
-dx_doc = pool.backward(out_doc)
+pool.forward(x_doc)
+out_doc = x_doc[:, :, 1::2, 1::2]  # the right out: each 2x2 window's maximum is its bottom-right entry
+dx_doc = pool.backward(out_doc.copy())  # the document takes out itself as the upstream gradient
 expected = np.zeros((1, 2, 8, 8))
 expected[:, :, 1::2, 1::2] = out_doc  # row 1 of channel 0: [0, 9, 0, 11, 0, 13, 0, 15]
 check_array("dx", dx_doc, expected)

@@ -39,11 +39,17 @@
 # The layers come from `sprintlib`, the model answers of the earlier sprints: `Conv2d`,
 # `MaxPool2D`, `Flatten`, `FC`, `ReLU`, `Softmax`, the optimizers and the initializers. This
 # sprint is about putting them together. `Conv2d`, `MaxPool2D` and `Flatten` are sprint 2's
-# model answers, in your copy of sprintlib once sprint 2's answers are released: the cell
-# below prints whose each one is. If it says "not released yet", define your own sprint 2
-# classes in a new cell right after it (they then replace sprintlib's here). Each problem has a visible test that prints what it
+# model answers: this sprint opens once they are released, and come with your copy of the
+# course (`git pull`); the cell below prints whose each one is. If it says "not released yet",
+# your copy is older than the release: the tests compare your LeNet with sprintlib's, which
+# needs them. Each problem has a visible test that prints what it
 # checks; when you hand the notebook in, hidden tests repeat the checks on random weights,
 # paddings and batch sizes, against sprintlib's `LeNet`.
+#
+# **Your own sprint 2 classes instead?** Define them in Problem 1's answer cell, above
+# `ScratchLeNet`: when the notebook is graded, only the answer cells are kept (a class in a
+# cell of its own is lost, and `ScratchLeNet` then fails with a NameError). Your classes need
+# not take `dtype`: pass it only to sprintlib's layers.
 
 # %%
 from pathlib import Path
@@ -66,10 +72,16 @@ WEIGHTS = Path(sprintlib.__file__).resolve().parents[1] / "data" / "weights" / "
 (X_train, y_train), (X_test, y_test) = load_mnist(flatten=False, dtype=np.float32)
 
 
-def side_by_side(name, got, expected):
-    """Print the expected values above yours (the check after it says whether they agree)."""
-    print(f"{name}\n  expected: {np.array2string(np.asarray(expected), prefix='  expected: ')}"
-          f"\n  yours:    {np.array2string(np.asarray(got), prefix='  yours:    ')}")
+def side_by_side(name, got, expected, part=None):
+    """Print the expected values above yours (the check after it says whether they agree).
+    ``part``: what to show of both (``lambda a: a[0]``...); when it cannot be taken of yours
+    (a forward that returned None...), the line says so and the check after it says why."""
+    expected = np.asarray(expected) if part is None else part(np.asarray(expected))
+    try:
+        yours = np.array2string(np.asarray(got if part is None else part(np.asarray(got))), prefix="  yours:    ")
+    except Exception as exc:  # noqa: BLE001 (the student's value: anything can go wrong)
+        yours = f"(nothing to show: {type(exc).__name__}: {exc})"
+    print(f"{name}\n  expected: {np.array2string(expected, prefix='  expected: ')}\n  yours:    {yours}")
 
 
 # %% [markdown]
@@ -334,8 +346,8 @@ reference = reference_lenet("same", weights=WEIGHTS)
 net = give_weights(ScratchLeNet("same"), reference)
 X = X_test[:5]
 scores, expected = net.forward(X), reference_scores(reference, X)
-side_by_side("predicted labels of the first 5 test images", np.argmax(scores, axis=1), expected.argmax(axis=1))
-side_by_side("scores of the first test image (a 7)", np.asarray(scores)[0], expected[0])
+side_by_side("predicted labels of the first 5 test images", scores, expected, part=lambda a: a.argmax(axis=1))
+side_by_side("scores of the first test image (a 7)", scores, expected, part=lambda a: a[0])
 check_array("forward scores, 5 test images, trained weights", scores, expected)
 for padding, N in (("valid", 1), ("same", 2)):  # as the hidden tests: random weights, both paddings, small batches
     reference = reference_lenet(padding, random_state=1)
@@ -360,7 +372,10 @@ for _ in range(2):
 #
 # The next test does what the "勾配確認" section of "lenet構成のCNN" set out to do: for a few entries of
 # every weight array it moves the weight by ±h, recomputes the loss, and compares the slope
-# $(L(w + h) - L(w - h)) / 2h$ with the gradient your `backward` found. Then it compares the
+# $(L(w + h) - L(w - h)) / 2h$ with the gradient your `backward` found. The slopes are taken on
+# sprintlib's LeNet with the same weights as yours: your own network's slopes would agree with a
+# backward that is right for a wrong forward (and they are the same numbers in the notebook and
+# when the notebook is graded). Then it compares the
 # loss, every gradient and `dX` with sprintlib's LeNet on the same batch and weights ('valid',
 # 3 training images), and again for 'same' on one random image with other random weights.
 
@@ -377,22 +392,28 @@ net.backward(y)
 pick = np.random.default_rng(0)
 analytic, numerical, h = [], [], 1e-5
 print("layer  weight  index            backward     numerical")
+# the slopes are the reference's (the same numbers in the notebook and in the graded run, whatever
+# your forward computes); your backward's gradients must match them
 with_weights = [layer for layer in net.layers if hasattr(layer, "W")]
-for layer, expected_grads in zip(with_weights, grads):
+theirs = [layer for layer in reference.layers if layer.param_names]
+for layer, ref_layer, expected_grads in zip(with_weights, theirs, grads):
     i = net.layers.index(layer)
     for name, expected_grad in zip(("W", "B"), expected_grads):
-        param, grad = getattr(layer, name), np.asarray(grad_of(layer, name))
+        param, grad = getattr(ref_layer, name), grad_of(layer, name)
         # two entries whose gradient is not 0 (a unit that ReLU switched off teaches nothing)
         nonzero = np.flatnonzero(expected_grad) if np.any(expected_grad) else np.arange(expected_grad.size)
         for flat in pick.choice(nonzero, 2, replace=False):
             index = tuple(int(k) for k in np.unravel_index(flat, param.shape))
             old = param[index]
             param[index] = old + h
-            loss_plus = net.loss(X, y)
+            loss_plus = reference_gradients(reference, X, y)[0]
             param[index] = old - h
-            loss_minus = net.loss(X, y)
+            loss_minus = reference_gradients(reference, X, y)[0]
             param[index] = old
-            analytic.append(grad[index])
+            if np.shape(grad) != param.shape:
+                raise AssertionError(f"layer {i}: after backward, d{name} should be an array of shape "
+                                     f"{param.shape}, got {'none' if grad is None else np.shape(grad)}")
+            analytic.append(np.asarray(grad)[index])
             numerical.append((loss_plus - loss_minus) / (2 * h))
             print(f"{i:5d}  d{name:<5} {str(index):<16} {analytic[-1]: .6e} {numerical[-1]: .6e}")
 check_array("backward against numerical gradients (20 weights)", np.array(analytic), np.array(numerical), rtol=1e-5)
@@ -656,7 +677,7 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 # test included, then take about a second each. Sprint-2 layers of your own written with loops
 # over the samples and the output positions are a hundred times slower: Problem 3's test would then
 # need about 50 s, past the 30 s a graded cell has. Vectorise them (im2col, or a loop over the
-# filter's offsets only), or switch to sprintlib's layers once sprint 2's answers are released.
+# filter's offsets only), or keep sprintlib's `Conv2d`, `MaxPool2D` and `Flatten`, imported above.
 
 # %%
 from sprintlib.plotting import plot_learning_curve

@@ -60,10 +60,16 @@ from sprintlib.grading import autograding
 np.set_printoptions(precision=8, suppress=True)
 
 
-def side_by_side(name, got, expected):
-    """Print the expected values above yours (the check after it says whether they agree)."""
-    print(f"{name}\n  expected: {np.array2string(np.asarray(expected), precision=8, prefix='  expected: ')}"
-          f"\n  yours:    {np.array2string(np.asarray(got), precision=8, prefix='  yours:    ')}")
+def side_by_side(name, got, expected, part=None):
+    """Print the expected values above yours (the check after it says whether they agree).
+    ``part``: what to show of both (``lambda a: a[0]``...); when it cannot be taken of yours
+    (a forward that returned None...), the line says so and the check after it says why."""
+    expected = np.asarray(expected) if part is None else part(np.asarray(expected))
+    try:
+        yours = np.array2string(np.asarray(got if part is None else part(np.asarray(got))), precision=8, prefix="  yours:    ")
+    except Exception as exc:  # noqa: BLE001 (the student's value: anything can go wrong)
+        yours = f"(nothing to show: {type(exc).__name__}: {exc})"
+    print(f"{name}\n  expected: {np.array2string(expected, precision=8, prefix='  expected: ')}\n  yours:    {yours}")
 
 
 # %% [markdown]
@@ -343,7 +349,7 @@ H_EXPECTED = np.array([[[0.76188798, 0.76213958, 0.76239095, 0.76255841],
                         [0.79494228, 0.81839002, 0.83939649, 0.85584174]]])
 check_array("h_states (shape)", np.array(np.shape(h_states)), np.array(H_EXPECTED.shape))
 for t in range(3):
-    side_by_side(f"h_{t + 1}", h_states[:, t], H_EXPECTED[:, t])
+    side_by_side(f"h_{t + 1}", h_states, H_EXPECTED, part=lambda a, t=t: a[:, t])
     check_array(f"h_{t + 1}", h_states[:, t], H_EXPECTED[:, t])
 
 # %% [markdown]
@@ -414,8 +420,8 @@ for case, e in EXPECTED.items():
     with keep_weights(yours, ("W_x", "W_h", "B")):  # whatever optimizer backward calls, nothing moves
         yours.forward(X_DOC)
         yours.backward(e["dH"].copy())
-    side_by_side("dW_h[0]", np.asarray(yours.dW_h)[0], e["dW_h_row0"])
-    side_by_side("dB", yours.dB, e["dB"])
+    side_by_side("dW_h[0]", getattr(yours, "dW_h", None), [e["dW_h_row0"]], part=lambda a: a[0])
+    side_by_side("dB", getattr(yours, "dB", None), e["dB"])
     check_layer(ScratchSimpleRNN(2, 4), reference, X_DOC, dA=e["dH"])
 
 # %% nbgrader={"grade": true, "grade_id": "p3_test_random", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -470,7 +476,10 @@ for _ in range(4):
 # loss whichever images it holds, however `fit` shuffles): `history["loss"]` must be the mean of
 # each epoch's batch losses, as in the trusted run (3 epochs of 3 batches of 40; the hidden test
 # draws other sizes, every batch full). Then it trains on 600 images for 2 epochs and expects the
-# loss to fall below chance level, ln 10 = 2.3026.
+# last epoch's mean loss to be clearly below chance level (ln 10 = 2.3026): below 2.1026, ln 10
+# minus 0.2. The model answer's ends at 1.78-1.91 over 6 seeds; the document's Gaussian weights
+# (`SimpleInitializer`, σ = 0.01) or Adam's default lr 1e-3 in place of the `lr` given end at
+# 2.12-2.21, and plain SGD at 2.30: use Xavier weights (`XavierInitializer`) and Adam at the `lr` given.
 
 # %% nbgrader={"grade": false, "grade_id": "p4_solution", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class ScratchRNNClassifier:
@@ -564,7 +573,8 @@ check_history('history["loss"] (3 epochs of 3 batches)', same["loss"], recorder,
 # a short run: 600 images, 2 epochs
 clf = ScratchRNNClassifier(n_nodes=32, lr=3e-3, random_state=0)
 fitted = clf.fit(X_check, y_check, epochs=2, batch_size=30)
-print(f"mean loss per epoch: {np.round(fitted['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f})")
+print(f"mean loss per epoch: {np.round(fitted['loss'], 4)} (chance level: ln 10 = {np.log(10):.4f}; "
+      f"the last epoch's must be below ln 10 - 0.2 = {np.log(10) - 0.2:.4f})")
 check_array("predict(X) shape", np.array(np.shape(clf.predict(X_check[:7]))), np.array([7]))
 # after 2 epochs the loss is clearly below chance (ln 10 = 2.3026): if not, does train_step
 # update the weights of both the RNN and the FC layer?
