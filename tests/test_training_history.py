@@ -500,3 +500,32 @@ def test_the_graded_notebook_gives_the_2_points_to_the_model_answer_and_a_weight
         verdict, text = _graded_test_cell(monkeypatch, tmp_path, assignment, answer)
         assert (verdict.score, verdict.points) == (2.0, 2.0) and "hint" not in text, text
         assert 'history["loss"]: OK (every epoch within 0.001' in text, text
+
+
+def test_the_judge_takes_records_that_are_not_a_history_s_as_wrong(monkeypatch):
+    """The grader reads the student's records as they come: a batch_loss missing or not numbers,
+    too few values, NaN, or a trusted record without its sizes fail, each saying why."""
+    from sprintlib.grading import check_epoch_losses
+    from sprintlib.grading.records import _npy
+
+    losses = np.random.default_rng(0).uniform(0.5, 2.5, 4)
+    history = _loop(losses, SIZES, 1)
+    expected = graded_part(monkeypatch, "expected", lambda: check_epoch_losses("h", history, 30, 8, 1))
+
+    def got(**record):
+        return {"records": [{"name": "h", "npy": _npy(np.array(history["loss"])), **record}], "ended": True,
+                "status": "ok", "ename": "", "evalue": "", "answer_code": []}
+
+    assert judged(expected, got(batch_loss=_npy(losses)), False)[0]
+    for record, words in [({}, 'history["batch_loss"]: expected a list of numbers, got something else'),
+                          ({"batch_loss": "not base64"}, "expected a list of numbers"),
+                          ({"batch_loss": _npy(losses[:3])}, 'history["batch_loss"]: expected shape (4,)'),
+                          ({"batch_loss": _npy(np.r_[losses[:3], np.nan])}, "expected finite values, got 1 NaN")]:
+        ok, lines = judged(expected, got(**record), False)
+        assert not ok and any(words in line for line in lines), (record, lines)
+    incomplete = {**expected, "records": [{k: v for k, v in r.items() if k != "sizes"} for r in expected["records"]]}
+    ok, lines = judged(incomplete, got(batch_loss=_npy(losses)), False)
+    assert not ok and any("not checked (the trusted run's record of it is incomplete)" in line for line in lines)
+    ok, lines = judged(expected, got(batch_loss=_npy(losses[:3])), True)  # hidden: no number of the inputs
+    assert not ok and lines == ["h: wrong shape (one value an epoch in history['loss'], one a batch in "
+                                "history['batch_loss'])"], lines

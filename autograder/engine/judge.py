@@ -145,7 +145,7 @@ def epoch_loss_check(e: dict, g: dict, losses: np.ndarray, hidden: bool) -> Chec
     sizes, epochs, within = e.get("sizes"), e.get("epochs"), e.get("within")
     if not (isinstance(sizes, list) and sizes and all(type(s) is int and s > 0 for s in sizes)
             and type(epochs) is int and epochs > 0 and isinstance(within, (int, float))):
-        return Check(name, NOT_CHECKED, f"{name}: not checked (the trusted run's record of it is incomplete)")
+        return Check(name, WRONG, f"{name}: not checked (the trusted run's record of it is incomplete)")
     batches = decode({"npy": g.get("batch_loss")})
     if batches is None:
         return Check(name, NOT_NUMBERS, 'history["batch_loss"]: expected a list of numbers, got something else')
