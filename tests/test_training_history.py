@@ -25,6 +25,7 @@ from conftest import ROOT
 from course_cells import build, cells, graded_environment
 from graded import graded_part, judged
 from sprintlib.grading import HIDDEN_KEY_VARIABLE, LossRecorder, check_history
+from sprintlib.grading.history import EPOCH_LOSS_MISTAKES, batch_sizes
 
 #: sprint -> (the answer cell, the line of its history's loss, the mistakes: name -> that line written wrong)
 ANSWERS = {
@@ -228,7 +229,6 @@ SIZES = [8, 8, 8, 6]  # 30 images in batches of 8: GetMiniBatch's sizes
 
 def test_batch_sizes_are_getminibatch_s():
     from sprintlib import GetMiniBatch
-    from sprintlib.grading.history import batch_sizes
 
     X = np.zeros((30, 2))
     assert [len(yb) for _, yb in GetMiniBatch(X, np.zeros(30), 8)] == SIZES == list(batch_sizes(30, 8))
@@ -284,6 +284,13 @@ def test_within_0_001_passes_and_a_plain_mean_only_matters_where_a_batch_is_smal
     # every batch full: the plain mean is the mean over the images
     check_epoch_losses("plain mean", _loop(losses, [8] * 4, 1, "plain mean"), 32, 8, 1)
     assert "plain mean: OK" in capsys.readouterr().out
+    # one epoch, its last batch smaller: named, as itself alone (a list never emptied is the same list)
+    with pytest.raises(AssertionError):
+        check_epoch_losses("plain mean", _loop(losses, SIZES, 1, "plain mean"), 30, 8, 1)
+    out = capsys.readouterr().out
+    assert re.findall(r"hint: (.*)", out) == [next(h for _, _, h in EPOCH_LOSS_MISTAKES if h.startswith(
+        EPOCH_HINTS["plain mean"]))], out
+    assert "wrong values in 1 of 1 epoch (tolerance 0.001)" in out
 
 
 def test_a_history_that_is_not_one_is_a_clear_error():
@@ -307,7 +314,7 @@ def test_wrong_lengths_are_told_as_shapes(capsys):
     with pytest.raises(AssertionError):
         check_epoch_losses('history["loss"]', {"loss": [1.0], "batch_loss": [1.0]}, 16, 8, 1)
     assert 'history["batch_loss"]: expected shape (2,), one value a batch (2 batches of 16 images in an epoch, ' \
-           '1 epochs), got (1,)' in capsys.readouterr().out
+           '1 epoch), got (1,)' in capsys.readouterr().out
     with pytest.raises(AssertionError):
         check_epoch_losses('history["loss"]', {"loss": [1.0, 1.0], "batch_loss": [1.0, 1.0]}, 16, 8, 1)
     assert 'history["loss"]: expected shape (1,), one value an epoch, got (2,)' in capsys.readouterr().out
@@ -424,8 +431,8 @@ def test_a_right_classifier_history_keeps_the_points_without_a_hint_when_graded(
     with graded_environment(monkeypatch):
         assignment, run = classifier
         expected = graded_part(monkeypatch, "expected", lambda: run(_classifier_answer(assignment)))
-        ok, lines = judged(expected, graded_part(monkeypatch, "got", lambda: run(_classifier_answer(assignment, answer))),
-                           False)
+        got = graded_part(monkeypatch, "got", lambda: run(_classifier_answer(assignment, answer)))
+        ok, lines = judged(expected, got, False)
     assert ok and not any("hint" in line for line in lines), lines
     assert any('history["loss"]: OK (every epoch within 0.001' in line for line in lines), lines
 

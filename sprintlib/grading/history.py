@@ -162,7 +162,9 @@ def _cumulative(groups, sizes):
 
 #: what a history's loss may be instead of the mean over the epoch's images, from the batch
 #: losses (groups: (epochs, batches), sizes: (batches,)): (name, the values (epochs,) or a list
-#: of their variants, the hint); HISTORY_MISTAKES' mistakes, for a history that has its batch losses
+#: of their variants, none ([]) where the mistake changes nothing, the hint); HISTORY_MISTAKES'
+#: mistakes, for a history that has its batch losses (a list never emptied, a total never reset:
+#: from the second epoch on)
 EPOCH_LOSS_MISTAKES = [
     ("last batch", lambda groups, sizes: groups[:, -1],
      f"your values are the loss of each epoch's last batch: {_WEIGHTED}"),
@@ -179,12 +181,12 @@ EPOCH_LOSS_MISTAKES = [
     ("plain mean", lambda groups, sizes: groups.mean(axis=1),
      "your values are the plain mean of each epoch's batch losses: the last batch is smaller than the others, so "
      f"each batch's loss counts by its size: {_WEIGHTED}"),
-    ("not emptied", lambda groups, sizes: [
+    ("not emptied", lambda groups, sizes: [] if len(groups) < 2 else [
         _cumulative(groups, sizes) / (sizes.sum() * np.arange(1, len(groups) + 1)),
         np.cumsum(groups.sum(axis=1)) / (groups.shape[1] * np.arange(1, len(groups) + 1))],
      "your values are the mean of every batch since the start of training: the list of batch losses (or the "
      f"total) is not emptied at the start of each epoch ({_WEIGHTED})"),
-    ("total not reset", lambda groups, sizes: _cumulative(groups, sizes) / sizes.sum(),
+    ("total not reset", lambda groups, sizes: [] if len(groups) < 2 else [_cumulative(groups, sizes) / sizes.sum()],
      f"your values are the total of every batch since the start of training, divided by one epoch's images: the "
      f"total is not set back to 0 at the start of each epoch ({_WEIGHTED})"),
 ]
@@ -272,7 +274,7 @@ def epoch_loss_verdict(name: str, losses, batches, sizes, epochs: int, hidden: b
         return _wrong(f"{name}: expected shape ({epochs},), one value an epoch, got {format_shape(losses.shape)}")
     if batches.shape != (n_batches,):
         return _wrong(f'history["batch_loss"]: expected shape ({n_batches},), one value a batch ({len(sizes)} '
-                      f"batches of {sizes.sum()} images in an epoch, {epochs} epochs), got "
+                      f"batches of {sizes.sum()} images in an epoch, {_n_epochs(epochs)}), got "
                       f"{format_shape(batches.shape)}")
     for what, values in ((name, losses), ('history["batch_loss"]', batches)):
         if not np.isfinite(values).all():
@@ -284,11 +286,15 @@ def epoch_loss_verdict(name: str, losses, batches, sizes, epochs: int, hidden: b
         return None, f"{name}: OK (every epoch within {within:g} of the mean over its images; largest " \
                      f"difference {gaps.max():.1e})", ""
     wrong = np.flatnonzero(gaps > within)
-    words = f"{name}: wrong values in {len(wrong)} of {epochs} epochs (tolerance {within:g})"
+    words = f"{name}: wrong values in {len(wrong)} of {_n_epochs(epochs)} (tolerance {within:g})"
     if not hidden:
         words += "".join(f"\n  epoch {e + 1}: expected {expected[e]:.6g} (the mean of its {len(sizes)} batch "
                          f"losses, each weighted by its batch's size), got {losses[e]:.6g}" for e in wrong[:3])
     return words, words, _epoch_loss_hint(losses, groups, sizes, expected, within)
+
+
+def _n_epochs(n: int) -> str:
+    return f"{n} epoch" + "s" * (n != 1)
 
 
 def _wrong(words: str) -> tuple[str, str, str]:
