@@ -62,7 +62,7 @@ def cells(assignment: str) -> list[Cell]:
 # -- what the checks were asked ----------------------------------------------------------
 @dataclass
 class Call:
-    """One check: ``check`` is layer, function, array, accuracy, bounds or history; ``name`` the
+    """One check: ``check`` is layer, function, array, accuracy, bounds, history or epoch losses; ``name`` the
     check's name (a layer's: the reference's class); ``config`` what it ran on."""
     check: str
     name: str
@@ -107,13 +107,18 @@ class Recorder:
     def check_history(self, name, losses, recorder, epochs):
         self.calls.append(Call("history", name, {"epochs": epochs, "batches": len(recorder.batch_losses)}))
 
+    def check_epoch_losses(self, name, history, n_images, batch_size, epochs):
+        self.calls.append(Call("epoch losses", name, {"n_images": n_images, "batch_size": batch_size,
+                                                      "epochs": epochs}))
+
     @contextmanager
     def installed(self, monkeypatch):
         """sprintlib.grading's checks replaced (a cell's ``from sprintlib.grading import
         check_layer`` then gets the recorder's)."""
         import sprintlib.grading
 
-        for name in ("check_layer", "check_function", "check_array", "check_accuracy", "check_bounds", "check_history"):
+        for name in ("check_layer", "check_function", "check_array", "check_accuracy", "check_bounds", "check_history",
+                     "check_epoch_losses"):
             monkeypatch.setattr(sprintlib.grading, name, getattr(self, name))
         yield self
 

@@ -19,6 +19,7 @@ import numpy as np
 from sprintlib import grading
 # the comparison's own functions, which the notebooks' checks use too (sprintlib/grading/comparison.py)
 from sprintlib.grading.comparison import _accuracy_problem, _bounds_problem, _matches, _ok, _read_numbers, _tolerance
+from sprintlib.grading.history import EPOCH_LOSSES, epoch_loss_verdict
 from sprintlib.grading.mistakes import _fitted_prediction
 
 from .submission import ANSWER_CODE, END_RECORD
@@ -125,6 +126,8 @@ def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None) -> Chec
     if e.get("kind") in ("accuracy", "bounds"):
         problem, verdict = other_check(e, got_arr, expected_arr)
         return Check(name, WRONG if problem else OK, problem or verdict)
+    if e.get("kind") == EPOCH_LOSSES:
+        return epoch_loss_check(e, g, got_arr, hidden)
     tol = tolerance(e, expected_arr)
     compared = grading.compare(name, got_arr, expected_arr, tol=tol)
     shapes = {} if hidden else {"expected_shape": list(expected_arr.shape), "got_shape": list(got_arr.shape)}
@@ -160,6 +163,23 @@ def other_check(e: dict, got: np.ndarray, expected: np.ndarray) -> tuple[str | N
     problem = _bounds_problem(name, got, float(below) if isinstance(below, (int, float)) else None,
                                       e.get("decreasing") is True)
     return problem, f"{name}: OK"
+
+
+def epoch_loss_check(e: dict, g: dict, losses: np.ndarray, hidden: bool) -> Check:
+    """check_epoch_losses (sprints 1 and 2): the student's history["loss"] against the mean over
+    each epoch's images of the student's own history["batch_loss"] (carried by the same record),
+    the batch sizes and the number of epochs being the trusted run's; the known mistakes are
+    tested here, on the student's batch losses (sprintlib.grading.history.epoch_loss_verdict)."""
+    name = e["name"]
+    sizes, epochs, within = e.get("sizes"), e.get("epochs"), e.get("within")
+    if not (isinstance(sizes, list) and sizes and all(type(s) is int and s > 0 for s in sizes)
+            and type(epochs) is int and epochs > 0 and isinstance(within, (int, float))):
+        return Check(name, WRONG, f"{name}: not checked (the trusted run's record of it is incomplete)")
+    batches = decode({"npy": g.get("batch_loss")})
+    if batches is None:
+        return Check(name, NOT_NUMBERS, 'history["batch_loss"]: expected a list of numbers, got something else')
+    problem, words, hint = epoch_loss_verdict(name, losses, batches, sizes, epochs, hidden, float(within))
+    return Check(name, WRONG if problem else OK, words, hint=hint)
 
 
 def tolerance(expected_rec: dict, expected: np.ndarray) -> grading.Tolerance:

@@ -54,7 +54,9 @@ grading engine, autograder/, use):
 - ``running``: the student's code run inside a check (notes, copies of its inputs);
 - ``values``: what the student's code gave, read without calling any of its methods;
 - ``history``: a training loop's history (``check_history``: the loss of an epoch is the mean of its
-  batches' losses), on a network of sprintlib's layers that notes them (``LossRecorder``);
+  batches' losses), on a network of sprintlib's layers that notes them (``LossRecorder``); or,
+  for a classifier that builds its own network, against the history's own batch losses
+  (``check_epoch_losses``);
 - ``hidden``: the hidden tests' inputs (``hidden_rng``, ``random_case``, ``hidden_images``);
 - ``records``: what a graded run emits instead of judging (autograder/grade.py);
 - ``shipped``: the expected values the students' copy of sprintlib ships, by which its
@@ -67,7 +69,7 @@ from .comparison import (NUMERICAL, RTOL, TOLERANCES, Comparison, Tolerance, _ac
                          _bounds_problem, _matches, _ok, _output_shape_hint, _read_numbers, _tolerance, compare,
                          entry_errors)
 from .hidden import hidden_images, hidden_rng, random_case
-from .history import LossRecorder, check_history, epoch_loss_gaps
+from .history import LossRecorder, check_epoch_losses, check_history
 from .mistakes import MISTAKES, SIZE_MISTAKES, Mistake
 from .mode import (DEFAULT_SEED, HIDDEN_DIR_VARIABLE, HIDDEN_KEY_VARIABLE, RECORD_VARIABLE, SEED_VARIABLE,
                    SHIP_VARIABLE, autograding)
@@ -76,7 +78,7 @@ from .records import RECORD_MIME, _emit
 __all__ = [
     # what the notebooks' test cells call
     "check_array", "check_accuracy", "check_bounds", "check_function", "check_layer", "check_gradients",
-    "show_source", "autograding", "hidden_rng", "hidden_images", "random_case", "check_history", "epoch_loss_gaps", "LossRecorder",
+    "show_source", "autograding", "hidden_rng", "hidden_images", "random_case", "check_history", "check_epoch_losses", "LossRecorder",
     # the comparison and its tolerances; the known mistakes
     "compare", "Comparison", "Tolerance", "TOLERANCES", "NUMERICAL", "RTOL", "entry_errors",
     "Mistake", "MISTAKES", "SIZE_MISTAKES",

@@ -13,17 +13,25 @@ trusted run (same seed, same data, the same layers) to the last digits.
 list, one value an epoch) with the mean of each epoch's batch losses, and names the known
 mistakes (the last batch's loss, the first batch's, the sum, a list of batch losses never
 emptied) only when one gives the student's values.
+
+Sprints 1 and 2 cannot hand their classifiers a recorder (each builds its network inside
+``fit``): ``check_epoch_losses(name, history, n_images, batch_size, epochs)`` compares the
+history's ``loss`` with the mean over each epoch's images of its own ``batch_loss``, and names
+the same mistakes (EPOCH_LOSS_MISTAKES). In a graded run the student's kernel only emits the two
+lists: the grader computes the means and tests each mistake on them (``epoch_loss_verdict``,
+called by autograder/engine/judge.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_int
+from .._checks import check_int, format_shape
 from .checks import _report
+from .comparison import _not_finite
 from . import mode
 from .mistakes import Mistake, _Explainer
-from .records import _emit
-from .values import _plain_list
+from .records import _emit, _npy
+from .values import _describe, _numbers, _plain_list
 
 
 class LossRecorder:
@@ -134,28 +142,177 @@ def check_history(name: str, losses, recorder: LossRecorder, epochs: int) -> Non
     _report([(name, _plain_list(losses), expected)], explain=explain)
 
 
-def epoch_loss_gaps(history: dict, n_images: int, batch_size: int) -> np.ndarray:
-    """Each epoch's ``history["loss"]`` minus the mean of that epoch's ``history["batch_loss"]``
-    weighted by the batches' sizes (GetMiniBatch's: full batches, then the remainder), rounded
-    to 3 decimals: zeros when the epoch's loss is the mean over its images, as sprints 1 and 2
-    ask. Their classifiers build their own networks inside fit, so no recorder can stand in
-    for them: this compares the history with itself (a last batch's loss is off by far more
-    than 0.001; a plain mean of the batch losses, by much less).
+# -- sprints 1 and 2: the classifier's history against its own batch losses ------------------
+#: an epoch's loss passes within this of the mean over its images (an absolute difference: a
+#: plain mean of the batch losses, whose last batch is smaller, is some 1e-4 off on 60,000
+#: images in batches of 64, and is taken; float32 rounding is far smaller still)
+EPOCH_LOSS_TOLERANCE = 1e-3
+#: the kind of the trusted run's record of check_epoch_losses (autograder/engine/judge.py)
+EPOCH_LOSSES = "epoch losses"
 
-    history : dict with "loss" (one value an epoch) and "batch_loss" (one value a batch)
-    Returns an array of shape (epochs,).
+_WEIGHTED = ("an epoch's loss is the mean over its images: add each batch's loss times its number of images "
+             "(len(yb)) to a total set to 0 at the start of the epoch, and divide the total by the number of "
+             "images at the epoch's end")
+
+
+def _cumulative(groups, sizes):
+    """Each epoch's total of loss x batch size, added up since the start of training. (epochs,)"""
+    return np.cumsum(groups @ sizes)
+
+
+#: what a history's loss may be instead of the mean over the epoch's images, from the batch
+#: losses (groups: (epochs, batches), sizes: (batches,)): (name, the values (epochs,) or a list
+#: of their variants, none ([]) where the mistake changes nothing, the hint); HISTORY_MISTAKES'
+#: mistakes, for a history that has its batch losses (a list never emptied, a total never reset:
+#: from the second epoch on)
+EPOCH_LOSS_MISTAKES = [
+    ("last batch", lambda groups, sizes: groups[:, -1],
+     f"your values are the loss of each epoch's last batch: {_WEIGHTED}"),
+    ("first batch", lambda groups, sizes: groups[:, 0],
+     f"your values are the loss of each epoch's first batch: {_WEIGHTED}"),
+    ("sum", lambda groups, sizes: groups.sum(axis=1),
+     f"your values are the sum of each epoch's batch losses, not their mean: {_WEIGHTED}"),
+    ("total not divided", lambda groups, sizes: groups @ sizes,
+     f"your values are the total of each batch's loss times its size, not divided by the number of images: "
+     f"{_WEIGHTED}"),
+    ("divided by the batches", lambda groups, sizes: groups @ sizes / len(sizes),
+     "your values are the total of each batch's loss times its size divided by the number of batches: divide it "
+     "by the number of images"),
+    ("plain mean", lambda groups, sizes: groups.mean(axis=1),
+     "your values are the plain mean of each epoch's batch losses: the last batch is smaller than the others, so "
+     f"each batch's loss counts by its size: {_WEIGHTED}"),
+    ("not emptied", lambda groups, sizes: [] if len(groups) < 2 else [
+        _cumulative(groups, sizes) / (sizes.sum() * np.arange(1, len(groups) + 1)),
+        np.cumsum(groups.sum(axis=1)) / (groups.shape[1] * np.arange(1, len(groups) + 1))],
+     "your values are the mean of every batch since the start of training: the list of batch losses (or the "
+     f"total) is not emptied at the start of each epoch ({_WEIGHTED})"),
+    ("total not reset", lambda groups, sizes: [] if len(groups) < 2 else [_cumulative(groups, sizes) / sizes.sum()],
+     f"your values are the total of every batch since the start of training, divided by one epoch's images: the "
+     f"total is not set back to 0 at the start of each epoch ({_WEIGHTED})"),
+]
+
+
+def batch_sizes(n_images: int, batch_size: int) -> np.ndarray:
+    """The sizes of an epoch's batches as GetMiniBatch makes them: full batches, then the
+    remainder. (batches,) ints"""
+    n_images = check_int(n_images, "batch_sizes", "n_images")
+    batch_size = check_int(batch_size, "batch_sizes", "batch_size")
+    return np.diff(np.r_[np.arange(0, n_images, batch_size), n_images])
+
+
+def check_epoch_losses(name: str, history, n_images: int, batch_size: int, epochs: int) -> None:
+    """Sprints 1 and 2: each epoch's ``history["loss"]`` against the mean over the epoch's
+    images of its ``history["batch_loss"]`` (each batch's loss weighted by its size, the sizes
+    GetMiniBatch gives ``n_images`` images in batches of ``batch_size``), within
+    EPOCH_LOSS_TOLERANCE; a wrong value is explained by the known mistake that gives it
+    (EPOCH_LOSS_MISTAKES: the last batch's loss, the sum...), if one does.
+
+    Their classifiers build their own networks inside fit, so no LossRecorder can stand in for
+    them: the history is compared with its own batch losses. In a graded run the student's
+    kernel emits both lists, and the grader computes the means and the mistakes from them
+    (autograder/engine/judge.py), with this module's code.
+
+    history : dict with "loss" (epochs,) and "batch_loss" (epochs * batches,), lists of numbers
     """
-    n_images = check_int(n_images, "epoch_loss_gaps", "n_images")
-    batch_size = check_int(batch_size, "epoch_loss_gaps", "batch_size")
-    for key in ("loss", "batch_loss"):
-        if not isinstance(history, dict) or key not in history:
-            raise KeyError(f"epoch_loss_gaps expects history[{key!r}], as the problem asks; got "
-                           f"{sorted(history) if isinstance(history, dict) else type(history).__name__}")
-    losses = np.asarray(history["loss"], dtype=np.float64).ravel()
-    sizes = np.diff(np.r_[np.arange(0, n_images, batch_size), n_images])  # (batches a epoch,)
-    batches = np.asarray(history["batch_loss"], dtype=np.float64).ravel()
-    if len(batches) != len(sizes) * len(losses):
-        raise AssertionError(f"history['batch_loss'] holds {len(batches)} values: expected one a batch, "
-                             f"{len(sizes)} batches of {n_images} images a epoch for {len(losses)} epochs")
-    means = batches.reshape(len(losses), len(sizes)) @ sizes / n_images
-    return np.round(losses - means, 3) + 0.0  # + 0.0: -0.0 prints as 0.
+    __tracebackhide__ = True  # IPython: the traceback ends in the test cell, not here
+    sizes = batch_sizes(n_images, batch_size)
+    epochs = check_int(epochs, "check_epoch_losses", "epochs")
+    losses, batches = _history_values(history)
+    if mode.recording() == "got":  # the grader judges, from both lists
+        _emit(name, losses, batch_loss=_npy(batches))
+        return
+    if mode.recording() == "expected":
+        _emit(name, losses, kind=EPOCH_LOSSES, sizes=sizes.tolist(), epochs=epochs, within=EPOCH_LOSS_TOLERANCE)
+    problem, words, hint = epoch_loss_verdict(name, losses, batches, sizes, epochs)
+    print(words + (f"\n  hint: {hint}" if hint else ""))
+    if problem:
+        raise AssertionError(f"wrong: {name} (see above)")
+
+
+def _history_values(history) -> tuple[np.ndarray, np.ndarray]:
+    """(history["loss"], history["batch_loss"]) as flat float64 arrays, or a clear error."""
+    if not isinstance(history, dict):
+        raise TypeError(f"check_epoch_losses expects the model's history, a dict with the lists 'loss' and "
+                        f"'batch_loss'; got {_describe(history)}")
+    found = []
+    for key, what in (("loss", "one an epoch"), ("batch_loss", "one a batch")):
+        if key not in history:
+            raise KeyError(f"check_epoch_losses expects history[{key!r}], a list of losses ({what}), as the "
+                           f"problem asks; the history has " + (f"the keys {', '.join(map(repr, history))}" if history
+                                                                 else "no keys"))
+        arr, _ = _numbers(_plain_list(history[key]))
+        if arr is None or arr.dtype.kind not in "biuf":
+            raise TypeError(f"check_epoch_losses expects history[{key!r}] to be a list of numbers ({what}), got "
+                            + (_not_numbers(history[key]) if arr is None else f"an array of dtype {arr.dtype}"))
+        found.append(arr.astype(np.float64).ravel())
+    return found[0], found[1]
+
+
+def _not_numbers(value) -> str:
+    """What a list that is not numbers holds, in words ("a list holding a str")."""
+    if type(value) in (list, tuple):
+        other = next((v for v in value if _numbers(_plain_list([v]))[0] is None), None)  # (a number: an array)
+        if other is not None:
+            return f"a {type(value).__name__} holding a {_describe(other)}"
+    return _describe(value)
+
+
+def epoch_loss_verdict(name: str, losses, batches, sizes, epochs: int, hidden: bool = False,
+                       within: float = EPOCH_LOSS_TOLERANCE) -> tuple[str | None, str, str]:
+    """(problem or None, the verdict's words, the hint or ""): ``losses`` (epochs,) against the
+    mean over each epoch's images of ``batches`` (epochs * batches,), the batches of an epoch
+    having ``sizes`` (batches,). The notebook's check and the grader (judge.py) both decide here.
+    ``hidden``: words without any value."""
+    losses = np.asarray(losses, dtype=np.float64).ravel()
+    batches = np.asarray(batches, dtype=np.float64).ravel()
+    sizes = np.asarray(sizes, dtype=np.int64).ravel()
+    n_batches = len(sizes) * epochs
+    if hidden and (losses.shape != (epochs,) or batches.shape != (n_batches,)):
+        return _wrong(f"{name}: wrong shape (one value an epoch in history['loss'], one a batch in "
+                      f"history['batch_loss'])")
+    if losses.shape != (epochs,):
+        return _wrong(f"{name}: expected shape ({epochs},), one value an epoch, got {format_shape(losses.shape)}")
+    if batches.shape != (n_batches,):
+        return _wrong(f'history["batch_loss"]: expected shape ({n_batches},), one value a batch ({len(sizes)} '
+                      f"batches of {sizes.sum()} images in an epoch, {_n_epochs(epochs)}), got "
+                      f"{format_shape(batches.shape)}")
+    for what, values in ((name, losses), ('history["batch_loss"]', batches)):
+        if not np.isfinite(values).all():
+            return _wrong(_not_finite(what, values))
+    groups = batches.reshape(epochs, len(sizes))
+    expected = groups @ sizes / sizes.sum()
+    gaps = np.abs(losses - expected)
+    if np.all(gaps <= within):
+        return None, f"{name}: OK (every epoch within {within:g} of the mean over its images; largest " \
+                     f"difference {gaps.max():.1e})", ""
+    wrong = np.flatnonzero(gaps > within)
+    words = f"{name}: wrong values in {len(wrong)} of {_n_epochs(epochs)} (tolerance {within:g})"
+    if not hidden:
+        words += "".join(f"\n  epoch {e + 1}: expected {expected[e]:.6g} (the mean of its {len(sizes)} batch "
+                         f"losses, each weighted by its batch's size), got {losses[e]:.6g}" for e in wrong[:3])
+    return words, words, _epoch_loss_hint(losses, groups, sizes, expected, within)
+
+
+def _n_epochs(n: int) -> str:
+    return f"{n} epoch" + "s" * (n != 1)
+
+
+def _wrong(words: str) -> tuple[str, str, str]:
+    return words, words, ""
+
+
+def _epoch_loss_hint(losses, groups, sizes, expected, within) -> str:
+    """The hint of every known mistake (EPOCH_LOSS_MISTAKES) that gives ``losses`` within
+    ``within`` where the right values do not: one, or "one of these mistakes ...; or: ..."."""
+    hints = []
+    for _, predict, hint in EPOCH_LOSS_MISTAKES:
+        with np.errstate(all="ignore"):
+            values = predict(groups, sizes)
+        for v in values if isinstance(values, list) else [values]:
+            v = np.asarray(v, dtype=np.float64)
+            if np.all(np.abs(losses - v) <= within) and np.any(np.abs(v - expected) > within):
+                hints.append(hint)
+                break
+    if len(hints) > 1:
+        return "one of these mistakes (each gives your values): " + "; or: ".join(hints)
+    return hints[0] if hints else ""
