@@ -646,7 +646,8 @@ else:
 
 # %% [markdown]
 # **Test (2 points): the history, then predictions.** `history["loss"]` of each epoch must be
-# the mean of its `batch_loss` values weighted by the batches' sizes (within 0.001). Then predictions
+# the mean of its `batch_loss` values weighted by the batches' sizes (within 0.001), in the training
+# above and in a short one the test runs (3 epochs of 20 images in batches of 8, 8 and 4). Then predictions
 # on test images the model has not seen, then on the same
 # images with every pixel moved by up to 0.02. The hidden test predicts on 500 other test
 # images, moved the same way, and asks for 65%.
@@ -660,6 +661,11 @@ from sprintlib.grading import check_epoch_losses
 # losses (each weighted by its batch's size), not the last batch's: within 0.001 of it. A wrong one
 # is named when a known mistake gives it (the last batch's loss, the sum, a total never reset...)
 check_epoch_losses('history["loss"]', model.history, n_train, model.batch_size, model.epochs)
+# and over 3 epochs whose last batch is smaller (20 images: batches of 8, 8 and 4), where a list of
+# batch losses never emptied, a total never reset or a plain mean of the batches shows
+short = Scratch1dCNNClassifier(epochs=3, batch_size=8, lr=lr)
+short.fit(X_train[:20], y_train[:20])
+check_epoch_losses('history["loss"] (3 epochs of 20 images, batches of 8, 8 and 4)', short.history, 20, 8, 3)
 X_eval, y_eval = X_test[5000:5500], y_test[5000:5500]
 check_accuracy("predict on 500 test images", model.predict(X_eval), y_eval, at_least=0.65 if autograding() else 0.9)
 # as the hidden test's images are: every pixel moved by up to 0.02 (a network that learned the digits does not care)
