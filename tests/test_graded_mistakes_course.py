@@ -52,19 +52,28 @@ def graded(tmp_path_factory):
                           "self.A = A\n        self.Z = 1 / (1 + np.exp(-A))")
     p0.source = _replaced(p0.source, "return dZ * self.Z * (1 - self.Z)", "return dZ * self.A * (1 - self.A)")
     subs = root / "submissions"
-    (subs / "mistakes" / A4).mkdir(parents=True)
-    nbformat.write(nb, str(subs / "mistakes" / A4 / f"{A4}.ipynb"))
+    _submit(subs, "mistakes", A4, nb)
     on_tanh = build.samples(release, source, {}, A4)["correct"]
     rnn = next(c for c in on_tanh.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rnn_solution")
     rnn.source = _replaced(rnn.source, "self.states[:, t + 1] = np.tanh(A)",
                            "self.states[:, t + 1] = __import__('sprintlib').Tanh().forward(A)")
-    (subs / "on_tanh" / A4).mkdir(parents=True)
-    nbformat.write(on_tanh, str(subs / "on_tanh" / A4 / f"{A4}.ipynb"))
+    _submit(subs, "on_tanh", A4, on_tanh)
+    text, run = _grade(root, course, subs, A4)
+    return text, run, root / "output" / "grades.csv"
+
+
+def _submit(subs, student: str, assignment: str, nb) -> None:
+    (subs / student / assignment).mkdir(parents=True)
+    nbformat.write(nb, str(subs / student / assignment / f"{assignment}.ipynb"))
+
+
+def _grade(root, course, subs, assignment: str):
+    """grade.py on ``subs`` in the course copy: (the feedback of student "mistakes", as text; the run)."""
     run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
                           "--output", str(root / "output")], capture_output=True, text=True, timeout=1500)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    page = course / "feedback" / "mistakes" / A4 / f"{A4}.html"
-    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text())), run, root / "output" / "grades.csv"
+    page = course / "feedback" / "mistakes" / assignment / f"{assignment}.html"
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text())), run
 
 
 def test_the_feedback_names_a_random_h0(graded):
@@ -103,13 +112,8 @@ def graded_history(tmp_path_factory):
     fit.source = _replaced(fit.source, 'self.history["loss"].append(sum(losses) / len(X))',
                            'self.history["loss"].append(self.history["batch_loss"][-1])')
     subs = root / "submissions"
-    (subs / "mistakes" / A1).mkdir(parents=True)
-    nbformat.write(nb, str(subs / "mistakes" / A1 / f"{A1}.ipynb"))
-    run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
-                          "--output", str(root / "output")], capture_output=True, text=True, timeout=1500)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    page = course / "feedback" / "mistakes" / A1 / f"{A1}.html"
-    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text())), run
+    _submit(subs, "mistakes", A1, nb)
+    return _grade(root, course, subs, A1)
 
 
 def test_the_feedback_names_a_last_batch_loss_and_takes_its_2_points(graded_history):
