@@ -683,9 +683,9 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 from sprintlib.plotting import plot_learning_curve
 
 graded = autograding()
-n_train, n_val, epochs, batch_size = (100, 100, 1, 10) if graded else (6000, 1000, 3, 64)
+n_train, n_val, epochs, images_per_batch = (100, 100, 1, 10) if graded else (6000, 1000, 3, 64)
 model = ScratchLeNet("same", HeInitializer(random_state=0, dtype=np.float32), Adam(lr=2e-3), dtype=np.float32)
-history = train(model, X_train[:n_train], y_train[:n_train], epochs=epochs, batch_size=batch_size,
+history = train(model, X_train[:n_train], y_train[:n_train], epochs=epochs, batch_size=images_per_batch,
                 X_val=X_train[-n_val:], y_val=y_train[-n_val:])
 plot_learning_curve(history, title=f"your LeNet from random weights, {n_train:,} images")
 plt.show()
