@@ -48,6 +48,7 @@ def where_from(*layers) -> str:
             lines.append(f"{name}: sprintlib's")
         else:
             label = SPRINTS.get(sprint, sprint)
-            lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): define your own {name} "
-                         f"from your {label} notebook in a cell after the imports")
+            lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): paste your own {name} "
+                         f"from your {label} notebook at the top of the answer cell that uses it (a cell "
+                         f"you add is not run when the notebook is graded)")
     return "\n".join(lines)

@@ -40,10 +40,14 @@
 # `MaxPool2D`, `Flatten`, `FC`, `ReLU`, `Softmax`, the optimizers and the initializers. This
 # sprint is about putting them together. `Conv2d`, `MaxPool2D` and `Flatten` are sprint 2's
 # model answers, in your copy of sprintlib once sprint 2's answers are released: the cell
-# below prints whose each one is. If it says "not released yet", define your own sprint 2
-# classes in a new cell right after it (they then replace sprintlib's here). Each problem has a visible test that prints what it
-# checks; when you hand the notebook in, hidden tests repeat the checks on random weights,
-# paddings and batch sizes, against sprintlib's `LeNet`.
+# below prints whose each one is. If it says "not released yet", paste your own sprint 2
+# classes at the top of Problem 1's answer cell, above `ScratchLeNet` (they then replace
+# sprintlib's from there on). Put them there, not in a cell of your own: when the notebook is
+# graded, only the answer cells are taken from it, and a cell you added does not run. Each
+# problem has a visible test that prints what it checks; when you hand the notebook in, hidden
+# tests repeat the checks on random weights, paddings and batch sizes, against sprintlib's
+# `LeNet`. Your own layers written with loops fit the graded cells' time: the times are before
+# the training run, below.
 
 # %%
 from pathlib import Path
