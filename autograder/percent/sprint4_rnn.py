@@ -595,7 +595,7 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 # | the training run below (1,000 images, 10,000 predictions) | 0.7 | 3.0 |
 # | the loss curve and confusion matrix (10,000 predictions) | 0.5 | 2.1 |
 #
-# So either fits, with a wide margin, even with the other cores of the machine busy. Without
+# So either fits, with a wide margin, even with the machine's other core busy. Without
 # grading, the full run takes about 30 s with one loop over time, and some 2-3 minutes with a loop
 # over the samples as well: keep the batch in NumPy (`X[:, t] @ W_x` for all N sequences at once).
 
