@@ -670,15 +670,16 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 #
 # | cell | sprintlib's vectorised sprint-2 layers | your own, written with loops |
 # | --- | --- | --- |
-# | Problem 3's test (2 epochs on 160 images, 600 test images predicted) | 0.4 | 10.1 |
-# | training from random weights (100 images, 50 validation images) | 0.2 | 4.3 |
-# | from the trained weights (100 images, 100 test images predicted twice) | 0.1 | 5.7 |
+# | Problem 3's test (2 epochs on 160 images, 600 test images predicted) | 0.4 | 10.9 |
+# | training from random weights (100 images, 50 validation images) | 0.2 | 4.5 |
+# | from the trained weights (100 images, 100 test images predicted twice) | 0.1 | 6.0 |
 #
 # "With loops": a `Conv2d` and a `MaxPool2D` that loop over the samples and the output positions
 # and leave the channels to NumPy, as the course documents write them (an image through the
 # 'valid' LeNet then costs about 6 ms forward and 17 ms forward and backward, against 0.05 and
-# 0.16 ms vectorised). With the machine's other core busy a cell takes about 1.5 times as long on
-# the clock (Problem 3's test: 16 s), still within the limit. A loop over every sample, filter
+# 0.16 ms vectorised). With the machine's other core busy a cell takes as long on the clock
+# (Problem 3's test: 11 s); with more work than cores (5 processes on the 2) about 1.5 times as
+# long (16 s), still within the limit. A loop over every sample, filter
 # and position, one `np.sum` per output value, is some five times slower again and does not fit:
 # keep the channels in NumPy, or vectorise (im2col, or a loop over the filter's offsets only).
 # Without grading, the full runs above take about 9 minutes each with loop-style layers: lower

@@ -591,9 +591,9 @@ check_history('history["loss"] (hidden sizes)', same["loss"], recorder, n_epochs
 #
 # | cell | `ScratchSimpleRNN` with one loop over time (as the document) | with a loop over the samples too |
 # | --- | --- | --- |
-# | Problem 4's test (2 epochs on 600 images) | 0.4 | 1.5 |
-# | the training run below (1,000 images, 10,000 predictions) | 0.7 | 3.0 |
-# | the loss curve and confusion matrix (10,000 predictions) | 0.5 | 2.1 |
+# | Problem 4's test (2 epochs on 600 images) | 0.4 | 1.4 |
+# | the training run below (1,000 images, 10,000 predictions) | 1.2 | 4.0 |
+# | the loss curve and confusion matrix (10,000 predictions) | 0.6 | 2.4 |
 #
 # So either fits, with a wide margin, even with the machine's other core busy. Without
 # grading, the full run takes about 30 s with one loop over time, and some 2-3 minutes with a loop
