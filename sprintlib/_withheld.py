@@ -49,6 +49,7 @@ def where_from(*layers) -> str:
         else:
             label = SPRINTS.get(sprint, sprint)
             lines.append(f"{name}: sprintlib's, not released yet ({label}'s problem): it comes with your copy "
-                         f"of the course once {label}'s answers are released (git pull); or define your own "
-                         f"{name} in the answer cell that uses it (a graded notebook keeps only its answer cells)")
+                         f"of the course once {label}'s answers are released (git pull); or paste your own {name} "
+                         f"from your {label} notebook at the top of the answer cell that uses it (a cell you "
+                         f"add is not run when the notebook is graded)")
     return "\n".join(lines)

@@ -11,19 +11,20 @@ from engine.submission import END_RECORD  # noqa: E402
 from engine.course import copy_course  # noqa: E402
 
 
-def course_of_one(root, assignment: str):
+def course_of_one(root, assignment: str, *more: str):
     """A copy of the course in ``root``/autograder (with course.toml, which the copy's engine
-    reads, and an empty root/notebooks) holding one assignment: its percent script, source and
-    release. Returns the copy's autograder folder."""
+    reads, and an empty root/notebooks) holding one assignment (or a few: ``more``): its percent
+    script, source and release. Returns the copy's autograder folder."""
     import shutil
 
     course = root / "autograder"
     copy_course(course, without=("percent",))
     (course / "percent").mkdir()
     (root / "notebooks").mkdir()
-    shutil.copy2(ROOT / "autograder" / "percent" / f"{assignment}.py", course / "percent" / f"{assignment}.py")
-    for kind in ("source", "release"):
-        shutil.copytree(ROOT / "autograder" / kind / assignment, course / kind / assignment)
+    for name in (assignment, *more):
+        shutil.copy2(ROOT / "autograder" / "percent" / f"{name}.py", course / "percent" / f"{name}.py")
+        for kind in ("source", "release"):
+            shutil.copytree(ROOT / "autograder" / kind / name, course / kind / name)
     return course
 
 

@@ -1,22 +1,30 @@
-"""The training cells of sprints 1 and 2 (issue 24, items 11 and 13).
+"""The training cells of sprints 1 to 4 (issue 24, items 11 and 13).
 
 Item 11: a right answer written as plain loops (tests/loop_answers.py: loops over the samples and
 the output positions, NumPy over the channels, as the course documents' students write them)
 trains the graded run's model within the cell limit and gets every point of the training
-problem; the model answers' graded run clears the accuracy floor by a margin. Item 13: the
+problem; the model answers' graded run clears the accuracy floor by a margin. In sprints 3 and 4
+every cell of the graded notebook runs with the loop answers (sprint 2's layers of the student's
+own in sprint 3's LeNet; an RNN that loops over the samples and the time steps in sprint 4)
+within the CPU budget, and autograder/grade.py gives that notebook every point. Item 13: the
 learning curve has a point a batch, and the filters and feature maps of a student's own layers
 are drawn, from the history and the layers the notebooks' cells hand them.
 """
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 import time
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 
-from course_cells import cells, graded_environment
-from loop_answers import SOURCES, LoopConv1d, LoopConv2d, LoopMaxPool2D
+from course_cells import build, cells, graded_environment
+from graded import course_of_one
+from loop_answers import SOURCES, LoopConv1d, LoopConv2d, LoopMaxPool2D, LoopSimpleRNN
 from sprintlib.plotting import plot_feature_maps_1d, plot_filters, plot_learning_curve
 
 #: sprint -> its training problem's test cell; the accuracy floor of a graded run
@@ -92,6 +100,89 @@ def test_the_loop_answers_are_right():
     check_layer(LoopConv2d(2, 3, 3, stride=2, pad=1), sprintlib.Conv2d(2, 3, 3, stride=2, pad=1),
                 rng.standard_normal((2, 2, 7, 7)), own_code=False)
     check_layer(LoopMaxPool2D(3, 2), sprintlib.MaxPool2D(3, 2), rng.standard_normal((2, 2, 7, 7)), own_code=False)
+
+
+def test_the_loop_rnn_is_right():
+    """Forward and backward against sprintlib's SimpleRNN (every state returned), on a batch."""
+    import sprintlib
+    from sprintlib import XavierInitializer
+    from sprintlib.grading import check_layer
+
+    X = np.random.default_rng(1).standard_normal((3, 5, 4))
+    check_layer(LoopSimpleRNN(4, 6, XavierInitializer(random_state=0)),
+                sprintlib.SimpleRNN(4, 6, initializer=XavierInitializer(random_state=0), return_sequences=True), X,
+                own_code=False)
+
+
+# -- sprints 3 and 4: every graded cell with the loop answers ---------------------------------------
+LATER = ("sprint3_lenet", "sprint4_rnn")
+#: where the loop answers go, and the object of the graded run that must hold them
+LOOPS_IN = {"sprint3_lenet": ("p1_solution", lambda ns: ns["net"].layers[0]),
+            "sprint4_rnn": ("rnn_solution", lambda ns: ns["model"].rnn)}
+
+
+def _whole_graded_run(assignment) -> tuple[dict, dict]:
+    """Every code cell of the notebook in order, as a graded kernel runs them (NBGRADER_EXECUTION
+    set), the loop answers appended to the model answers, each test cell's visible and hidden
+    parts: a failing check raises. Returns ({cell: CPU seconds}, the namespace)."""
+    import contextlib
+    import io
+
+    ns, seconds = {}, {}
+    for i, cell in enumerate(cells(assignment)):
+        source = cell.source + ("\n" + SOURCES[assignment][cell.grade_id] if cell.grade_id in SOURCES[assignment] else "")
+        source = source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
+        start = time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(source, f"<{assignment} {cell.grade_id or 'setup'}>", "exec"), ns)
+        plt.close("all")
+        seconds[cell.grade_id or f"cell {i}"] = time.process_time() - start
+    return seconds, ns
+
+
+@pytest.mark.parametrize("assignment", LATER)
+def test_every_graded_cell_of_sprints_3_and_4_runs_the_loop_answers_in_time(assignment, monkeypatch):
+    """Measured: sprint 3's Problem 3 test 10-11 s of one core, its two training cells 4.5 and 6 s;
+    sprint 4's cells 4.5 s at most (the notebooks' tables)."""
+    with graded_environment(monkeypatch):
+        seconds, ns = _whole_graded_run(assignment)
+    cell, held = LOOPS_IN[assignment]
+    assert type(held(ns)).forward.__code__.co_filename == f"<{assignment} {cell}>"  # the loops ran
+    slowest = max(seconds, key=seconds.get)
+    assert seconds[slowest] < CPU_BUDGET, {k: round(v, 1) for k, v in seconds.items() if v > 0.5}
+
+
+@pytest.fixture(scope="module")
+def graded_by_the_engine(tmp_path_factory):
+    """autograder/grade.py, in a copy of the course holding sprints 3 and 4, on one submission of
+    each: the model answers with the loop answers appended. (grades.csv's rows, grade.py's run)"""
+    root = tmp_path_factory.mktemp("loops")
+    course = course_of_one(root, *LATER)
+    for assignment in LATER:
+        release = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), 4)
+        source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), 4)
+        nb = build.samples(release, source, {}, assignment)["correct"]
+        cell, _ = LOOPS_IN[assignment]
+        answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+        answer.source += "\n\n" + SOURCES[assignment][cell]
+        (root / "submissions" / "loops" / assignment).mkdir(parents=True)
+        nbformat.write(nb, str(root / "submissions" / "loops" / assignment / f"{assignment}.ipynb"))
+    # one worker: the two notebooks one after the other, each cell with a core of its own while the
+    # test suite's other worker runs (the loop answers' cells take up to 11 s of CPU; 30 s of wall time allowed)
+    run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(root / "submissions"),
+                          "--no-build", "--workers", "1", "--output", str(root / "output")],
+                         capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    with open(root / "output" / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f)), run
+
+
+def test_the_engine_gives_the_loop_answers_of_sprints_3_and_4_every_point(graded_by_the_engine):
+    from engine.course import POINTS
+
+    rows, run = graded_by_the_engine
+    scores = {row["assignment"]: float(row["score"]) for row in rows if row["student_id"] == "loops"}
+    assert scores == {a: POINTS[a][0] for a in LATER}, run.stdout[-4000:]
 
 
 # -- item 13: what the training cells draw ----------------------------------------------------------
