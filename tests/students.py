@@ -289,7 +289,9 @@ class StudentRNN:
                 da = dz[:, t] * (1 - state ** 2) + dh
             else:
                 da = (dz[:, t] + dh) * (1 - state ** 2)
-            before = {"final state": self.h, "current state": self.hs[t + 1]}.get(self.mistake, self.hs[t])
+            # (== : a Mistakes of several equals each of its names)
+            before = self.h if self.mistake == "final state" else self.hs[t + 1] if self.mistake == "current state" \
+                else self.hs[t]
             terms = (self.X[:, t].T @ da, before.T @ da,
                      np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
             if self.mistake == "assigned":
