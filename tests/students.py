@@ -238,7 +238,9 @@ class StudentRNN:
     dB's term of a step ("リカレントニューラルネットワーク"); "carry untransposed" carries da_t W_h back (not da_t W_h^T);
     "last gradient only" takes only dA[:, -1] of the upstream gradient; "global b" adds a global
     b = np.array([1]) in forward where self.B belongs ("リカレントニューラルネットワーク"); "with h0" returns h_0 .. h_T,
-    "states shifted" h_0 .. h_{T-1}; "carry after derivative" adds da_{t+1} W_h^T after tanh's derivative."""
+    "states shifted" h_0 .. h_{T-1}; "carry after derivative" adds da_{t+1} W_h^T after tanh's derivative;
+    "current state" takes h_t for dW_h where step t read h_{t-1}; "derivative at pre-activation" takes
+    1 - a_t^2 with a_t the pre-activation; "last state only" returns h_T alone where every state belongs."""
 
     def __init__(self, n_features, n_nodes, return_sequences=True, mistake=None):
         self.W_x, self.W_h, self.B = np.zeros((n_features, n_nodes)), np.zeros((n_nodes, n_nodes)), np.zeros(n_nodes)
@@ -251,10 +253,11 @@ class StudentRNN:
             self.h = 0.5 * np.random.default_rng().standard_normal(self.h.shape)
         elif self.mistake == "ones h0":
             self.h = np.ones_like(self.h)
-        self.hs = [self.h]
+        self.hs, self.pre = [self.h], []
         for t in range(X.shape[1]):
             bias = 1.0 if self.mistake == "global b" else self.B  # "リカレントニューラルネットワーク": its global b = np.array([1])
             a = X[:, t] @ self.W_x + bias + (0 if self.mistake == "no W_h" else self.h @ self.W_h)
+            self.pre.append(a)
             self.h = np.tanh(a)
             self.hs.append(self.h)
         if self.mistake == "time major":  # "リカレントニューラルネットワーク": np.array(output_list).reshape(batch, T, n_nodes)
@@ -263,6 +266,8 @@ class StudentRNN:
             return np.stack(self.hs, axis=1)
         if self.mistake == "states shifted":  # h_0 .. h_{T-1}: the state each step read
             return np.stack(self.hs[:-1], axis=1)
+        if self.mistake == "last state only":
+            return self.h
         return np.stack(self.hs[1:], axis=1) if self.return_sequences else self.h
 
     def backward(self, dz):
@@ -274,12 +279,20 @@ class StudentRNN:
         self.dW_x, self.dW_h, self.dB = np.zeros_like(self.W_x), np.zeros_like(self.W_h), np.zeros_like(self.B)
         dX, dh = np.zeros_like(self.X), np.zeros_like(self.h)
         for t in reversed(range(T)):
-            state = self.hs[t] if self.mistake == "derivative at previous" else self.hs[t + 1]
+            if self.mistake == "derivative at previous":
+                state = self.hs[t]
+            elif self.mistake == "derivative at pre-activation":
+                state = self.pre[t]  # (1 - state^2 below)
+            else:
+                state = self.hs[t + 1]
             if self.mistake == "carry after derivative":
                 da = dz[:, t] * (1 - state ** 2) + dh
             else:
                 da = (dz[:, t] + dh) * (1 - state ** 2)
-            terms = (self.X[:, t].T @ da, (self.h if self.mistake == "final state" else self.hs[t]).T @ da,
+            # (== : a Mistakes of several equals each of its names)
+            before = self.h if self.mistake == "final state" else self.hs[t + 1] if self.mistake == "current state" \
+                else self.hs[t]
+            terms = (self.X[:, t].T @ da, before.T @ da,
                      np.average(da) if self.mistake == "average dB" else da.sum(axis=0))
             if self.mistake == "assigned":
                 self.dW_x, self.dW_h, self.dB = terms

@@ -45,6 +45,14 @@ CASES = {
     "BPTT with the final state, last output only": (
         lambda m: StudentRNN(3, 4, return_sequences=False, mistake=m), lambda: SimpleRNN(3, 4), (3, 4, 3),
         "final state", "backward dW_h", "uses the final state h_T"),
+    # the second trial of the course (tests/test_graded_trial.py grades each in a notebook too)
+    "BPTT with h_t": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                      (2, 5, 3), "current state", "backward dW_h", "your dW_h uses h_t, the state step t made"),
+    "tanh' at the pre-activation": (lambda m: StudentRNN(3, 4, mistake=m),
+                                    lambda: SimpleRNN(3, 4, return_sequences=True), (2, 5, 3),
+                                    "derivative at pre-activation", "backward dX", "1 - a_t\\^2, with a_t the pre-activation"),
+    "the last state only": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
+                            (2, 5, 3), "last state only", "forward A", "your output is the last state h_T alone"),
     "no W_h in forward": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
                           (2, 5, 3), "no W_h", "forward A", "ignore the previous state"),
     "no gradient through W_h": (lambda m: StudentRNN(3, 4, mistake=m), lambda: SimpleRNN(3, 4, return_sequences=True),
@@ -222,7 +230,9 @@ def test_every_mistake_of_the_table_has_a_test():
               "im2col product reshaped to NCHW", "dX accumulator not reset", "mask of the maxima forgotten",
               "carried gradient averaged over the batch", "derivative at h_{t-1}", "gradients assigned per step",
               "states reshaped from time-major", "derivative at the input", "gradient carried through W_h untransposed",
-              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted", "carry added after the derivative"}
+              "only the last step's gradient", "W reshaped for im2col", "states with h_0", "states shifted", "carry added after the derivative",
+              "current state in BPTT", "derivative at the pre-activation", "last state only",
+              "every maximum"}  # (ties need inputs of equal values: tests/test_graded_trial.py grades it)
     assert {m.name for mistakes in MISTAKES.values() for m in mistakes} == tested
     assert {m.name for m in SIZE_MISTAKES} == set(SIZES)
 
@@ -276,6 +286,39 @@ def test_a_wrong_output_size_formula_in_two_dimensions(capsys):
     out = capsys.readouterr().out
     for axis, (right, got) in enumerate([(28, 26), (16, 14)]):
         assert f"output_size_2d[{axis}]: expected {right}, got {got}\n  hint: your size is what (N_in + P - F)" in out
+
+
+def _fh_for_both(in_size, filter_size, stride=1, pad=0):
+    """The width computed with the filter's height (a copy-paste): right along the height."""
+    (H, W), (FH, _) = in_size, filter_size
+    return (H + 2 * pad - FH) // stride + 1, (W + 2 * pad - FH) // stride + 1
+
+
+def test_a_formula_that_fits_one_entry_of_a_tuple_by_chance_is_not_named(capsys):
+    """(15 + 2 - 3) // 2 + 1 = 8 is also what (15 + 2 - 4) / 2 + 1 rounded up gives; that
+    formula would make the height 11, not the student's 10: no hint."""
+    with pytest.raises(AssertionError, match=r"wrong: output_size_2d\[1\]"):
+        check_function(_fh_for_both, reference_output_size_2d, (20, 15), (3, 4), 2, 1, name="output_size_2d")
+    out = capsys.readouterr().out
+    assert "output_size_2d[1]: expected 7, got 8: 1 more than expected\n" in out and "hint" not in out, out
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_a_graded_run_names_a_formula_of_a_tuple_only_where_it_gives_every_entry(hidden, monkeypatch):
+    def once(in_size, filter_size, stride=1, pad=0):  # the padding counted once, on both axes
+        return tuple((n + pad - f) // stride + 1 for n, f in zip(in_size, filter_size))
+
+    # FH for both: the width one too small, (15 + 4 - 5) // 1 + 1 = 15, what the formula without its + 1
+    # gives; which would give a height of 27, where the student's is the right 28
+    args = ((28, 15), (5, 4), 1, 2)
+    expected = graded_part(monkeypatch, "expected", lambda: check_function(
+        reference_output_size_2d, reference_output_size_2d, *args, name="output_size_2d", own_code=False))
+    for student, named in ((_fh_for_both, False), (once, True)):
+        got = graded_part(monkeypatch, "got", lambda: check_function(student, reference_output_size_2d, *args,
+                                                                     name="output_size_2d"))
+        ok, lines = judged(expected, got, hidden=hidden)
+        text = "\n".join(lines)
+        assert not ok and ("hint: your size is what (N_in + P - F)" in text if named else "hint" not in text), text
 
 
 def test_no_formula_hint_for_other_functions(capsys):

@@ -84,7 +84,8 @@ def judge(expected: dict, got: dict, hidden: bool) -> PartVerdict:
             if k + 1 < len(exp_recs) and _one_for_a_tuple(exp_recs[k + 1]["name"], g["name"]):
                 shift += 1  # the tuple's next entry is judged against the same record
             continue
-        checks.append(judge_check(e, g, hidden, lambda got, tol, k=k: fitted.hint(k, got, tol, hidden)))
+        checks.append(judge_check(e, g, hidden, lambda got, tol, k=k: fitted.hint(k, got, tol, hidden),
+                                  lambda offset, k=k, shift=shift: _sibling(exp_recs, got_recs, k + offset, shift)))
     extra = max(0, len(got_recs) - (len(exp_recs) - shift))
     stopped = "" if got["ended"] else stop_reason(got, hidden)
     passed = all(c.status == OK for c in checks) and not extra and not stopped
@@ -113,7 +114,17 @@ def _described(got_rec: dict) -> str:
     return described[:200] if isinstance(described, str) and described else "one value"
 
 
-def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None) -> Check:
+def _sibling(exp_recs: list, got_recs: list, j: int, shift: int = 0):
+    """The student's value of record ``j`` (another entry of the same tuple; the student's run
+    emitted it ``shift`` places earlier), or None when it is not there or is not the expected
+    record's (a run that stopped or checked other things)."""
+    if not 0 <= j < len(exp_recs) or not 0 <= j - shift < len(got_recs) \
+            or got_recs[j - shift]["name"] != exp_recs[j]["name"]:
+        return None
+    return decode(got_recs[j - shift])
+
+
+def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None, sibling=None) -> Check:
     """One expected record against the record the student's run emitted in its place;
     ``fitted_hint(got, tol)``, if given, names a mistake whose free quantity is read off the
     student's values (see _FittedParts) where no recorded mistake gives them."""
@@ -134,7 +145,7 @@ def judge_check(e: dict, g: dict | None, hidden: bool, fitted_hint=None) -> Chec
     if compared.message is None:
         return Check(name, OK, _ok(name, compared.err), error=compared.err, **shapes)
     return Check(name, WRONG, compared.hidden_message if hidden else compared.message,
-                 hint=mistake_hint(e, got_arr, tol, hidden) or (fitted_hint(got_arr, tol) if fitted_hint else ""),
+                 hint=mistake_hint(e, got_arr, tol, hidden, sibling) or (fitted_hint(got_arr, tol) if fitted_hint else ""),
                  error=compared.err, **shapes)
 
 
@@ -190,18 +201,37 @@ def tolerance(expected_rec: dict, expected: np.ndarray) -> grading.Tolerance:
     return _tolerance(expected)
 
 
-def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hidden: bool) -> str:
+def mistake_hint(expected_rec: dict, got: np.ndarray, tol: grading.Tolerance, hidden: bool, sibling=None) -> str:
     """The hint of the first known mistake (sprintlib.grading.MISTAKES, SIZE_MISTAKES) whose value, computed
-    in the trusted run and carried by the expected record, the student's value equals."""
+    in the trusted run and carried by the expected record, the student's value equals; for an
+    entry of a tuple, its other entries too (the hint's ``together``: ``sibling(offset)`` gives
+    the student's value of the entry that many records away, None if there is none)."""
     if got.dtype.kind not in "biuf" or not np.isfinite(got).all():
         return ""
     hints = expected_rec.get("hints")
     for h in hints if isinstance(hints, list) else []:
         candidate = decode(h)
         if candidate is not None and candidate.shape == got.shape and \
-                _matches(got.astype(np.float64), candidate.astype(np.float64), tol):
+                _matches(got.astype(np.float64), candidate.astype(np.float64), tol) and _together(h, tol, sibling):
             return h["hidden_hint"] if hidden else h["hint"]
     return ""
+
+
+def _together(h: dict, tol, sibling) -> bool:
+    """The student's other entries of a tuple are what the mistake gives them (true when the
+    hint names none)."""
+    together = h.get("together")
+    if not together:
+        return True
+    if not isinstance(together, list) or sibling is None:
+        return False
+    for t in together:
+        other = decode(t) if isinstance(t, dict) and type(t.get("offset")) is int else None
+        got = sibling(t["offset"]) if other is not None else None
+        if got is None or got.shape != other.shape or \
+                not _matches(got.astype(np.float64), other.astype(np.float64), tol):
+            return False
+    return True
 
 
 class _FittedParts:

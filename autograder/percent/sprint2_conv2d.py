@@ -471,7 +471,9 @@ for _ in range(3):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Test (2 points): backward.**
+# **Test (2 points): backward**, also where a window's maximum appears more than once (after a
+# ReLU, every window of negative values holds the maximum 0 several times): its gradient goes
+# to the first of them, in row-major order, and to no other.
 
 # %% nbgrader={"grade": true, "grade_id": "p4_test_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 x_doc = np.arange(128, dtype=float).reshape(1, 2, 8, 8)  # the document's x, as in the test above
@@ -486,10 +488,16 @@ pool = MaxPool2D(2, 1)
 pool.forward(np.array([[[[1.0, 2.0, 0.0], [0.0, 9.0, 0.0], [3.0, 0.0, 4.0]]]]))
 check_array("dx, overlapping windows (the 3x3 example: the 9 is the maximum of 4 windows)",
             pool.backward(np.ones((1, 1, 2, 2))), [[[[0.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]]])
+pool = MaxPool2D(2)
+pool.forward(np.array([[[[0.0, 3.0, 0.0, 0.0], [3.0, 3.0, 0.0, 0.0]]]]))
+check_array("dx, maxima that appear more than once (3 three times, 0 four times): all to the first",
+            pool.backward(np.array([[[[1.0, 2.0]]]])), [[[[0.0, 1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
 rng = np.random.default_rng(3)
 for P, S, shape in POOL_CASES:  # (above the tests of problem 4)
     print(f"MaxPool2D({P}, stride={S}) on X of shape {shape}:")
     check_layer(MaxPool2D(P, S), sprintlib.MaxPool2D(P, S), rng.standard_normal(shape))
+print("after a ReLU (maxima of 0 that appear several times), overlapping windows:")
+check_layer(MaxPool2D(2, 1), sprintlib.MaxPool2D(2, 1), np.maximum(rng.standard_normal((2, 2, 4, 5)), 0.0))
 ### BEGIN HIDDEN TESTS
 from sprintlib.grading import hidden_rng
 rng = hidden_rng("p4_test_backward")
@@ -498,6 +506,8 @@ for _ in range(3):
     S = int(rng.integers(1, P + 1))
     X = rng.standard_normal((N, C, (int(rng.integers(1, 5)) - 1) * S + P, (int(rng.integers(1, 5)) - 1) * S + P))
     check_layer(MaxPool2D(P, S), sprintlib.MaxPool2D(P, S), X, seed=int(rng.integers(1000)))
+    # the same windows after a ReLU: maxima of 0 that appear several times
+    check_layer(MaxPool2D(P, S), sprintlib.MaxPool2D(P, S), np.maximum(X, 0.0), seed=int(rng.integers(1000)))
 ### END HIDDEN TESTS
 
 # %% [markdown]

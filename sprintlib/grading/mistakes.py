@@ -169,6 +169,22 @@ def _pool_mask_forgotten(ref, X, dA, run=_run):
     return out
 
 
+def _pool_every_maximum(ref, X, dA, run=_run):
+    """Max-pool backward that gives a window's gradient to every entry equal to its maximum
+    (a mask X == max), where the first of them alone, in row-major order, gets it: it differs
+    only where a maximum appears more than once (the zeros a ReLU leaves)."""
+    geometry = _geometry(ref, X)
+    if geometry is None or any(geometry.p) or math.prod(np.shape(dA)[-len(geometry.f):]) > _MAX_WINDOWS:
+        return {}
+    k, X = len(geometry.f), np.asarray(X, np.float64)
+    total = np.zeros_like(X)
+    for position, where in _windows(geometry, dA.shape):
+        window = X[where]
+        total[where] += dA[(Ellipsis,) + position + (None,) * k] * (
+            window == window.max(axis=tuple(range(-k, 0)), keepdims=True))
+    return {"backward dX": total}
+
+
 def _scrambled_reshape(ref, X, dA, run=_run):
     """The Convolution of "lenet構成のCNN" (a student's LeNet notebook): the im2col product,
     whose rows run over (n, oh, ow) and whose columns over the output channels, reshaped
@@ -199,6 +215,24 @@ def _accumulator_not_reset(ref, X, dA, run=_run):
 def _rnn_final_state(ref, X, dA, run=_run):
     """dW_h computed with the final state h_T at every step: sum_t h_T^T da_t."""
     return run(ref, X, dA, _bptt={"dW_h_with": "final"})
+
+
+def _rnn_current_state(ref, X, dA, run=_run):
+    """dW_h computed with h_t, the state step t made, where step t read h_{t-1}: sum_t h_t^T da_t."""
+    return run(ref, X, dA, _bptt={"dW_h_with": "current"})
+
+
+def _rnn_derivative_at_pre_activation(ref, X, dA, run=_run):
+    """tanh's derivative written through its output, 1 - h^2, evaluated at the pre-activation
+    a_t (1 - a_t^2) where h_t = tanh(a_t) belongs."""
+    return run(ref, X, dA, _bptt={"derivative_at": "pre-activation"})
+
+
+def _rnn_last_state_only(ref, X, dA, run=_run):
+    """A layer that returns every state (return_sequences), whose forward returns h_T alone, (N, H)."""
+    if not ref.return_sequences:
+        return {}
+    return {"forward A": run(ref, X, dA)["forward A"][:, -1]}
 
 
 def _rnn_without_w_h(ref, X, dA, run=_run):
@@ -258,7 +292,8 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
           carry_transposed=True, carry_through_derivative=True):
     """Backpropagation through time of the SimpleRNN ``v`` after its forward on ``X``, from
     its states, with a known mistake: the activation's derivative at h_{t-1} instead of h_t
-    (``derivative_at="previous"``), dW_h with h_T instead of h_{t-1} (``dW_h_with="final"``),
+    (``derivative_at="previous"``) or at the pre-activation a_t (``"pre-activation"``), dW_h
+    with h_T or h_t instead of h_{t-1} (``dW_h_with="final"``, ``"current"``),
     the gradient carried back to h_{t-1} multiplied by ``carry`` (0: not carried), or through
     W_h untransposed (``carry_transposed=False``), or added after the activation's derivative
     (``carry_through_derivative=False``), the weights' gradients assigned at each step instead
@@ -277,9 +312,12 @@ def _bptt(v, X, dA, derivative_at="state", dW_h_with="previous", carry=1.0, accu
     dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(W_h.shape[0])
     dX, dh = np.zeros((T, N, X.shape[-1])), np.zeros((N, W_h.shape[0]))
     for t in reversed(range(1, T + 1)):
-        slope = derivative(states[t] if derivative_at == "state" else states[t - 1])
+        if derivative_at == "pre-activation":  # the output's formula, 1 - h^2, applied to a_t
+            slope = derivative(X[:, t - 1] @ W_x + states[t - 1] @ W_h + np.asarray(v.B, np.float64))
+        else:
+            slope = derivative(states[t] if derivative_at == "state" else states[t - 1])
         da = (upstream[t - 1] + dh) * slope if carry_through_derivative else upstream[t - 1] * slope + dh
-        before = states[t - 1] if dW_h_with == "previous" else states[T]
+        before = {"previous": states[t - 1], "current": states[t], "final": states[T]}[dW_h_with]
         terms = (X[:, t - 1].T @ da, before.T @ da, da.sum(axis=0))
         if accumulate:
             dW_x, dW_h, dB = dW_x + terms[0], dW_h + terms[1], dB + terms[2]
@@ -392,10 +430,24 @@ MISTAKES = {
                 Mistake("mask of the maxima forgotten", _pool_mask_forgotten,
                         "your dX gives each window's gradient to every entry of the window: only the "
                         "entry that was the window's maximum in forward gets it, the others 0 (keep "
-                        "where the maxima were, e.g. the argmax of each window)", family="pool mask")],
+                        "where the maxima were, e.g. the argmax of each window)", family="pool mask"),
+                Mistake("every maximum", _pool_every_maximum,
+                        "your dX gives a window's gradient to every entry equal to its maximum: where the maximum "
+                        "appears more than once (the zeros a ReLU leaves), only the first of them in row-major "
+                        "order gets it (np.argmax gives that one), the others 0", family="pool mask")],
     SimpleRNN: [Mistake("final state in BPTT", _rnn_final_state,
                         "your dW_h uses the final state h_T at every step: step t needs the state before "
                         "it, dW_h = sum over t of h_{t-1}^T da_t (keep every state from forward)", family="dW_h"),
+                Mistake("current state in BPTT", _rnn_current_state,
+                        "your dW_h uses h_t, the state step t made: step t read h_{t-1}, so dW_h = sum over t "
+                        "of h_{t-1}^T da_t (h_0 = 0 for the first step)", family="dW_h"),
+                Mistake("derivative at the pre-activation", _rnn_derivative_at_pre_activation,
+                        "your backward takes tanh's derivative as 1 - a_t^2, with a_t the pre-activation: "
+                        "1 - h^2 is written through tanh's output, so it is 1 - h_t^2 with h_t = tanh(a_t)",
+                        family="derivative"),
+                Mistake("last state only", _rnn_last_state_only,
+                        "your output is the last state h_T alone, (N, n_nodes): this layer returns every "
+                        "state, h_1 .. h_T, (N, T, n_nodes)"),
                 Mistake("no W_h in forward", _rnn_without_w_h,
                         "your states ignore the previous state: a_t = x_t W_x + h_{t-1} W_h + B, "
                         "with h_0 = 0 and then the state of the step before", family="W_h"),
@@ -666,6 +718,23 @@ _SIZE_FORMULAS = [
 ]
 
 
+def _one_sample(ref, X, dA, run=_run, which="first"):
+    """The weights' gradients of one sample of the batch alone, the first or the last: a loop
+    over the samples that assigns (=) each one's where they add up, or a product that takes
+    one sample. Only where axis 0 of X is a batch of several (a layer that takes X[:1] too)."""
+    X, dA = np.asarray(X), np.asarray(dA)
+    if X.ndim < 2 or len(X) < 2 or dA.ndim < 1 or len(dA) != len(X):
+        return {}
+    k = slice(0, 1) if which == "first" else slice(len(X) - 1, None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = run(ref, X[k], dA[k])
+    except Exception:  # axis 0 is no batch here (a Conv1d's channels of one sample): no such mistake
+        return {}
+    return {p: v for p, v in out.items() if p.startswith("backward d") and p != "backward dX"}
+
+
 def _general(reference, X, dA, expected: dict) -> list:
     """The mistakes any layer can make that has what they need: a bias (left out, added
     twice, its gradient one number), windows (an output size from a wrong formula, dX
@@ -720,6 +789,11 @@ def _general(reference, X, dA, expected: dict) -> list:
         found += [Mistake("dX assigned per window", _assigned_per_window, assign, family="dX sum"),
                   Mistake("dX assigned per window, at the maxima",
                           functools.partial(_assigned_per_window, only_nonzero=True), assign, family="dX sum")]
+    if names:
+        found += [Mistake(f"gradients of the {which} sample", functools.partial(_one_sample, which=which),
+                          f"your gradients of the weights are those of the {which} sample of the batch alone: "
+                          f"each sample adds its share, so dW and dB sum over the batch (in a loop over the "
+                          f"samples, += where the loop has =)") for which in ("first", "last")]
     return found + _averaged(expected, dA)
 
 
@@ -995,9 +1069,66 @@ def _fitted_prediction(name: str, inputs: dict, got: dict) -> dict:
 
 
 def _hint_records(explain, part) -> list:
-    """The known mistakes' predictions for ``part``, as a record carries them."""
-    return [{"hint": m.hint, "hidden_hint": m.hidden_hint or m.hint, "npy": _npy(c)}
+    """The known mistakes' predictions for ``part``, as a record carries them; for an entry of
+    a tuple (_WholeExplainer), with what the mistake gives the other entries (``together``:
+    each by its place relative to this one), which the student's must be too."""
+    whole = isinstance(explain, _WholeExplainer)
+    return [{"hint": m.hint, "hidden_hint": m.hidden_hint or m.hint, "npy": _npy(c),
+             **({"together": [{"offset": off, "npy": _npy(p)} for off, p in explain.together(m, part)]}
+                if whole else {})}
             for m, c in explain.candidates(part)]
+
+
+class _WholeExplainer(_Explainer):
+    """The explainer of a function that returns a tuple of numbers (an output size (OH, OW)):
+    a wrong formula gives every entry, so its mistake is named on one entry only when it also
+    gives the student's other entries. One number alone matches some wrong formula by chance:
+    a width computed with the filter's height, (15 + 2 - 3) // 2 + 1 = 8, is also what
+    (15 + 2 - 4) / 2 + 1 rounded up gives. Mistakes are merged (one hint naming each) only
+    where they give the same whole tuple."""
+
+    def __init__(self, mistakes, *inputs, parts, expected):
+        super().__init__(mistakes, *inputs, expected=expected)
+        self.parts = list(parts)
+
+    def _whole(self, m):
+        """[predicted array of each part] of mistake ``m`` (merged: its first), or None."""
+        name = m.name.split(" | ")[0]
+        if name not in self.predictions:
+            self.predictions[name] = _predict(next(k for k in self.mistakes if k.name == name), *self.inputs)
+        values = [_array(self.predictions[name].get(p)) for p in self.parts]
+        return None if any(v is None for v in values) else values
+
+    def _merge(self, part):
+        expected, i, found = self._expected(part), self.parts.index(part), []
+        for m in self.mistakes:
+            whole = self._whole(m)
+            if whole is None or _same(whole[i], expected):
+                continue
+            same = next((k for k, (other, _) in enumerate(found)
+                         if all(_same(a, b) for a, b in zip(whole, self._whole(other)))), None)
+            if same is None:
+                found.append((m, whole[i]))
+            else:
+                found[same] = (_either(found[same][0], m), found[same][1])
+        return found
+
+    def together(self, m, part) -> list:
+        """[(offset, predicted array)] of the entries other than ``part``, by their place relative to it."""
+        i, whole = self.parts.index(part), self._whole(m)
+        return [(j - i, v) for j, v in enumerate(whole) if j != i]
+
+    def __call__(self, part, got, tol):
+        arr = _array(got)
+        if arr is None:
+            return ""
+        i = self.parts.index(part)
+        for m, c in self.candidates(part):
+            others = [_array(self.got.get(self.parts[i + off])) for off, _ in self.together(m, part)]
+            if _matches(arr, c, tol) and all(o is not None and _matches(o, p, tol) for o, (_, p) in
+                                             zip(others, self.together(m, part))):
+                return m.hint
+        return ""
 
 
 def _predict(mistake, *inputs) -> dict:
@@ -1070,10 +1201,14 @@ def _function_explainer(reference_fn, name, args, kwargs, expected) -> _Explaine
     parameter count (input and output channels, a filter size); the counts of W alone when
     an argument is a list of layers (a summary); None otherwise."""
     parts = [f"{name}[{i}]" for i in range(len(expected))] if isinstance(expected, tuple) else [name]
+    expected = dict(zip(parts, expected if isinstance(expected, tuple) else [expected]))
     sizes = _arguments(reference_fn, args, kwargs, _SIZE_PARAMETERS)
     if sizes is not None:
-        return _Explainer(SIZE_MISTAKES, sizes, parts)  # (an int, or a tuple of ints: nothing to skip)
-    expected = dict(zip(parts, expected if isinstance(expected, tuple) else [expected]))
+        # a formula that gives the right size on these arguments explains nothing (a float 28.0
+        # of true division is wrong by its type, not by a formula that also gives 28)
+        if len(parts) > 1:
+            return _WholeExplainer(SIZE_MISTAKES, sizes, parts, parts=parts, expected=expected)
+        return _Explainer(SIZE_MISTAKES, sizes, parts, expected=expected)
     counts = _arguments(reference_fn, args, kwargs, _PARAM_PARAMETERS)
     if counts is not None:
         return _Explainer(PARAM_MISTAKES, counts, parts, expected=expected)
