@@ -663,7 +663,7 @@ from sprintlib.grading import check_epoch_losses
 check_epoch_losses('history["loss"]', model.history, n_train, model.batch_size, model.epochs)
 # and over 3 epochs whose last batch is smaller (20 images: batches of 8, 8 and 4), where a list of
 # batch losses never emptied, a total never reset or a plain mean of the batches shows
-short = Scratch1dCNNClassifier(epochs=3, batch_size=8, lr=lr)
+short = Scratch1dCNNClassifier(epochs=3, batch_size=8, lr=2e-3)
 short.fit(X_train[:20], y_train[:20])
 check_epoch_losses('history["loss"] (3 epochs of 20 images, batches of 8, 8 and 4)', short.history, 20, 8, 3)
 X_eval, y_eval = X_test[5000:5500], y_test[5000:5500]

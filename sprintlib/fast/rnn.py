@@ -15,9 +15,10 @@ zero is the same gradient to float precision (TensorFlow flushes subnormals to z
 loop then carries zeros.
 
 The rows of a batch never meet in a recurrent layer: h_t of sample n depends on sample n
-alone. So the batch is cut into slices (``parallel.for_slices``) and each slice runs all
-T steps on its own, with no waiting between steps: on two free cores the T small products
-of a step run two at a time, and with one core the loop is the same as without slices.
+alone. So the batch is cut into two halves (``parallel.batch_halves``, fixed by the batch
+size alone) and each half runs all T steps on its own, with no waiting between steps: on two
+free cores the T small products of a step run two at a time, and with one core the halves
+run one after the other, the same products: the same numbers either way.
 
 Backward (``rnn_backward``) shares its work another way: the loop through time runs
 alone, from t = T down to 1, while the other core multiplies the steps the loop has
@@ -93,7 +94,10 @@ def rnn_forward_states(states: np.ndarray, W_h: np.ndarray, f) -> None:
             a_t += hW
             f(a_t, out=a_t)
 
-    parallel.for_slices(N, batch, size=T * N * n_nodes * n_nodes // 32, per_thread=1)
+    # slices fixed by N alone (two halves from 64 samples on), on one thread or two: each product
+    # then has the same rows, and so the same rounding (OpenBLAS's kernels for 64 and for 128 rows
+    # round differently on some CPUs), whatever the threads
+    parallel.for_each(parallel.batch_halves(N), batch, size=T * N * n_nodes * n_nodes // 32)
 
 
 def _backward(states, f_prime, carry, W_h, dA_seq, vanished, X1, W_x=None):
