@@ -1,12 +1,11 @@
-"""Known mistakes injected into a submission and graded by the real `make grade` pipeline
-(autograder/grade.py --submissions DIR, in a copy of the course holding that one assignment): the
+"""Known mistakes injected into a sprint 4 submission and graded by the real `make grade`
+pipeline (autograder/grade.py --submissions DIR, in a copy of the course, sprint 4 only): the
 student's kernel, the trusted run, the engine's judge and nbgrader's feedback file. The feedback
-names each mistake (issue 24, items 6 and 8): in sprint 4 an h_0 that is not zero, which the
-engine reads off the student's records, and an activation's derivative taken at its input; in
-sprint 1 a history whose epoch loss is the last batch's, which the engine reads off the batch
-losses the student's kernel emits. And a right RNN built on sprintlib's Tanh (which every
-student's copy holds) keeps every point, though the warm-up's check ran that Tanh as its
-reference in the trusted run."""
+names each mistake (issue 24, item 6): an h_0 that is not zero, which the engine reads off the
+student's records, and an activation's derivative taken at its input. And a right RNN built on
+sprintlib's Tanh (which every student's copy holds) keeps every point, though the warm-up's
+check ran that Tanh as its reference in the trusted run. (Sprints 1 and 2's history mistakes are
+graded by the engine's judge_test on the notebooks' test cells: tests/test_training_history.py.)"""
 import html
 import re
 import subprocess
@@ -91,37 +90,3 @@ def test_a_right_rnn_on_sprintlib_s_tanh_keeps_every_point(graded):
     import csv
     rows = [r for r in csv.DictReader(graded[2].open()) if r["student_id"] == "on_tanh"]
     assert [r["score"] for r in rows] == ["13.0"], rows
-
-
-# -- sprint 1: a history whose epoch loss is the last batch's (issue 24, item 8) ------------------
-A1 = "sprint1_conv1d"
-LAST_BATCH = "hint: your values are the loss of each epoch's last batch"
-
-
-@pytest.fixture(scope="module")
-def graded_history(tmp_path_factory):
-    """grade.py on one sprint-1 submission: the model answers, with the classifier's epoch loss
-    taken from its last batch. The engine computes the epoch's mean from the batch losses the
-    student's kernel emits. (its feedback's text, grade.py's run)"""
-    root = tmp_path_factory.mktemp("history")
-    course = course_of_one(root, A1)
-    release = nbformat.read(str(course / "release" / A1 / f"{A1}.ipynb"), 4)
-    source = nbformat.read(str(course / "source" / A1 / f"{A1}.ipynb"), 4)
-    nb = build.samples(release, source, {}, A1)["correct"]
-    fit = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "p8_solution")
-    fit.source = _replaced(fit.source, 'self.history["loss"].append(sum(losses) / len(X))',
-                           'self.history["loss"].append(self.history["batch_loss"][-1])')
-    subs = root / "submissions"
-    _submit(subs, "mistakes", A1, nb)
-    return _grade(root, course, subs, A1)
-
-
-def test_the_feedback_names_a_last_batch_loss_and_takes_its_2_points(graded_history):
-    text, run = graded_history
-    assert text.count(LAST_BATCH) == 2, text[-6000:]  # the graded training and the test's short run
-    verdict = text[text.index('history["loss"]: wrong values'):]
-    assert re.match(r'history\["loss"\]: wrong values in 1 of 1 epoch \(tolerance 0\.001\)\n  epoch 1: expected '
-                    r"\d\.\d+ \(the mean of its 50 batch losses, each weighted by its batch's size\), got \d\.\d+\n  "
-                    + re.escape(LAST_BATCH), verdict), verdict[:1000]
-    assert "FAILED: 0 of 2 points" in verdict.split("PASSED")[0]
-    assert re.search(r"mistakes\s+15/17", run.stdout), run.stdout[-2000:]

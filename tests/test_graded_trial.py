@@ -21,7 +21,9 @@ from graded import judge, judged
 from engine.submission import END_RECORD  # noqa: E402  (graded put autograder/ on the path)
 from test_graded_mistakes import _namespace
 
-S1, S2, S3, S4 = "sprint1_conv1d", "sprint2_conv2d", "sprint3_lenet", "sprint4_rnn"
+from engine.course import ASSIGNMENTS  # noqa: E402
+
+S1, S2, S3, S4 = ASSIGNMENTS
 ONE_SAMPLE = "sample of the batch alone: each sample adds its share"
 
 
