@@ -24,6 +24,7 @@ import pytest
 from conftest import ROOT
 from course_cells import build, cells, graded_environment
 from graded import graded_part, judged
+from test_graded_mistakes import _namespace as notebook_namespace
 from sprintlib.grading import HIDDEN_KEY_VARIABLE, LossRecorder, check_history
 from sprintlib.grading.history import EPOCH_LOSS_MISTAKES, batch_sizes
 
@@ -452,20 +453,6 @@ def test_a_classifier_s_history_no_mistake_gives_has_no_hint_but_where_it_differ
 
 
 # -- the whole test cell of the notebook, graded: its points ---------------------------------------
-def _notebook_namespace(assignment, test_id, answers: dict) -> dict:
-    """The notebook's setup and answer cells up to the test cell (``answers``: {grade_id: source})."""
-    import matplotlib.pyplot as plt
-
-    ns = {"__name__": "__main__"}
-    for cell in cells(assignment):
-        if cell.grade_id == test_id:
-            return ns
-        if cell.kind != "test":
-            exec(compile(answers.get(cell.grade_id, cell.source), f"<{cell.grade_id or 'setup'}>", "exec"), ns)
-            plt.close("all")
-    raise AssertionError(f"{assignment} has no test cell {test_id}")
-
-
 def _graded_test_cell(monkeypatch, tmp_path, assignment, mistake):
     """The engine's verdict (engine.runner.judge_test) and words (engine.feedback.render) on the
     classifier's test cell, visible and hidden parts, in the notebook's graded training (400 images,
@@ -485,7 +472,7 @@ def _graded_test_cell(monkeypatch, tmp_path, assignment, mistake):
                 monkeypatch.setenv(HIDDEN_KEY_VARIABLE, "a key of this test")
             else:
                 monkeypatch.delenv(HIDDEN_KEY_VARIABLE)
-            ns = _notebook_namespace(assignment, test_id, answers)
+            ns = notebook_namespace(assignment, test_id, answers)
             runs[mode] = {part: graded_part(monkeypatch, mode, lambda src=src: exec(compile(src, "<test>", "exec"), ns))
                           for part, src in (("visible", test.visible), ("hidden", test.hidden))}
     verdict = judge_test(cell, 0, {"parts": {f"{test_id}:{p}": r for p, r in runs["expected"].items()}},
