@@ -38,6 +38,19 @@ def rng():
     return np.random.default_rng(0)
 
 
+#: the test files that run the longest (a whole grading run, a clone set up, a hub), first: the
+#: two workers take files in collection order (--dist loadfile), so a long file collected last
+#: would run alone at the end while the other worker waits
+LONGEST_FIRST = ["test_student_repo.py", "test_training_cells.py", "test_class_report.py", "test_grading_battery.py",
+                 "test_graded_mistakes_course.py", "test_hub.py", "test_nbgrader_grading.py", "test_course_grading.py",
+                 "test_browser.py", "test_course_notebooks.py", "test_training_history.py", "test_grading_fallback.py"]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """``item.failed`` for fixtures that keep evidence of a failure (the browser tests'

@@ -31,8 +31,10 @@ from sprintlib.plotting import plot_feature_maps_1d, plot_filters, plot_learning
 TRAINING = {"sprint1_conv1d": "p8_test", "sprint2_conv2d": "p7_test"}
 FLOOR = 0.65
 #: CPU seconds the loop answers' training cell and test cell may take here (measured: about 5 and
-#: 6 s in sprint 1, 7 and 7 s in sprint 2, on one core); the cell limit is 30 s of wall time
-CPU_BUDGET = 15
+#: 6 s in sprint 1, 7 and 7 s in sprint 2, on one core of a quiet machine; 16.6 s for sprint 2's
+#: test cell, with its short 3-epoch run, inside a full `make test` on the 2-core AVX2 machine,
+#: where both workers and their kernels share the cores); the cell limit is 30 s of wall time
+CPU_BUDGET = 20
 
 
 def _graded_run(assignment, loops: bool):
