@@ -36,6 +36,9 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+# how sprintlib words a hint that names several mistakes, each giving the student's values
+from sprintlib.grading.mistakes import EITHER, OR
+
 from .course import ASSIGNMENTS
 from .verdict import NOT_CHECKED, NOT_NUMBERS, OK, Result
 
@@ -137,8 +140,6 @@ class Groups:
         return sorted(rows, key=lambda r: (-r["count"], [r[f] for f in fields]))
 
 
-#: how sprintlib.grading.mistakes words a hint that names several mistakes, each giving the student's values
-EITHER, OR = "one of these mistakes (each gives your values): ", "; or: "
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 #: what may stand where another wording of the mistake has a number (within one clause)
 _FILLER = r"[^:;()]+?"

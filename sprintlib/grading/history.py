@@ -29,7 +29,7 @@ from .._checks import check_int, format_shape
 from .checks import _report
 from .comparison import _not_finite
 from . import mode
-from .mistakes import Mistake, _Explainer
+from .mistakes import Mistake, _Explainer, either_hint
 from .records import _emit, _npy
 from .values import _describe, _numbers, _plain_list
 
@@ -313,6 +313,4 @@ def _epoch_loss_hint(losses, groups, sizes, expected, within) -> str:
             if np.all(np.abs(losses - v) <= within) and np.any(np.abs(v - expected) > within):
                 hints.append(hint)
                 break
-    if len(hints) > 1:
-        return "one of these mistakes (each gives your values): " + "; or: ".join(hints)
-    return hints[0] if hints else ""
+    return either_hint(hints)

@@ -962,16 +962,26 @@ class _Explainer:
         return ""
 
 
+#: how a hint names several mistakes that each give the student's values (the instructors'
+#: report, autograder/engine/report.py, reads the mistakes back from these words)
+EITHER, OR = "one of these mistakes (each gives your values): ", "; or: "
+
+
+def either_hint(hints: list[str]) -> str:
+    """One hint for mistakes that each give the student's values: "one of these mistakes ...:
+    A; or: B" (a single hint as it is, none as "")."""
+    return EITHER + OR.join(hints) if len(hints) > 1 else "".join(hints)
+
+
 def _either(a: Mistake, b: Mistake) -> Mistake:
     """One Mistake for two that give the same value: its hint names both."""
     def words(m, hidden):
         text = (m.hidden_hint or m.hint) if hidden else m.hint
-        first = "one of these mistakes (each gives your values): "
-        return text if text.startswith(first) else first + text
+        return text if text.startswith(EITHER) else EITHER + text
     if b.hint in a.hint:
         return a
-    return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}; or: {b.hint}",
-                   f"{words(a, True)}; or: {b.hidden_hint or b.hint}", a.family)
+    return Mistake(f"{a.name} | {b.name}", a.predict, f"{words(a, False)}{OR}{b.hint}",
+                   f"{words(a, True)}{OR}{b.hidden_hint or b.hint}", a.family)
 
 
 def _array(value):
