@@ -137,13 +137,28 @@ def ship_expected_values(dst: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
+    from engine import cache
+
     folder = dst / "sprintlib" / "grading" / "shipped"
     folder.mkdir(parents=True, exist_ok=True)
+    # what each file was made from, kept in the repository's .git (never in what students
+    # receive): a rebuild for the next release runs only the notebooks whose source or code changed
+    keys = dst / ".git" / "shipped-keys"
+    keys.mkdir(parents=True, exist_ok=True)
     for a in ASSIGNMENTS:
-        source = nbformat.read(str(HERE / "source" / a / f"{a}.ipynb"), as_version=4)
+        source_path = HERE / "source" / a / f"{a}.ipynb"
+        out, stamp = folder / f"{a}.jsonl", keys / f"{a}.key"
+        key = cache.digest(source_path, cache.code_digest())
+        kept = keys / f"{a}.jsonl"
+        if stamp.exists() and stamp.read_text() == key and kept.exists():
+            shutil.copy2(kept, out)
+            print(f"shipped the expected values of {a}'s visible checks: {out.stat().st_size} bytes (kept: "
+                  f"the source notebook and the code are unchanged)")
+            continue
+        stamp.unlink(missing_ok=True)
+        source = nbformat.read(str(source_path), as_version=4)
         run_nb, where = runnable(source)
         run_nb.cells = [c for c, (_, part) in zip(run_nb.cells, where) if part != "hidden"]
-        out = folder / f"{a}.jsonl"
         out.unlink(missing_ok=True)
         # the checks' weights are drawn as a student's notebook draws them: with sprintlib's own
         # seed, never the term's grading secret (which the students' keys could not match)
@@ -151,6 +166,9 @@ def ship_expected_values(dst: Path) -> None:
                      OPENBLAS_NUM_THREADS="1", **{SEED_VARIABLE: None}):
             NotebookClient(run_nb, timeout=300, kernel_name="python3", allow_errors=False,
                            resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+        if out.exists():
+            shutil.copy2(out, kept)
+            stamp.write_text(key)
         print(f"shipped the expected values of {a}'s visible checks: {out.stat().st_size if out.exists() else 0} bytes")
 
 
@@ -191,8 +209,6 @@ def student_pyproject(dst: Path) -> None:
 
 def commit(dst: Path, message: str) -> None:
     git = ["git", "-C", str(dst), "-c", "user.name=sprintlib course", "-c", "user.email=course@localhost"]
-    if not (dst / ".git").exists():
-        subprocess.run(["git", "init", "-q", "-b", "main", str(dst)], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     if subprocess.run([*git, "diff", "--cached", "--quiet"]).returncode != 0:
         subprocess.run([*git, "commit", "-q", "-m", message], check=True)
@@ -205,6 +221,8 @@ def build(dst: Path, ship: bool = True, released: list[str] | None = None) -> di
     if released is not None:
         students = {**students, "released": released}
     dst.mkdir(parents=True, exist_ok=True)
+    if not (dst / ".git").exists():  # before shipping: the shipped values' keys are kept in it
+        subprocess.run(["git", "init", "-q", "-b", "main", str(dst)], check=True)
     for entry in dst.iterdir():  # a clone of the published repository keeps its history (.git)
         if entry.name != ".git":
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()

@@ -42,7 +42,7 @@ def rng():
 #: two workers take files in collection order (--dist loadfile), so a long file collected last
 #: would run alone at the end while the other worker waits
 LONGEST_FIRST = ["test_student_repo.py", "test_training_cells.py", "test_class_report.py", "test_grading_battery.py",
-                 "test_graded_mistakes_course.py", "test_hub.py", "test_nbgrader_grading.py", "test_course_grading.py",
+                 "test_graded_later_sprints.py", "test_hub.py", "test_nbgrader_grading.py", "test_course_grading.py",
                  "test_browser.py", "test_course_notebooks.py", "test_training_history.py", "test_grading_fallback.py"]
 
 

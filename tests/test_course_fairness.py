@@ -17,13 +17,12 @@ chose (a class's name) is a check the student's run does not emit. Every sprint 
 twice, once with the model answers and once with every class they define (and in sprint 3
 the sprint-2 layers its LeNet is built from) renamed: each test cell must ask for the same
 checks, by the same names. Then a LeNet built from layers named as the course documents
-name them (``Convolution``...) is graded by the engine (grade.py in a copy of the course)
-and gets every point; and sprintlib.plotting's plot_feature_maps draws a student's own
+name them (``Convolution``...) passes every test cell in the notebook (and gets every point
+from grade.py: tests/test_graded_later_sprints.py); and sprintlib.plotting's plot_feature_maps draws a student's own
 layers.
 """
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import nbformat
@@ -35,8 +34,6 @@ from course_cells import ASSIGNMENTS, Call, Recorder, cells, graded_environment,
 
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
-from engine.course import COURSE_ID  # noqa: E402
-from graded import course_of_one  # noqa: E402
 
 #: the course seeds the hidden parts are drawn with: what each can draw, seen over these
 SEEDS = [f"fairness-{k}" for k in range(12)]
@@ -426,37 +423,6 @@ def renamed_lenet_answer() -> str:
         assert old in code, old
         code = code.replace(old, new)
     return OWN_LAYERS + code
-
-
-@pytest.fixture(scope="module")
-def renamed_graded(tmp_path_factory):
-    """grade.py on the correct sprint-3 notebook whose LeNet is built from renamed layers, in a
-    copy of the course (sprint 3 only)."""
-    root = tmp_path_factory.mktemp("renamed")
-    course = course_of_one(root, A3)
-    release = nbformat.read(str(course / "release" / A3 / f"{A3}.ipynb"), 4)
-    source = nbformat.read(str(course / "source" / A3 / f"{A3}.ipynb"), 4)
-    nb = build.samples(release, source, {}, A3)["correct"]
-    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "p1_solution").source = \
-        renamed_lenet_answer()
-    subs = root / "submissions"
-    (subs / "documents_names" / A3).mkdir(parents=True)
-    nbformat.write(nb, str(subs / "documents_names" / A3 / f"{A3}.ipynb"))
-    run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
-                          "--output", str(root / "output")], capture_output=True, text=True, timeout=1200)
-    return run, course
-
-
-def test_a_lenet_of_other_class_names_gets_every_point(renamed_graded):
-    from nbgrader.api import Gradebook
-
-    run, course = renamed_graded
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        nb = gb.find_submission_notebook(A3, A3, "documents_names")
-        scores = {g.name: (g.auto_score, g.max_score) for g in nb.grades if g.auto_score is not None}
-    lost = {k: v for k, v in scores.items() if v[0] != v[1]}
-    assert scores and not lost, f"{lost}\n{run.stdout[-3000:]}"
 
 
 def test_the_renamed_lenet_runs_in_the_notebook(monkeypatch):

@@ -9,6 +9,8 @@ one command (make setup) and imports the students' sprintlib, whose withheld lay
 which sprint they belong to.
 """
 import ast
+import contextlib
+import io
 import json
 import re
 import subprocess
@@ -106,10 +108,27 @@ def built(tmp_path_factory):
     commits = {_head(first): released}
     dst = first.parent / "repo"
     shutil.copytree(first, dst)
-    withheld_after = student_repo.build(dst, ship=True, released=later)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        withheld_after = student_repo.build(dst, ship=True, released=later)
     commits[_head(dst)] = later
     return dict(first=first, dst=dst, released=released, withheld=withheld, withheld_after=withheld_after,
-                commits=commits, history=_history(dst))
+                commits=commits, history=_history(dst), second_build=printed.getvalue())
+
+
+def test_a_rebuild_keeps_the_shipped_values_of_unchanged_notebooks(built):
+    """The second build (the next release) runs no notebook: each source notebook and the code are
+    as they were, by the keys kept in .git (never in what students receive); the files are the
+    first build's, byte for byte."""
+    from engine import cache
+
+    assert built["second_build"].count("(kept: the source notebook and the code are unchanged)") == len(ASSIGNMENTS), \
+        built["second_build"]
+    for a in ASSIGNMENTS:
+        shipped = Path("sprintlib") / "grading" / "shipped" / f"{a}.jsonl"
+        assert (built["dst"] / shipped).read_bytes() == (built["first"] / shipped).read_bytes(), a
+        key = (built["dst"] / ".git" / "shipped-keys" / f"{a}.key").read_text()
+        assert key == cache.digest(ROOT / "autograder" / "source" / a / f"{a}.ipynb", cache.code_digest()), a
 
 
 def test_nothing_secret_in_any_file_of_its_history(built):

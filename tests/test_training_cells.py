@@ -6,24 +6,20 @@ trains the graded run's model within the cell limit and gets every point of the 
 problem; the model answers' graded run clears the accuracy floor by a margin. In sprints 3 and 4
 every cell of the graded notebook runs with the loop answers (sprint 2's layers of the student's
 own in sprint 3's LeNet; an RNN that loops over the samples and the time steps in sprint 4)
-within the CPU budget, and autograder/grade.py gives that notebook every point. Item 13: the
+within the CPU budget (autograder/grade.py gives that notebook every point:
+tests/test_graded_later_sprints.py). Item 13: the
 learning curve has a point a batch, and the filters and feature maps of a student's own layers
 are drawn, from the history and the layers the notebooks' cells hand them.
 """
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 import time
 
 import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pytest
 
-from course_cells import build, cells, graded_environment
-from graded import course_of_one
+from course_cells import cells, graded_environment
 from loop_answers import SOURCES, LoopConv1d, LoopConv2d, LoopMaxPool2D, LoopSimpleRNN
 from sprintlib.plotting import plot_feature_maps_1d, plot_filters, plot_learning_curve
 
@@ -152,39 +148,6 @@ def test_every_graded_cell_of_sprints_3_and_4_runs_the_loop_answers_in_time(assi
     assert type(held(ns)).forward.__code__.co_filename == f"<{assignment} {cell}>"  # the loops ran
     slowest = max(seconds, key=seconds.get)
     assert seconds[slowest] < CPU_BUDGET, {k: round(v, 1) for k, v in seconds.items() if v > 0.5}
-
-
-@pytest.fixture(scope="module")
-def graded_by_the_engine(tmp_path_factory):
-    """autograder/grade.py, in a copy of the course holding sprints 3 and 4, on one submission of
-    each: the model answers with the loop answers appended. (grades.csv's rows, grade.py's run)"""
-    root = tmp_path_factory.mktemp("loops")
-    course = course_of_one(root, *LATER)
-    for assignment in LATER:
-        release = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), 4)
-        source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), 4)
-        nb = build.samples(release, source, {}, assignment)["correct"]
-        cell, _ = LOOPS_IN[assignment]
-        answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
-        answer.source += "\n\n" + SOURCES[assignment][cell]
-        (root / "submissions" / "loops" / assignment).mkdir(parents=True)
-        nbformat.write(nb, str(root / "submissions" / "loops" / assignment / f"{assignment}.ipynb"))
-    # one worker: the two notebooks one after the other, each cell with a core of its own while the
-    # test suite's other worker runs (the loop answers' cells take up to 11 s of CPU; 30 s of wall time allowed)
-    run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(root / "submissions"),
-                          "--no-build", "--workers", "1", "--output", str(root / "output")],
-                         capture_output=True, text=True, timeout=1500)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    with open(root / "output" / "grades.csv", newline="") as f:
-        return list(csv.DictReader(f)), run
-
-
-def test_the_engine_gives_the_loop_answers_of_sprints_3_and_4_every_point(graded_by_the_engine):
-    from engine.course import POINTS
-
-    rows, run = graded_by_the_engine
-    scores = {row["assignment"]: float(row["score"]) for row in rows if row["student_id"] == "loops"}
-    assert scores == {a: POINTS[a][0] for a in LATER}, run.stdout[-4000:]
 
 
 # -- item 13: what the training cells draw ----------------------------------------------------------
