@@ -39,11 +39,14 @@ def rng():
 
 
 #: the test files that run the longest (a whole grading run, a clone set up, a hub), first: the
-#: two workers take files in collection order (--dist loadfile), so a long file collected last
-#: would run alone at the end while the other worker waits
-LONGEST_FIRST = ["test_student_repo.py", "test_training_cells.py", "test_class_report.py", "test_grading_battery.py",
-                 "test_graded_later_sprints.py", "test_hub.py", "test_nbgrader_grading.py", "test_course_grading.py",
-                 "test_browser.py", "test_course_notebooks.py", "test_training_history.py", "test_grading_fallback.py"]
+#: two workers take files in collection order (--dist loadfile --no-loadscope-reorder; xdist's
+#: default orders them by their number of tests), so a long file collected last would run alone
+#: at the end while the other worker waits. The two that make the sprints' expected
+#: records first, one a worker: the course copies graded after them reuse those (tests/graded.py)
+LONGEST_FIRST = ["test_course_grading.py", "test_grading_battery.py", "test_student_repo.py", "test_hub.py",
+                 "test_class_report.py", "test_graded_later_sprints.py", "test_grading_fallback.py",
+                 "test_training_cells.py", "test_nbgrader_grading.py", "test_browser.py", "test_course_notebooks.py",
+                 "test_training_history.py", "test_course_fairness.py"]
 
 
 def pytest_collection_modifyitems(items):

@@ -39,6 +39,7 @@ import class_submissions as cs  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "autograder"))
 from engine.course import copy_course  # noqa: E402
+from graded import keep_prepared, reuse_prepared  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("class_report")
 
@@ -46,6 +47,8 @@ A = cs.A
 #: the tests each kind of student loses
 LOSES = {"right": set(), "db mean": {"p6_test", "p7_test"}, "flipped": {"p1_test_forward", "p1_test_backward", "p3_test"},
          "no +1": {"p2_test"}, "visible only": {"p2_test"}}
+#: a right answer whose kept result is lost before the second run (as if the first had stopped before it)
+LOST = "model_ans"
 #: handed in again, corrected, before the second run
 CORRECTED = {"dbmean3": {"p4_solution": cs.MODEL["p4_solution"]}, "visible2": {"p2_solution": cs.MODEL["p2_solution"]}}
 
@@ -92,11 +95,15 @@ def graded(tmp_path_factory):
     shutil.copy2(ROOT / "autograder" / "percent" / f"{A}.py", course / "percent")  # a course of sprint 1
     subs, out = tmp / "submissions", tmp / "output"
     cs.write_class(subs)
+    reuse_prepared(course, tmp_path_factory, A)
     first, first_seconds = grade(course, subs, out)
+    keep_prepared(course, tmp_path_factory, A)
     report_first = json.loads((out / "report" / "report.json").read_text())
     pages_first = {p.name: p.read_text() for p in (out / "report").glob("*.html")}
     for student, answers in CORRECTED.items():
         nbformat.write(cs.notebook(answers), str(subs / student / A / f"{A}.ipynb"))
+    # and a run stopped before it had kept one result (a right answer's): graded again, as it was
+    (course / "results" / A / "graded" / f"{LOST}.json").unlink()
     second, second_seconds = grade(course, subs, out)
     with open(out / "regrade.csv", newline="") as f:
         regrade_csv = list(csv.DictReader(f))
@@ -196,10 +203,12 @@ def test_the_pages(graded):
 
 
 def test_the_regrade_lists_exactly_what_changed(graded):
-    """Second run: the 13 unchanged submissions' results are kept; the two handed in again
-    are graded again and their changed scores listed (report.json, regrade.csv, the output)."""
+    """Second run: the 12 unchanged submissions' results are kept; the two handed in again
+    are graded again and their changed scores listed (report.json, regrade.csv, the output);
+    the one whose kept result was lost is graded again, with the same scores, and listed nowhere."""
     assert f"grading {len(cs.CLASS)} submissions of {len(cs.CLASS)} students with 2 workers " \
-           f"({len(cs.CLASS) - 2} already graded, kept from an earlier run)" in graded["second"].stdout
+           f"({len(cs.CLASS) - 3} already graded, kept from an earlier run)" in graded["second"].stdout
+    assert assignment(graded["again"])["scores"][LOST] == assignment(graded["report"])["scores"][LOST] == 17
     why = "the submission changed"
     expected = [{"student": "dbmean3", "test": "p6_test", "before": 0.0, "after": 1.0, "why": why},
                 {"student": "dbmean3", "test": "p7_test", "before": 0.0, "after": 1.0, "why": why},

@@ -1,7 +1,8 @@
 """Sprints 3 and 4 graded by the real `make grade` pipeline (autograder/grade.py --submissions DIR,
 in a copy of the course holding those two sprints), in one run: the student's kernel, the trusted
 run, the engine's judge and nbgrader's feedback file. One run, because each grade.py run of a
-fresh course copy first makes the sprints' expected records (about 15 s a sprint).
+fresh course copy first makes the sprints' expected records (about 15 s a sprint), unless another
+copy of the test session made them (tests/graded.py, reuse_prepared).
 
 - Right answers written other ways keep every point: sprint 3's LeNet built from layers of the
   course documents' names (``Convolution``, ``Pooling``..., issue 24, item 4: tests/test_course_fairness.py
@@ -31,7 +32,7 @@ from test_training_cells import LOOPS_IN
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
 from engine.course import COURSE_ID, POINTS  # noqa: E402
-from graded import course_of_one  # noqa: E402
+from graded import course_of_one, keep_prepared, reuse_prepared  # noqa: E402
 
 A3, A4 = "sprint3_lenet", "sprint4_rnn"
 H0 = "your states start from an h_0 that is not zero"
@@ -106,12 +107,14 @@ def graded(tmp_path_factory):
         for assignment, make in made:
             (subs / student / assignment).mkdir(parents=True)
             nbformat.write(make(_correct(course, assignment)), str(subs / student / assignment / f"{assignment}.ipynb"))
+    reuse_prepared(course, tmp_path_factory, A3, A4)
     # one worker: one notebook at a time, each cell with a core of its own while the test suite's
     # other worker runs (the loop answers' cells take up to 11 s of CPU; 30 s of wall time allowed)
     run = subprocess.run([sys.executable, str(course / "grade.py"), "--submissions", str(subs), "--no-build",
                           "--workers", "1", "--output", str(root / "output")], capture_output=True, text=True,
                          timeout=1500)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    keep_prepared(course, tmp_path_factory, A3, A4)
     with open(root / "output" / "grades.csv", newline="") as f:
         return list(csv.DictReader(f)), run, course
 
