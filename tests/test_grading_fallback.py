@@ -4,7 +4,7 @@ sandbox.probe() report the network namespace, the private file system and the th
 as missing, as an unprivileged user's probe does.
 
 - grading still works and every grade is right: the sample submissions of sprint 1 (correct,
-  blank, seeds) and hostile ones whose defence does not depend on the missing mechanisms (the
+  seeds) and hostile ones whose defence does not depend on the missing mechanisms (the
   verdicts outside the kernel, the dead kernel, the patched comparisons);
 - the run says, on stderr at the start and after the grade table, which defences were missing
   and what that means;
@@ -55,10 +55,10 @@ def graded(tmp_path_factory):
     limits.write_text(text)
     subs = tmp / "submissions"
     expected = {}
-    for student in ("correct", "blank", "seeds"):
+    for student in ("correct", "seeds"):
         (subs / student / A).mkdir(parents=True)
         shutil.copy2(ROOT / "autograder" / "submitted" / student / A / f"{A}.ipynb", subs / student / A)
-    expected["correct"], expected["blank"], expected["seeds"] = POINTS[A][0], 0.0, 1.0
+    expected["correct"], expected["seeds"] = POINTS[A][0], 1.0
     hostile = battery.submissions(tmp, 1)
     for student in HOSTILE:
         nb, zero = hostile[student]

@@ -6,7 +6,7 @@ trains the graded run's model within the cell limit and gets every point of the 
 problem; the model answers' graded run clears the accuracy floor by a margin. In sprints 3 and 4
 every cell of the graded notebook runs with the loop answers (sprint 2's layers of the student's
 own in sprint 3's LeNet; an RNN that loops over the samples and the time steps in sprint 4)
-within the CPU budget (autograder/grade.py gives that notebook every point:
+within the CPU budget (autograder/grade.py gives sprint 3's every point:
 tests/test_graded_later_sprints.py). Item 13: the
 learning curve has a point a batch, and the filters and feature maps of a student's own layers
 are drawn, from the history and the layers the notebooks' cells hand them.
