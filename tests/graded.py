@@ -78,6 +78,18 @@ def _slot(course, assignment: str) -> str:
                                            course / "limits.toml")[:16]
 
 
+def copy_prepared(src, dst, names=PREPARED) -> None:
+    """The ``names`` of a sprint's results/ folder ``src`` that exist, into ``dst`` (made)."""
+    import shutil
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if (src / name).is_dir():
+            shutil.copytree(src / name, dst / name)
+        elif (src / name).exists():
+            shutil.copy2(src / name, dst / name)
+
+
 def reuse_prepared(course, tmp_path_factory, *assignments: str) -> None:
     """Before a grade.py run in the course copy ``course``: the session's secret, and the expected
     records another copy made of ``assignments`` (if any). The engine checks their keys as it
@@ -110,12 +122,7 @@ def keep_prepared(course, tmp_path_factory, *assignments: str) -> None:
         if kept.exists() or not (made / "expected.key").exists():
             continue
         tmp = Path(tempfile.mkdtemp(dir=shelf))
-        for name in PREPARED:
-            src = made / name
-            if src.is_dir():
-                shutil.copytree(src, tmp / name)
-            elif src.exists():
-                shutil.copy2(src, tmp / name)
+        copy_prepared(made, tmp)
         try:
             tmp.rename(kept)
         except OSError:  # the other worker's copy got there first

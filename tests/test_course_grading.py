@@ -222,12 +222,12 @@ def through_nbgrader(course, tmp_path_factory):
     return copy, runs
 
 
-def _scores(course_dir: Path, assignments=DOOR) -> dict:
+def _scores(course_dir: Path) -> dict:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
         return {(a, s.student.id): {g.name: g.auto_score for g in gb.find_submission_notebook(a, a, s.student.id).grades}
-                for a in assignments for s in gb.assignment_submissions(a)}
+                for a in DOOR for s in gb.assignment_submissions(a)}
 
 
 def test_nbgrader_autograde_gives_make_grades_scores_and_feedback(course, through_nbgrader):

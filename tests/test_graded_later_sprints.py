@@ -91,10 +91,10 @@ def documents_names(nb):
 
 
 #: student -> (assignment, the submission made from that sprint's model answers)
-STUDENTS = {"loops": [(A3, lambda nb: with_loops(nb, A3))],
-            "documents_names": [(A3, documents_names)],
-            "mistakes": [(A4, with_mistakes)],
-            "on_tanh": [(A4, on_tanh)]}
+STUDENTS = {"loops": (A3, lambda nb: with_loops(nb, A3)),
+            "documents_names": (A3, documents_names),
+            "mistakes": (A4, with_mistakes),
+            "on_tanh": (A4, on_tanh)}
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +103,9 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("later")
     course = course_of_one(root, A3, A4)
     subs = root / "submissions"
-    for student, made in STUDENTS.items():
-        for assignment, make in made:
-            (subs / student / assignment).mkdir(parents=True)
-            nbformat.write(make(_correct(course, assignment)), str(subs / student / assignment / f"{assignment}.ipynb"))
+    for student, (assignment, make) in STUDENTS.items():
+        (subs / student / assignment).mkdir(parents=True)
+        nbformat.write(make(_correct(course, assignment)), str(subs / student / assignment / f"{assignment}.ipynb"))
     reuse_prepared(course, tmp_path_factory, A3, A4)
     # one worker: one notebook at a time, each cell with a core of its own while the test suite's
     # other worker runs (the loop answers' cells take up to 11 s of CPU; 30 s of wall time allowed)

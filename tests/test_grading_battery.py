@@ -39,7 +39,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "autograder"))
 import build  # noqa: E402
 from engine.course import COURSE_FILES, COURSE_ID, copy_course  # noqa: E402
-from graded import keep_prepared, reuse_prepared  # noqa: E402
+from graded import PREPARED, copy_prepared, keep_prepared, reuse_prepared  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("battery")
 
@@ -616,10 +616,8 @@ def through_nbgrader(graded, tmp_path_factory):
     # the trusted run's records are kept (as a term's are); the canary runs again, in this door
     (course / "results").mkdir()
     shutil.copy2(graded["course"] / "results" / "hidden-images.key", course / "results")
-    (course / "results" / A).mkdir()
-    for name in ("expected.json", "expected.key", "hidden-images"):
-        src = graded["course"] / "results" / A / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, course / "results" / A / name)
+    copy_prepared(graded["course"] / "results" / A, course / "results" / A,
+                  [name for name in PREPARED if name != "canary.key"])
     config = _digest(course / "nbgrader_config.py")
     runs = [build.nbgrader(course, "generate_assignment", A, "--force")]
     for args in (("autograde", A), ("generate_feedback", A)):

@@ -454,25 +454,22 @@ def test_a_classifier_s_history_no_mistake_gives_has_no_hint_but_where_it_differ
 
 # -- the whole test cell of the notebook, graded: its points ---------------------------------------
 @pytest.fixture(scope="module")
-def hidden_images(tmp_path_factory):
-    """Where the trusted runs below draw the hidden images, which the students' runs read."""
-    return tmp_path_factory.mktemp("hidden-images")
-
-
-#: assignment -> the trusted run's records of its classifier's test cell (the model answers): the
-#: same for every answer judged against it, made once (a notebook's graded training each)
-_TRUSTED: dict = {}
+def trusted(tmp_path_factory):
+    """The trusted runs of the classifiers' test cells (the model answers), made once an assignment
+    (a notebook's graded training each): {"images": where they draw the hidden images, which the
+    students' runs read; "records": assignment -> the test cell's records}."""
+    return {"images": tmp_path_factory.mktemp("hidden-images"), "records": {}}
 
 
 def _test_cell_run(monkeypatch, mode, assignment, answers) -> dict:
-    grade_id, test_id, _ = CLASSIFIERS[assignment]
+    _, test_id, _ = CLASSIFIERS[assignment]
     test = next(c for c in cells(assignment) if c.grade_id == test_id)
     ns = notebook_namespace(assignment, test_id, answers)
     return {part: graded_part(monkeypatch, mode, lambda src=src: exec(compile(src, "<test>", "exec"), ns))
             for part, src in (("visible", test.visible), ("hidden", test.hidden))}
 
 
-def _graded_test_cell(monkeypatch, hidden_images, assignment, mistake):
+def _graded_test_cell(monkeypatch, trusted, assignment, mistake):
     """The engine's verdict (engine.runner.judge_test) and words (engine.feedback.render) on the
     classifier's test cell, visible and hidden parts, in the notebook's graded training (400 images,
     one epoch), the answer with ``mistake`` against the trusted run of the model answers."""
@@ -482,23 +479,24 @@ def _graded_test_cell(monkeypatch, hidden_images, assignment, mistake):
     grade_id, test_id, _ = CLASSIFIERS[assignment]
     cell = next(c for c in build.render(ROOT / "autograder" / "percent" / f"{assignment}.py").cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == test_id)
-    monkeypatch.setenv("SPRINTLIB_HIDDEN_IMAGES", str(hidden_images))
+    monkeypatch.setenv("SPRINTLIB_HIDDEN_IMAGES", str(trusted["images"]))
+    records = trusted["records"]
     with graded_environment(monkeypatch):
-        if assignment not in _TRUSTED:
+        if assignment not in records:
             # the secret that draws the hidden images: the trusted run's alone
             monkeypatch.setenv(HIDDEN_KEY_VARIABLE, "a key of this test")
-            _TRUSTED[assignment] = _test_cell_run(monkeypatch, "expected", assignment, {})
+            records[assignment] = _test_cell_run(monkeypatch, "expected", assignment, {})
             monkeypatch.delenv(HIDDEN_KEY_VARIABLE)
         got = _test_cell_run(monkeypatch, "got", assignment, {grade_id: _classifier_answer(assignment, mistake)})
-    verdict = judge_test(cell, 0, {"parts": {f"{test_id}:{p}": r for p, r in _TRUSTED[assignment].items()}},
+    verdict = judge_test(cell, 0, {"parts": {f"{test_id}:{p}": r for p, r in records[assignment].items()}},
                          {(0, p): r for p, r in got.items()})
     return verdict, render(verdict)
 
 
 @pytest.mark.parametrize("assignment", sorted(CLASSIFIERS))
 def test_the_graded_notebook_takes_the_2_points_of_a_last_batch_loss_and_names_it(assignment, monkeypatch,
-                                                                                   hidden_images):
-    verdict, text = _graded_test_cell(monkeypatch, hidden_images, assignment, "last batch")
+                                                                                   trusted):
+    verdict, text = _graded_test_cell(monkeypatch, trusted, assignment, "last batch")
     assert (verdict.score, verdict.points) == (0.0, 2.0), text
     # named in the graded training's history and in the test's short run of 3 epochs
     assert text.count(f"hint: {EPOCH_HINTS['last batch']}") == 2 and text.count("hint:") == 2, text
@@ -508,10 +506,10 @@ def test_the_graded_notebook_takes_the_2_points_of_a_last_batch_loss_and_names_i
 
 @pytest.mark.parametrize("assignment", sorted(CLASSIFIERS))
 def test_the_graded_notebook_takes_the_2_points_of_a_list_never_emptied_and_names_it(assignment, monkeypatch,
-                                                                                      hidden_images):
+                                                                                      trusted):
     """The graded training has one epoch, where a list never emptied gives the right value: the
     test's own short run of 3 epochs (20 images, batches of 8, 8 and 4) shows it."""
-    verdict, text = _graded_test_cell(monkeypatch, hidden_images, assignment, "not emptied")
+    verdict, text = _graded_test_cell(monkeypatch, trusted, assignment, "not emptied")
     assert (verdict.score, verdict.points) == (0.0, 2.0), text
     assert 'history["loss"]: OK' in text  # the one-epoch training: the same value
     assert f"hint: {EPOCH_HINTS['not emptied']}" in text and text.count("hint:") == 1, text
@@ -520,9 +518,9 @@ def test_the_graded_notebook_takes_the_2_points_of_a_list_never_emptied_and_name
 
 @pytest.mark.parametrize("assignment", sorted(CLASSIFIERS))
 def test_the_graded_notebook_gives_the_2_points_to_the_model_answer_and_a_weighted_average(assignment, monkeypatch,
-                                                                                           hidden_images):
+                                                                                           trusted):
     for answer in (None, "weighted average"):
-        verdict, text = _graded_test_cell(monkeypatch, hidden_images, assignment, answer)
+        verdict, text = _graded_test_cell(monkeypatch, trusted, assignment, answer)
         assert (verdict.score, verdict.points) == (2.0, 2.0) and "hint" not in text, text
         assert 'history["loss"]: OK (every epoch within 0.001' in text, text
 
